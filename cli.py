@@ -1,0 +1,217 @@
+"""The ``cxc`` command line: wiring only. Each command builds what it needs and calls one thing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from core.config import Settings, load_settings
+from core.errors import ConfigError, CxcError, InvalidInput
+
+app = typer.Typer(help="CX Copilot: support copilot and self-service bot backend.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@contextmanager
+def _errors_to_exit() -> Iterator[None]:
+    try:
+        yield
+    except (InvalidInput, ConfigError) as exc:
+        _fail(str(exc))
+    except CxcError as exc:
+        _fail(str(exc), code=1)
+
+
+def _ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
+    from core import db
+    from core.services.knowledge import sync_knowledge_items
+    from knowledge import build_knowledge
+    from knowledge.sources import load_sources
+
+    entries = load_sources(paths)
+    kb = build_knowledge(settings)
+    try:
+        with _progress("embedding") as progress:
+            report = kb.ingest(entries, progress=progress)
+    finally:
+        kb.close()
+
+    async def record() -> dict[str, int]:
+        engine = db.create_engine(settings.resolved_database_url)
+        try:
+            async with db.session_factory(engine)() as session:
+                return await sync_knowledge_items(session, entries=entries)
+        finally:
+            await engine.dispose()
+
+    db.upgrade(settings.resolved_database_url)
+    items = asyncio.run(record())
+    return {**report.__dict__, "items": items}
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="FAQ files: .csv .json .yaml .yml .md")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Index FAQ files. Incremental: unchanged entries are not re-embedded."""
+    settings = _settings()
+    with _errors_to_exit():
+        report = _ingest(settings, paths)
+    if as_json:
+        print(json.dumps(report))
+        return
+    table = Table("entries", "phrasings", "added", "updated", "skipped", "deleted", "seconds")
+    table.add_row(*(str(report[k]) for k in ("entries", "phrasings", "added", "updated",
+                                                "skipped", "deleted")), f"{report['seconds']:.1f}")
+    out.print(table)
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="The question.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ask the knowledge base one question."""
+    from knowledge import build_knowledge
+
+    settings = _settings()
+    with _errors_to_exit():
+        kb = build_knowledge(settings)
+        try:
+            answer = kb.ask_sync(text)
+        finally:
+            kb.close()
+    if as_json:
+        from copilot.schemas import AskResponse
+
+        print(AskResponse.of(answer).model_dump_json())
+        return
+    out.print(f"[bold]{answer.decision.value}[/bold] (confidence {answer.confidence:.2f})")
+    if answer.text:
+        out.print(answer.text)
+    for cand in answer.candidates:
+        out.print(f"  • {cand.question}  [{cand.entry_id}]")
+    for src in answer.sources[:3]:
+        out.print(f"[dim]source: {src.entry_id} ({src.score:.2f}) {src.question}[/dim]")
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option(help="Load the bundled demo knowledge base first.")] = False,
+    host: Annotated[str | None, typer.Option(help="Default: CXC_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: CXC_PORT")] = None,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from copilot.main import create_app
+
+    settings = _settings()
+    if demo:
+        from knowledge.demo import DEMO_KB
+
+        with _errors_to_exit():
+            report = _ingest(settings, [DEMO_KB])
+        err.print(f"demo knowledge base: {report['entries']} entries, "
+                  f"{report['phrasings']} phrasings")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@app.command(name="eval")
+def evaluate(
+    kb: Annotated[Path, typer.Option("--kb", help="Knowledge base CSV.")],
+    queries: Annotated[Path, typer.Option("--queries", help="Queries CSV.")],
+    kb_id_col: Annotated[str, typer.Option("--kb-id-col")] = "id",
+    kb_question_col: Annotated[str, typer.Option("--kb-question-col")] = "question",
+    kb_answer_col: Annotated[str, typer.Option("--kb-answer-col")] = "answer",
+    text_col: Annotated[str, typer.Option("--text-col")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col")] = "label",
+    oos_label: Annotated[str, typer.Option("--oos-label")] = "oos",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Evaluate a knowledge base on labelled queries, through the same path as /v1/ask."""
+    from knowledge.evaluate import EvalColumns
+    from knowledge.evaluate import evaluate as run_eval
+
+    settings = _settings()
+    columns = EvalColumns(kb_id=kb_id_col, kb_question=kb_question_col, kb_answer=kb_answer_col,
+                          text=text_col, label=label_col, oos_label=oos_label)
+    with _errors_to_exit(), _progress("evaluating") as progress:
+        report = run_eval(kb, queries, columns=columns, settings=settings, progress=progress)
+    if as_json:
+        print(json.dumps(report))
+        return
+    table = Table("metric", "value")
+    for key, value in report.items():
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    out.print(table)
+
+
+@app.command()
+def bot(
+    webhook_worker: Annotated[bool, typer.Option(
+        help="Process updates queued by the API's /telegram/webhook instead of polling.")] = False,
+) -> None:
+    """Run the Telegram bot (long polling by default)."""
+    from bot.app import run_polling, run_webhook_worker
+
+    settings = _settings()
+    with _errors_to_exit():
+        asyncio.run(run_webhook_worker(settings) if webhook_worker else run_polling(settings))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply database migrations (CXC_DATABASE_URL, default SQLite under CXC_DATA_DIR)."""
+    from core import db
+
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url, revision)
+    out.print(f"database at {revision}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

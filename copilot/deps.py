@@ -1,0 +1,32 @@
+"""FastAPI dependencies: everything comes from ``app.state``, filled in by the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.config import Settings
+from core.ports import Retriever
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_retriever(request: Request) -> Retriever:
+    retriever: Retriever = request.app.state.retriever
+    return retriever
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.session_factory() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,1 @@
+"""HTTP routes. Each handler parses, calls one core service and shapes the response."""

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from copilot.deps import RetrieverDep
+from copilot.schemas import AskRequest, AskResponse
+from core.services.questions import answer_question
+
+router = APIRouter(prefix="/v1", tags=["knowledge"])
+
+
+@router.post("/ask", response_model=AskResponse)
+async def ask(body: AskRequest, retriever: RetrieverDep) -> AskResponse:
+    """Answer a question from the knowledge base: answer, clarify (choices) or escalate."""
+    answer = await answer_question(
+        retriever=retriever, text=body.text, customer_ref=body.customer_ref,
+        language=body.language,
+    )
+    return AskResponse.of(answer)

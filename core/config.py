@@ -1,0 +1,106 @@
+"""The one Settings class. Every value comes from ``CXC_*`` environment variables or ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+ENV_PREFIX = "CXC_"
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "xxx", "placeholder", "test"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    auto_migrate: bool = True
+
+    # Knowledge: vector store and embeddings
+    chroma_url: str | None = None
+    chroma_collection: str = "faq"
+    embeddings: Literal["local", "openai"] = "local"
+    embeddings_base_url: str | None = None
+    embeddings_model: str = "text-embedding-3-small"
+    embeddings_api_key: SecretStr | None = None
+    embedding_threads: int = Field(default=0, ge=0)
+
+    # Answer decision; defaults chosen on validation splits (docs/retrieval.md)
+    answer_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    clarify_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
+    clarify_margin: float = Field(default=0.15, ge=0.0, le=1.0)
+
+    # Optional LLM through any OpenAI-compatible endpoint
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+
+    # Telegram
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    redis_url: str | None = None
+    telegram_per_chat_interval_s: float = Field(default=1.0, ge=0.0)
+    telegram_global_rate_per_s: float = Field(default=30.0, gt=0.0)
+    telegram_send_retries: int = Field(default=5, ge=0)
+
+    # Case ownership
+    reopen_window_days: int = Field(default=7, ge=0)
+    handle_time_minutes: float = Field(default=6.0, gt=0.0)
+    """Average minutes an operator spends per case; used for the expected-wait estimate."""
+    operators_online: int = Field(default=2, ge=1)
+
+    # HTTP API
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        for name in ("telegram_token", "telegram_webhook_secret", "llm_api_key",
+                     "embeddings_api_key"):
+            value: SecretStr | None = getattr(self, name)
+            if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()} holds a placeholder secret")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'cxc.db').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the lexical index and the trained matcher live (beside embedded Chroma)."""
+        return self.data_dir / "index"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning a validation error into a ConfigError that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "__root__"]
+        name = f"{ENV_PREFIX}{loc[0].upper()}" if loc else "settings"
+        parts.append(f"{name}: {err.get('msg', 'invalid value')}")
+    return "invalid configuration: " + "; ".join(parts)

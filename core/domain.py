@@ -1,0 +1,89 @@
+"""Plain domain value types shared across packages (no persistence)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Decision(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    ESCALATE = "escalate"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    WEB = "web"
+    EMAIL = "email"
+    PHONE = "phone"
+    STORE = "store"
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    """One knowledge-base entry: several phrasings of one question and its answer."""
+
+    id: str
+    questions: tuple[str, ...]
+    answer: str = ""
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    translations: tuple[tuple[str, str], ...] = ()
+    """(language, answer) pairs: the same answer in other languages."""
+
+    def answer_in(self, language: str | None) -> str:
+        """The answer in ``language`` when the entry has it, else the primary answer."""
+        for lang, text in self.translations:
+            if lang == language and text:
+                return text
+        return self.answer
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an answer came from."""
+
+    entry_id: str
+    question: str
+    score: float
+    kind: str = "faq"
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A ranked knowledge entry for a question."""
+
+    entry_id: str
+    question: str
+    answer: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The knowledge base's reply to one question, with the decision what to do with it."""
+
+    text: str
+    entry_id: str | None
+    confidence: float
+    decision: Decision
+    sources: tuple[Source, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    language: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What an ingestion run changed."""
+
+    entries: int
+    phrasings: int
+    added: int
+    updated: int
+    skipped: int
+    deleted: int
+    seconds: float

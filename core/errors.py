@@ -1,0 +1,62 @@
+"""Typed errors raised by the core. Each front end translates them (HTTP status, bot reply)."""
+
+from __future__ import annotations
+
+
+class CxcError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class NotFound(CxcError):
+    """A referenced object does not exist (HTTP 404)."""
+
+    def __init__(self, kind: str, ref: object) -> None:
+        super().__init__(f"{kind} {ref!r} not found")
+        self.kind = kind
+        self.ref = ref
+
+
+class CaseNotFound(NotFound):
+    def __init__(self, case_id: object) -> None:
+        super().__init__("case", case_id)
+
+
+class CustomerNotFound(NotFound):
+    def __init__(self, customer_id: object) -> None:
+        super().__init__("customer", customer_id)
+
+
+class EntryNotFound(NotFound):
+    def __init__(self, entry_id: object) -> None:
+        super().__init__("knowledge entry", entry_id)
+
+
+class InvalidTransition(CxcError):
+    """A state change that conflicts with the object's current state (HTTP 409)."""
+
+
+class NotAllowed(CxcError):
+    """The actor may not do this (HTTP 403)."""
+
+
+class InvalidInput(CxcError):
+    """Input that cannot be processed (HTTP 422, CLI exit code 2)."""
+
+
+class SourceError(InvalidInput):
+    """A knowledge source file is malformed. Names the file and, when known, the row or line."""
+
+    def __init__(self, path: str, message: str, *, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
+        self.detail = message
+
+
+class ConfigError(CxcError):
+    """A setting is missing or invalid. The message names the environment variable."""
+
+
+class BackendUnavailable(CxcError):
+    """An external service we depend on (vector store, embeddings endpoint, LLM) failed."""

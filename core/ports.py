@@ -1,0 +1,72 @@
+"""The Protocols at the core's boundaries. One per boundary, named for its job.
+
+Concrete implementations live outside the core (``knowledge``, ``crm_adapters``, ``bot``) and are
+handed to services by the start-up code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from core.domain import Answer, FaqEntry
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """Answers questions from the knowledge base and learns approved phrasings."""
+
+    async def ask(
+        self, text: str, *, customer_ref: str | None = None, language: str | None = None
+    ) -> Answer: ...
+
+    async def add_phrasing(self, entry_id: str, text: str) -> None: ...
+
+    def entry(self, entry_id: str) -> FaqEntry | None: ...
+
+
+@runtime_checkable
+class Assistant(Protocol):
+    """An optional language model behind any OpenAI-compatible endpoint."""
+
+    async def complete(self, system: str, prompt: str, *, max_tokens: int = 400) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CrmRecord:
+    """One item of a customer's history in a CRM (an order, a past ticket, a deal)."""
+
+    kind: str
+    external_id: str
+    occurred_at: datetime | None
+    title: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class CrmConnector(Protocol):
+    """Reads a customer's orders and history from a CRM; filters by that customer only."""
+
+    async def customer_history(self, identities: Sequence[tuple[str, str]]) -> list[CrmRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The result of sending one message to a customer."""
+
+    ok: bool
+    external_id: str | None = None
+    error: str | None = None
+
+
+@runtime_checkable
+class OutboundChannel(Protocol):
+    """Delivers a message to a customer on one channel."""
+
+    channel: str
+
+    async def send(
+        self, external_id: str, text: str, *, buttons: Sequence[tuple[str, str]] = ()
+    ) -> Delivery: ...

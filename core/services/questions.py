@@ -1,0 +1,22 @@
+"""Answering a free-text question from the knowledge base (the use case behind ``/v1/ask``)."""
+
+from __future__ import annotations
+
+from core.domain import Answer
+from core.errors import InvalidInput
+from core.ports import Retriever
+
+MAX_QUESTION_CHARS = 4000
+
+
+async def answer_question(
+    *, retriever: Retriever, text: str, customer_ref: str | None = None,
+    language: str | None = None,
+) -> Answer:
+    """Validate the question and ask the knowledge base. Long texts are cut, not refused."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput("text must not be empty")
+    return await retriever.ask(
+        cleaned[:MAX_QUESTION_CHARS], customer_ref=customer_ref, language=language
+    )
