@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,13 +16,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.config import Settings, load_settings
+from core.domain import Decision
 from core.errors import ConfigError, CxcError, InvalidInput
 
-app = typer.Typer(help="CX Copilot: support copilot and self-service bot backend.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="CX Copilot: support copilot and self-service bot backend.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="Copilot users and their API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 out = Console()
+T = TypeVar("T")
 err = Console(stderr=True)
 
 
@@ -61,9 +68,8 @@ def _errors_to_exit() -> Iterator[None]:
 
 
 def _ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
-    from core import db
     from core.services.knowledge import sync_knowledge_items
-    from knowledge import build_knowledge
+    from knowledge.retriever import build_knowledge
     from knowledge.sources import load_sources
 
     entries = load_sources(paths)
@@ -74,17 +80,26 @@ def _ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
     finally:
         kb.close()
 
-    async def record() -> dict[str, int]:
+    items = _in_session(settings, lambda s: sync_knowledge_items(s, entries=entries))
+    return {**asdict(report), "items": items}
+
+
+def _in_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Migrate the database, then run ``work(session)`` in a fresh event loop."""
+    from core import db
+
+    if settings.auto_migrate:
+        db.upgrade(settings.resolved_database_url)
+
+    async def run() -> T:
         engine = db.create_engine(settings.resolved_database_url)
         try:
             async with db.session_factory(engine)() as session:
-                return await sync_knowledge_items(session, entries=entries)
+                return await work(session)
         finally:
             await engine.dispose()
 
-    db.upgrade(settings.resolved_database_url)
-    items = asyncio.run(record())
-    return {**report.__dict__, "items": items}
+    return asyncio.run(run())
 
 
 @app.command()
@@ -100,8 +115,13 @@ def ingest(
         print(json.dumps(report))
         return
     table = Table("entries", "phrasings", "added", "updated", "skipped", "deleted", "seconds")
-    table.add_row(*(str(report[k]) for k in ("entries", "phrasings", "added", "updated",
-                                                "skipped", "deleted")), f"{report['seconds']:.1f}")
+    table.add_row(
+        *(
+            str(report[k])
+            for k in ("entries", "phrasings", "added", "updated", "skipped", "deleted")
+        ),
+        f"{report['seconds']:.1f}",
+    )
     out.print(table)
 
 
@@ -111,7 +131,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ask the knowledge base one question."""
-    from knowledge import build_knowledge
+    from knowledge.retriever import build_knowledge
 
     settings = _settings()
     with _errors_to_exit():
@@ -128,8 +148,9 @@ def ask(
     out.print(f"[bold]{answer.decision.value}[/bold] (confidence {answer.confidence:.2f})")
     if answer.text:
         out.print(answer.text)
-    for cand in answer.candidates:
-        out.print(f"  • {cand.question}  [{cand.entry_id}]")
+    if answer.decision is Decision.CLARIFY:
+        for cand in answer.candidates:
+            out.print(f"  • {cand.question}  [{cand.entry_id}]")
     for src in answer.sources[:3]:
         out.print(f"[dim]source: {src.entry_id} ({src.score:.2f}) {src.question}[/dim]")
 
@@ -147,12 +168,13 @@ def serve(
 
     settings = _settings()
     if demo:
-        from knowledge.demo import DEMO_KB
+        from knowledge import DEMO_KB
 
         with _errors_to_exit():
             report = _ingest(settings, [DEMO_KB])
-        err.print(f"demo knowledge base: {report['entries']} entries, "
-                  f"{report['phrasings']} phrasings")
+        err.print(
+            f"demo knowledge base: {report['entries']} entries, {report['phrasings']} phrasings"
+        )
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
 
 
@@ -173,8 +195,14 @@ def evaluate(
     from knowledge.evaluate import evaluate as run_eval
 
     settings = _settings()
-    columns = EvalColumns(kb_id=kb_id_col, kb_question=kb_question_col, kb_answer=kb_answer_col,
-                          text=text_col, label=label_col, oos_label=oos_label)
+    columns = EvalColumns(
+        kb_id=kb_id_col,
+        kb_question=kb_question_col,
+        kb_answer=kb_answer_col,
+        text=text_col,
+        label=label_col,
+        oos_label=oos_label,
+    )
     with _errors_to_exit(), _progress("evaluating") as progress:
         report = run_eval(kb, queries, columns=columns, settings=settings, progress=progress)
     if as_json:
@@ -188,15 +216,80 @@ def evaluate(
 
 @app.command()
 def bot(
-    webhook_worker: Annotated[bool, typer.Option(
-        help="Process updates queued by the API's /telegram/webhook instead of polling.")] = False,
+    webhook_worker: Annotated[
+        bool,
+        typer.Option(
+            help="Process updates queued by the API's /telegram/webhook instead of polling."
+        ),
+    ] = False,
 ) -> None:
     """Run the Telegram bot (long polling by default)."""
-    from bot.app import run_polling, run_webhook_worker
+    from bot.app import require_token, run_polling, run_webhook_worker
+    from knowledge.retriever import build_knowledge
 
     settings = _settings()
     with _errors_to_exit():
-        asyncio.run(run_webhook_worker(settings) if webhook_worker else run_polling(settings))
+        require_token(settings)
+        kb = build_knowledge(settings)
+        try:
+            run = run_webhook_worker if webhook_worker else run_polling
+            asyncio.run(run(settings, retriever=kb))
+        finally:
+            kb.close()
+
+
+@app.command()
+def worker() -> None:
+    """Run the background worker: satisfaction pulses, overdue promises, queued replies."""
+    from bot.app import run_worker
+
+    settings = _settings()
+    with _errors_to_exit():
+        asyncio.run(run_worker(settings))
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Option("--name", help="Login name, e.g. olga")],
+    role: Annotated[str, typer.Option("--role", help="operator | supervisor | admin")],
+    limit: Annotated[
+        float | None,
+        typer.Option(
+            "--compensation-limit", help="Largest compensation this user may give unapproved."
+        ),
+    ] = None,
+) -> None:
+    """Create a user and print their API token once (only its hash is stored)."""
+    from core.services.auth import create_user
+
+    settings = _settings()
+    with _errors_to_exit():
+        _user, token = _in_session(
+            settings, lambda s: create_user(s, name=name, role=role, compensation_limit=limit)
+        )
+    err.print(f"created {role} {name!r}; the token is shown once:")
+    print(token)
+
+
+@users_app.command("token")
+def users_token(name: Annotated[str, typer.Option("--name")]) -> None:
+    """Issue another API token for an existing user."""
+    from core.services.auth import issue_token
+
+    settings = _settings()
+    with _errors_to_exit():
+        print(_in_session(settings, lambda s: issue_token(s, user_name=name)))
+
+
+@users_app.command("revoke")
+def users_revoke(name: Annotated[str, typer.Option("--name")]) -> None:
+    """Revoke every API token of a user."""
+    from core.services.auth import revoke_tokens
+
+    settings = _settings()
+    with _errors_to_exit():
+        count = _in_session(settings, lambda s: revoke_tokens(s, user_name=name))
+    out.print(f"revoked {count} token(s) of {name!r}")
 
 
 @db_app.command("upgrade")
@@ -214,4 +307,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Install (Debian packages) and start PostgreSQL and Redis on loopback; idempotent.
+# Install (Debian packages) PostgreSQL, Redis and Chromium (browser tests), and start the two
+# servers on loopback; idempotent.
 set -euo pipefail
 need=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -3,20 +3,45 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from copilot import console
+from copilot.console import knowledge as knowledge_console
+from copilot.console import reports as reports_console
 from copilot.errors import install_error_handlers
-from copilot.routes import ask, health
+from copilot.routes import (
+    ask,
+    cases,
+    compensations,
+    health,
+    interactions,
+    promises,
+    pulses,
+    reports,
+    telegram,
+    users,
+)
+from copilot.routes import knowledge as knowledge_routes
 from core import db
 from core.config import Settings
-from core.ports import Retriever
+from core.ports import CrmConnector, OutboundChannel, Retriever
 
 
-def create_app(settings: Settings, *, retriever: Retriever | None = None) -> FastAPI:
-    """Build the API. Pass ``retriever`` to share an already-open knowledge base."""
+def create_app(
+    settings: Settings,
+    *,
+    retriever: Retriever | None = None,
+    outbound: Mapping[str, OutboundChannel] | None = None,
+    crm: CrmConnector | None = None,
+) -> FastAPI:
+    """Build the API. Pass ``retriever`` to share an already-open knowledge base.
+
+    ``outbound`` maps a channel to its sender for operator replies; without one, replies are
+    queued as pending deliveries for the bot worker. ``crm`` adds CRM orders and history.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -26,9 +51,11 @@ def create_app(settings: Settings, *, retriever: Retriever | None = None) -> Fas
         engine = db.create_engine(url)
         app.state.settings = settings
         app.state.session_factory = db.session_factory(engine)
+        app.state.outbound = dict(outbound or {})
+        app.state.crm = crm
         owned = None
         if retriever is None:
-            from knowledge import build_knowledge
+            from knowledge.retriever import build_knowledge
 
             owned = await asyncio.to_thread(build_knowledge, settings)
         app.state.retriever = retriever or owned
@@ -48,4 +75,10 @@ def create_app(settings: Settings, *, retriever: Retriever | None = None) -> Fas
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ask.router)
+    app.include_router(telegram.router)
+    for router in (cases, interactions, compensations, promises, users, knowledge_routes):
+        app.include_router(router.router)
+    console.install(app)
+    for extra in (reports, pulses, reports_console, knowledge_console):
+        app.include_router(extra.router)
     return app

@@ -45,10 +45,16 @@ class AskResponse(BaseModel):
             entry_id=answer.entry_id,
             confidence=answer.confidence,
             decision=answer.decision.value,
-            sources=[SourceOut(entry_id=s.entry_id, question=s.question, score=s.score,
-                               kind=s.kind) for s in answer.sources],
-            candidates=[CandidateOut(entry_id=c.entry_id, question=c.question, answer=c.answer,
-                                     score=c.score) for c in answer.candidates],
+            sources=[
+                SourceOut(entry_id=s.entry_id, question=s.question, score=s.score, kind=s.kind)
+                for s in answer.sources
+            ],
+            candidates=[
+                CandidateOut(
+                    entry_id=c.entry_id, question=c.question, answer=c.answer, score=c.score
+                )
+                for c in answer.candidates
+            ],
             language=answer.language,
             timings_ms=answer.timings_ms,
         )

@@ -32,11 +32,14 @@ class Settings(BaseSettings):
     embeddings_model: str = "text-embedding-3-small"
     embeddings_api_key: SecretStr | None = None
     embedding_threads: int = Field(default=0, ge=0)
+    dense_search: Literal["memory", "chroma"] = "memory"
+    """Where a query's nearest phrasings are found: exact search over the vectors the matcher
+    loaded from Chroma ("memory", fastest), or a Chroma query per question ("chroma")."""
 
     # Answer decision; defaults chosen on validation splits (docs/retrieval.md)
-    answer_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
-    clarify_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
-    clarify_margin: float = Field(default=0.15, ge=0.0, le=1.0)
+    answer_threshold: float = Field(default=0.2, ge=0.0, le=1.0)
+    clarify_threshold: float = Field(default=0.1, ge=0.0, le=1.0)
+    clarify_margin: float = Field(default=0.1, ge=0.0, le=1.0)
 
     # Optional LLM through any OpenAI-compatible endpoint
     llm_base_url: str | None = None
@@ -66,8 +69,13 @@ class Settings(BaseSettings):
     def _refuse_placeholders_in_production(self) -> Settings:
         if self.env != "production":
             return self
-        for name in ("telegram_token", "telegram_webhook_secret", "llm_api_key",
-                     "embeddings_api_key"):
+        for name in (
+            "telegram_token",
+            "telegram_webhook_secret",
+            "llm_api_key",
+            "embeddings_api_key",
+            "pulse_link_secret",
+        ):
             value: SecretStr | None = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} holds a placeholder secret")
@@ -87,6 +95,26 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Where the lexical index and the trained matcher live (beside embedded Chroma)."""
         return self.data_dir / "index"
+
+    # Pulses and reports (issue 5): CSAT/CES after resolutions, NPS cadence, the worker loop
+    pulse_enabled: bool = True
+    pulse_delay_s: float = Field(default=60.0, ge=0.0)
+    """Seconds between a resolution and its pulse."""
+    pulse_expiry_h: float = Field(default=72.0, gt=0.0)
+    pulse_min_interval_days: float = Field(default=7.0, ge=0.0)
+    """At most one CSAT/CES pulse per customer in this many days."""
+    pulse_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    pulse_low_csat: int = Field(default=2, ge=1, le=5)
+    """A CSAT at or below this opens a recovery case."""
+    pulse_low_ces: int = Field(default=3, ge=1, le=7)
+    """A CES at or below this opens a recovery case."""
+    pulse_link_secret: SecretStr | None = None
+    """Signs the survey links sent on non-Telegram channels."""
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where customers reach this API (survey links)."""
+    nps_interval_days: int = Field(default=90, ge=1)
+    nps_batch: int = Field(default=200, ge=0)
+    worker_interval_s: float = Field(default=10.0, gt=0.0)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -24,6 +24,10 @@ class Retriever(Protocol):
 
     async def add_phrasing(self, entry_id: str, text: str) -> None: ...
 
+    async def add_entry(self, entry: FaqEntry) -> None:
+        """Index a brand-new entry (its id must not exist yet) so it answers at once."""
+        ...
+
     def entry(self, entry_id: str) -> FaqEntry | None: ...
 
 

@@ -69,8 +69,7 @@ def postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def any_database_url(request: pytest.FixtureRequest, tmp_path: Path,
-                     sqlite_template: Path) -> str:
+def any_database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A migrated, empty database on each backend."""
     if request.param == "sqlite":
         path = tmp_path / "cxc.db"

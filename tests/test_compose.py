@@ -30,7 +30,7 @@ def test_app_environment_uses_real_settings(name: str) -> None:
     fields = set(Settings.model_fields)
     for key in SERVICES[name].get("environment", {}):
         if key.startswith(ENV_PREFIX):
-            assert key[len(ENV_PREFIX):].lower() in fields, f"{name}: unknown setting {key}"
+            assert key[len(ENV_PREFIX) :].lower() in fields, f"{name}: unknown setting {key}"
 
 
 @pytest.mark.parametrize("name", [n for n in APP_SERVICES if SERVICES[n]["command"][0] == "cxc"])
@@ -38,8 +38,13 @@ def test_cxc_commands_exist(name: str) -> None:
     args = SERVICES[name]["command"][1:]
     words = [a for a in args if not a.startswith("-")]
     sub = words[:2] if words[:1] == ["db"] else words[:1]
-    result = subprocess.run([sys.executable, str(ROOT / "cli.py"), *sub, "--help"],
-                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *sub, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     for flag in (a.split("=")[0] for a in args if a.startswith("--")):
         assert flag in result.stdout, f"{name}: `cxc {' '.join(sub)}` has no option {flag}"

@@ -13,7 +13,9 @@ router = APIRouter(prefix="/v1", tags=["knowledge"])
 async def ask(body: AskRequest, retriever: RetrieverDep) -> AskResponse:
     """Answer a question from the knowledge base: answer, clarify (choices) or escalate."""
     answer = await answer_question(
-        retriever=retriever, text=body.text, customer_ref=body.customer_ref,
+        retriever=retriever,
+        text=body.text,
+        customer_ref=body.customer_ref,
         language=body.language,
     )
     return AskResponse.of(answer)

@@ -1,18 +1,48 @@
 """SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``."""
 
 from core.models.case import Case, CaseStatus, Owner
+from core.models.compensation import (
+    Compensation,
+    CompensationAudit,
+    CompensationPolicy,
+    CompensationStatus,
+)
 from core.models.customer import ChannelIdentity, Customer
 from core.models.knowledge import KnowledgeItem
+from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
 from core.models.message import Author, Direction, Message
+from core.models.promise import Promise, PromiseStatus
+from core.models.survey import Pulse, PulseKind, PulseStatus, SuggestionUse
+from core.models.updates import DeliveryStatus, InboundUpdate, OutboundDelivery, UpdateStatus
+from core.models.users import ApiToken, Role, User
 
 __all__ = [
+    "ApiToken",
     "Author",
+    "CandidateStatus",
     "Case",
     "CaseStatus",
     "ChannelIdentity",
+    "Compensation",
+    "CompensationAudit",
+    "CompensationPolicy",
+    "CompensationStatus",
     "Customer",
+    "DeliveryStatus",
     "Direction",
+    "InboundUpdate",
+    "KnowledgeCandidate",
     "KnowledgeItem",
     "Message",
+    "OutboundDelivery",
     "Owner",
+    "Promise",
+    "PromiseStatus",
+    "Pulse",
+    "PulseKind",
+    "PulseStatus",
+    "Role",
+    "SuggestionUse",
+    "UpdateStatus",
+    "User",
 ]

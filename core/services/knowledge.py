@@ -1,4 +1,4 @@
-"""The knowledge base's system of record: keeps ``knowledge_item`` rows in step with ingested FAQs."""
+"""The knowledge base's system of record: ``knowledge_item`` rows kept in step with the FAQs."""
 
 from __future__ import annotations
 

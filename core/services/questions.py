@@ -10,7 +10,10 @@ MAX_QUESTION_CHARS = 4000
 
 
 async def answer_question(
-    *, retriever: Retriever, text: str, customer_ref: str | None = None,
+    *,
+    retriever: Retriever,
+    text: str,
+    customer_ref: str | None = None,
     language: str | None = None,
 ) -> Answer:
     """Validate the question and ask the knowledge base. Long texts are cut, not refused."""

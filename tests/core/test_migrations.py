@@ -29,9 +29,17 @@ async def test_domain_rows_round_trip(any_session: AsyncSession) -> None:
     await any_session.flush()
     assert case.id is not None
     when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    any_session.add(Message(case_id=case.id, direction="in", channel="telegram",
-                            author="customer", text="Де моє замовлення?", created_at=when,
-                            attachments=[{"type": "photo", "file_id": "x"}]))
+    any_session.add(
+        Message(
+            case_id=case.id,
+            direction="in",
+            channel="telegram",
+            author="customer",
+            text="Де моє замовлення?",
+            created_at=when,
+            attachments=[{"type": "photo", "file_id": "x"}],
+        )
+    )
     await any_session.commit()
 
     got = (await any_session.exec(select(Message))).one()

@@ -1,0 +1,202 @@
+"""Start-up: build the bot, check the token, run long polling, the webhook-queue worker, or the
+background worker (pulses, promises, queued operator replies)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.types import Update
+from aiogram.utils.token import TokenValidationError, validate_token
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.dispatcher import create_dispatcher
+from bot.outbound import TelegramOutbound
+from core import db
+from core.config import Settings
+from core.errors import ConfigError
+from core.ports import Retriever
+from core.services import updates, worker
+
+log = logging.getLogger(__name__)
+
+
+def require_token(settings: Settings) -> str:
+    """The bot token, or ConfigError with one clear line (the CLI exits with code 2)."""
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
+        raise ConfigError(
+            "CXC_TELEGRAM_TOKEN is not set: create a bot with @BotFather and "
+            "put its token in CXC_TELEGRAM_TOKEN"
+        )
+    token = settings.telegram_token.get_secret_value().strip()
+    try:
+        validate_token(token)
+    except TokenValidationError:
+        raise ConfigError(
+            "CXC_TELEGRAM_TOKEN is not a Telegram bot token "
+            "(expected <bot id>:<secret>, as @BotFather gives it)"
+        ) from None
+    return token
+
+
+def create_bot(settings: Settings, *, session: BaseSession | None = None) -> Bot:
+    """A Bot for ``settings`` (CXC_TELEGRAM_API_URL selects a self-hosted Bot API server)."""
+    token = require_token(settings)
+    if session is None:
+        api = settings.telegram_api_url
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api)) if api else AiohttpSession()
+    return Bot(token=token, session=session)
+
+
+async def check_token(bot: Bot) -> None:
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise ConfigError(
+            "CXC_TELEGRAM_TOKEN was rejected by Telegram (401 Unauthorized): "
+            "check the token with @BotFather"
+        ) from None
+    log.info("telegram bot @%s (id %s) ready", me.username, me.id)
+
+
+async def run_polling(settings: Settings, *, retriever: Retriever) -> None:
+    """``cxc bot``: long polling (development). Returns on SIGINT/SIGTERM.
+
+    Raises ConfigError for a missing, malformed or rejected token (the CLI exits with code 2).
+    """
+    async with _connected(settings) as (bot, sessions):
+        dp, outbound = _dispatcher(settings, bot, retriever, sessions)
+        stop = asyncio.Event()
+        sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
+        try:
+            await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
+        finally:
+            stop.set()
+            await sender
+
+
+@asynccontextmanager
+async def _connected(
+    settings: Settings,
+) -> AsyncIterator[tuple[Bot, async_sessionmaker[AsyncSession]]]:
+    """Check the token, migrate the database, connect the bot; close both on the way out."""
+    require_token(settings)
+    await _migrate(settings)
+    engine, sessions = _database(settings)
+    bot = create_bot(settings)
+    try:
+        await check_token(bot)
+        yield bot, sessions
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+
+
+async def run_webhook_worker(
+    settings: Settings,
+    *,
+    retriever: Retriever,
+    poll_interval_s: float = 0.5,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Production: process the updates the API's /telegram/webhook route queued in the DB.
+
+    Returns when ``stop`` is set (default: on SIGINT/SIGTERM). ConfigError as for polling.
+    """
+    async with _connected(settings) as (bot, sessions):
+        stop = stop or _stop_on_signals()
+        dp, outbound = _dispatcher(settings, bot, retriever, sessions)
+        log.info("webhook worker: processing queued telegram updates")
+        sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
+        while not stop.is_set():
+            if not await process_pending_updates(dp, bot, sessions):
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll_interval_s)
+        await sender
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """``cxc worker``: the background worker loop (``core.services.worker``) sending pulses
+    through Telegram, plus the operator replies queued by the API.
+
+    Returns when ``stop`` is set (default: on SIGINT/SIGTERM). ConfigError as for polling.
+    """
+    async with _connected(settings) as (bot, sessions):
+        stop = stop or _stop_on_signals()
+        outbound = TelegramOutbound(bot, settings=settings, session_factory=sessions)
+        sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
+        log.info("worker: every %.0fs", settings.worker_interval_s)
+        try:
+            await worker.run_worker(
+                sessions, settings=settings, outbound={outbound.channel: outbound}, stop=stop
+            )
+        finally:
+            stop.set()
+            await sender
+
+
+async def process_pending_updates(
+    dp: Dispatcher, bot: Bot, sessions: async_sessionmaker[AsyncSession], *, limit: int = 50
+) -> int:
+    """Feed queued updates to the dispatcher in update_id order; returns how many were seen."""
+    async with sessions() as session:
+        rows = await updates.pending_updates(session, limit=limit)
+    for row in rows:
+        try:
+            await dp.feed_update(bot, Update.model_validate(row.payload, context={"bot": bot}))
+        except Exception:  # already recorded as failed on the update row
+            log.exception("queued telegram update %s failed", row.update_id)
+    return len(rows)
+
+
+async def deliver_queued_forever(
+    outbound: TelegramOutbound, stop: asyncio.Event, *, interval_s: float = 1.0
+) -> None:
+    """Send operator replies queued by the API until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            sent = await outbound.deliver_queued()
+        except Exception:  # a database hiccup must not end the bot; the rows stay queued
+            log.exception("sending queued deliveries failed")
+            sent = 0
+        if not sent:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval_s)
+
+
+def _dispatcher(
+    settings: Settings, bot: Bot, retriever: Retriever, sessions: async_sessionmaker[AsyncSession]
+) -> tuple[Dispatcher, TelegramOutbound]:
+    outbound = TelegramOutbound(bot, settings=settings, session_factory=sessions)
+    dp = create_dispatcher(
+        settings, retriever=retriever, session_factory=sessions, outbound=outbound
+    )
+    return dp, outbound
+
+
+def _database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
+    engine = db.create_engine(settings.resolved_database_url)
+    return engine, db.session_factory(engine)
+
+
+async def _migrate(settings: Settings) -> None:
+    if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
+        await asyncio.to_thread(db.upgrade, settings.resolved_database_url)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -1,0 +1,82 @@
+"""create_dispatcher: the aiogram Dispatcher with our middleware, routers and context data."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import ErrorEvent, Update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.handlers import build_router
+from bot.middlewares import UpdateGuard, UpdateMiddleware
+from bot.outbound import TelegramOutbound
+from bot.texts import language_of, t
+from core.config import Settings
+from core.ports import Retriever
+
+log = logging.getLogger(__name__)
+
+
+def create_dispatcher(
+    settings: Settings,
+    *,
+    retriever: Retriever,
+    session_factory: async_sessionmaker[AsyncSession],
+    outbound: TelegramOutbound,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    """Build the Dispatcher. FSM storage, per-chat event isolation and the duplicate guard live
+    in memory, or in Redis when ``settings.redis_url`` is set."""
+    storage, isolation, redis = _storage(settings, storage)
+    dp = Dispatcher(storage=storage, events_isolation=isolation, name="cxc")
+    dp.update.outer_middleware(UpdateMiddleware(session_factory, UpdateGuard(redis)))
+    dp.include_router(build_router())
+    dp.errors.register(_on_error)
+    dp["settings"] = settings
+    dp["retriever"] = retriever
+    dp["outbound"] = outbound
+    dp["session_factory"] = session_factory
+    return dp
+
+
+def _storage(
+    settings: Settings, storage: BaseStorage | None
+) -> tuple[BaseStorage, BaseEventIsolation, Any | None]:
+    if storage is None and settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        storage = RedisStorage.from_url(settings.redis_url)
+    if storage is None:
+        return MemoryStorage(), SimpleEventIsolation(), None
+    redis = getattr(storage, "redis", None)
+    create_isolation = getattr(storage, "create_isolation", None)
+    isolation = create_isolation() if create_isolation else SimpleEventIsolation()
+    return storage, isolation, redis
+
+
+async def _on_error(event: ErrorEvent, outbound: TelegramOutbound) -> bool:
+    """Log the failure and tell the customer honestly; the update is already marked failed."""
+    log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
+    chat_id, language = _chat_of(event.update)
+    if chat_id is not None:
+        try:
+            await outbound.send(str(chat_id), t(language, "error"))
+        except Exception:  # the apology itself must not take the bot down
+            log.exception("could not tell chat %s about the failure", chat_id)
+    return True
+
+
+def _chat_of(update: Update) -> tuple[int | None, str]:
+    message = update.message or update.edited_message
+    if message is not None:
+        user = message.from_user
+        return message.chat.id, language_of(user.language_code if user else None)
+    if update.callback_query is not None:
+        user = update.callback_query.from_user
+        return user.id, language_of(user.language_code)
+    return None, "en"

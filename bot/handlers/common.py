@@ -1,0 +1,32 @@
+"""Helpers shared by the handlers: who is writing, and sending a core Reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import User
+
+from bot.keyboards import reply_buttons
+from bot.outbound import TelegramOutbound
+from bot.texts import language_of
+from core.services.replies import Reply
+from core.services.updates import TELEGRAM
+
+
+def identity(user: User) -> dict[str, Any]:
+    """The keyword arguments that identify a Telegram user to the core services."""
+    return {
+        "channel": TELEGRAM,
+        "external_id": str(user.id),
+        "display_name": user.full_name or None,
+        "language": language_of(user.language_code),
+    }
+
+
+async def deliver(outbound: TelegramOutbound, chat_id: int, reply: Reply) -> None:
+    """Send a Reply; a silent one (a human owns the case) sends nothing."""
+    if reply.silent:
+        return
+    await outbound.send(
+        str(chat_id), reply.text, buttons=reply_buttons(reply), message_ref=reply.message_id
+    )

@@ -1,0 +1,79 @@
+"""Update-level middleware: process each update once, with a database session per update.
+
+Order per update: a fast duplicate guard (memory, or Redis when ``CXC_REDIS_URL`` is set), then
+the persisted claim (``core.services.updates.claim_update``: the authority, survives restarts and
+works across processes), then the handlers with ``data["session"]``, then the update is marked
+done (or failed, with the error kept).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.services import updates
+
+log = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UpdateGuard:
+    """Remembers recent update ids: in memory (bounded), or in Redis with a TTL."""
+
+    def __init__(self, redis: Any | None = None, *, size: int = 10_000, ttl_s: int = 86_400):
+        self._redis = redis
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._size = size
+        self._ttl_s = ttl_s
+
+    async def first_time(self, update_id: int) -> bool:
+        if self._redis is not None:
+            key = f"cxc:tg-update:{update_id}"
+            return bool(await self._redis.set(key, 1, nx=True, ex=self._ttl_s))
+        if update_id in self._seen:
+            return False
+        self._seen[update_id] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+
+class UpdateMiddleware(BaseMiddleware):
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], guard: UpdateGuard
+    ) -> None:
+        self.sessions = session_factory
+        self.guard = guard
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        uid = event.update_id
+        if not await self.guard.first_time(uid) or not await self._claim(event):
+            log.info("telegram update %s already processed; skipped", uid)
+            return UNHANDLED
+        try:
+            async with self.sessions() as session:
+                data["session"] = session
+                result = await handler(event, data)
+        except Exception as exc:
+            async with self.sessions() as session:
+                await updates.finish_update(
+                    session, update_id=uid, error=f"{type(exc).__name__}: {exc}"
+                )
+            raise
+        async with self.sessions() as session:
+            await updates.finish_update(session, update_id=uid)
+        return result
+
+    async def _claim(self, event: Update) -> bool:
+        payload = event.model_dump(mode="json", by_alias=True, exclude_none=True)
+        async with self.sessions() as session:
+            return await updates.claim_update(session, update_id=event.update_id, payload=payload)

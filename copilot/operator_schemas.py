@@ -1,0 +1,245 @@
+"""Request and response bodies of the operator API (cases, interactions, compensations,
+promises, users)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.models import Promise
+from core.services.promises import is_overdue
+
+MAX_ID = 2_147_483_647
+IssueType = Literal[
+    "missing_item", "late_delivery", "damaged_item", "wrong_charge", "service_outage"
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CaseOut(_Out):
+    id: int
+    customer_id: int
+    status: str
+    owner: str
+    assigned_operator: str | None
+    topic: str | None
+    origin_channel: str
+    opened_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    reopen_count: int
+    resolution: str | None
+    resolution_code: str | None
+    knowledge_entry_id: str | None = None
+
+
+class CustomerOut(_Out):
+    id: int
+    name: str | None
+    language: str | None
+    tier: str
+    lifetime_value: float
+    attributes: dict[str, Any]
+
+
+class IdentityOut(_Out):
+    channel: str
+    external_id: str
+    display_name: str | None
+
+
+class MessageOut(_Out):
+    id: int
+    case_id: int
+    channel: str
+    direction: str
+    author: str
+    author_ref: str | None
+    text: str
+    meta: dict[str, Any]
+    created_at: datetime
+
+
+class PromiseOut(_Out):
+    id: int
+    case_id: int
+    customer_id: int
+    text: str
+    due_at: datetime
+    status: str
+    created_by: str
+    closed_by: str | None
+    closed_at: datetime | None
+    overdue: bool = False
+
+    @classmethod
+    def of(cls, promise: Promise) -> PromiseOut:
+        return cls.model_validate(promise).model_copy(update={"overdue": is_overdue(promise)})
+
+
+class CompensationOut(_Out):
+    id: int
+    case_id: int
+    customer_id: int
+    policy_version: int
+    issue_type: str
+    items: list[dict[str, Any]]
+    value: float
+    currency: str
+    reason: str
+    status: str
+    requires_approval: bool
+    created_by: str
+    decided_by: str | None
+    decided_at: datetime | None
+    issued_at: datetime | None
+    created_at: datetime
+
+
+class AuditOut(_Out):
+    action: str
+    actor: str
+    detail: dict[str, Any]
+    at: datetime
+
+
+class CompensationDetail(CompensationOut):
+    audit: list[AuditOut] = []
+
+
+class CrmRecordOut(BaseModel):
+    kind: str
+    external_id: str
+    occurred_at: datetime | None
+    title: str
+    data: dict[str, Any]
+
+
+class CaseDetail(BaseModel):
+    case: CaseOut
+    customer: CustomerOut
+    identities: list[IdentityOut]
+    cases: list[CaseOut]
+    timeline: list[MessageOut]
+    promises: list[PromiseOut]
+    compensations: list[CompensationOut]
+    crm_records: list[CrmRecordOut]
+    crm_error: str | None
+
+
+class TextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    operator: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class NewEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=1000)
+    answer: str = Field(min_length=1, max_length=4000)
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resolution: str = Field(min_length=1, max_length=4000)
+    resolution_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    knowledge_entry_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The FAQ entry that answered the customer: their question becomes a "
+        "candidate phrasing of it, for a supervisor to approve.",
+    )
+    new_entry: NewEntryIn | None = Field(
+        default=None, description="A new FAQ entry written from this case (needs approval)."
+    )
+
+
+class IdentityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: str | None = Field(default=None, min_length=5, max_length=32)
+    email: str | None = Field(default=None, min_length=3, max_length=200)
+    telegram_id: str | None = Field(default=None, min_length=1, max_length=64)
+    web_id: str | None = Field(default=None, min_length=1, max_length=200)
+    store_card: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class InteractionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["phone", "email", "web", "store", "telegram"]
+    identity: IdentityIn
+    direction: Literal["in", "out"] = "in"
+    text: str = Field(min_length=1, max_length=4000)
+    occurred_at: AwareDatetime
+    case_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class InteractionOut(BaseModel):
+    customer_id: int
+    case_id: int
+    message: MessageOut
+    customer_created: bool
+    case_created: bool
+
+
+class CompensationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case_id: int = Field(ge=1, le=MAX_ID)
+    issue_type: IssueType | None = None
+    affected_amount: float | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=1000)
+
+
+class PromiseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=1000)
+    due_at: AwareDatetime
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
+    role: Literal["operator", "supervisor", "admin"]
+    compensation_limit: float | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class UserOut(_Out):
+    id: int
+    name: str
+    role: str
+    compensation_limit: float | None
+    active: bool
+
+
+class NewUserOut(BaseModel):
+    user: UserOut
+    token: str = Field(description="Shown once; only its hash is stored.")
+
+
+def case_detail(view: Any) -> CaseDetail:
+    return CaseDetail(
+        case=CaseOut.model_validate(view.case),
+        customer=CustomerOut.model_validate(view.customer),
+        identities=[IdentityOut.model_validate(i) for i in view.identities],
+        cases=[CaseOut.model_validate(c) for c in view.cases],
+        timeline=[MessageOut.model_validate(m) for m in view.timeline],
+        promises=[PromiseOut.of(p) for p in view.promises],
+        compensations=[CompensationOut.model_validate(c) for c in view.compensations],
+        crm_records=[
+            CrmRecordOut.model_validate(r, from_attributes=True) for r in view.crm_records
+        ],
+        crm_error=view.crm_error,
+    )

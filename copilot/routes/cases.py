@@ -1,0 +1,150 @@
+"""Operator routes on cases: list, open (with the omnichannel timeline), take, reply, note,
+resolve, hand back, suggestions (and using one)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, status
+
+from copilot.auth import CurrentUser
+from copilot.deps import SessionDep
+from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep, OutboundDep
+from copilot.operator_schemas import (
+    MAX_ID,
+    AssignIn,
+    CaseDetail,
+    CaseOut,
+    MessageOut,
+    ResolveIn,
+    TextIn,
+    case_detail,
+)
+from copilot.suggestion_schemas import AcceptedOut, AcceptIn, SuggestionsOut
+from core.services import learning, operators, suggestions, timeline
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+CaseIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("", response_model=list[CaseOut])
+async def list_cases(
+    session: SessionDep,
+    user: CurrentUser,
+    status_: Annotated[
+        Literal["open", "pending", "resolved", "closed"] | None, Query(alias="status")
+    ] = None,
+    owner: Literal["bot", "human"] | None = None,
+    assigned_to: Annotated[
+        str | None, Query(max_length=100, description="a user name, 'me' or 'none'")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[CaseOut]:
+    """Cases, oldest first. Operators see the ones assigned to them and unassigned ones."""
+    who = user.name if assigned_to == "me" else assigned_to
+    rows = await operators.list_cases(
+        session, user=user, status=status_, owner=owner, assigned_to=who, limit=limit, offset=offset
+    )
+    return [CaseOut.model_validate(c) for c in rows]
+
+
+@router.get("/{case_id}", response_model=CaseDetail)
+async def get_case(
+    case_id: CaseIdPath, session: SessionDep, user: CurrentUser, crm: CrmDep
+) -> CaseDetail:
+    """The case, its customer, and the customer's whole timeline across channels."""
+    await operators.accessible_case(session, case_id=case_id, user=user)
+    return case_detail(await timeline.case_view(session, case_id=case_id, crm=crm))
+
+
+@router.post("/{case_id}/assign", response_model=CaseOut)
+async def assign(
+    case_id: CaseIdPath, session: SessionDep, user: CurrentUser, body: AssignIn | None = None
+) -> CaseOut:
+    """Take the case (no body), or -- supervisors -- assign it to ``operator``."""
+    operator = body.operator if body else None
+    case = await operators.assign_case(session, case_id=case_id, user=user, operator=operator)
+    return CaseOut.model_validate(case)
+
+
+@router.post("/{case_id}/messages", response_model=MessageOut, status_code=status.HTTP_201_CREATED)
+async def send_message(
+    case_id: CaseIdPath, body: TextIn, session: SessionDep, user: CurrentUser, out: OutboundDep
+) -> MessageOut:
+    """Reply to the customer on their channel (Telegram now; queued for the bot worker when
+    this process has no sender for the channel)."""
+    message = await operators.reply(
+        session, case_id=case_id, user=user, text=body.text, outbound=out
+    )
+    return MessageOut.model_validate(message)
+
+
+@router.post("/{case_id}/notes", response_model=MessageOut, status_code=status.HTTP_201_CREATED)
+async def add_note(
+    case_id: CaseIdPath, body: TextIn, session: SessionDep, user: CurrentUser
+) -> MessageOut:
+    """An internal note on the case timeline; never sent to the customer."""
+    message = await operators.add_note(session, case_id=case_id, user=user, text=body.text)
+    return MessageOut.model_validate(message)
+
+
+@router.post("/{case_id}/resolve", response_model=CaseOut)
+async def resolve(
+    case_id: CaseIdPath,
+    body: ResolveIn,
+    session: SessionDep,
+    user: CurrentUser,
+    retriever: OptionalRetrieverDep,
+) -> CaseOut:
+    """Resolve the case (409 when it is already resolved or closed). With
+    ``knowledge_entry_id`` (404 when unknown) or ``new_entry``, the customer's question becomes
+    a knowledge candidate for a supervisor to approve."""
+    new = body.new_entry
+    case = await operators.resolve_case(
+        session,
+        case_id=case_id,
+        user=user,
+        resolution=body.resolution,
+        resolution_code=body.resolution_code,
+        knowledge_entry_id=body.knowledge_entry_id,
+        new_entry=learning.NewEntry(new.question, new.answer) if new else None,
+        retriever=retriever,
+    )
+    return CaseOut.model_validate(case)
+
+
+@router.post("/{case_id}/handback", response_model=CaseOut)
+async def hand_back(case_id: CaseIdPath, session: SessionDep, user: CurrentUser) -> CaseOut:
+    """Return the case to the bot."""
+    case = await operators.hand_back_case(session, case_id=case_id, user=user)
+    return CaseOut.model_validate(case)
+
+
+@router.get("/{case_id}/suggestions", response_model=SuggestionsOut)
+async def get_suggestions(
+    case_id: CaseIdPath,
+    session: SessionDep,
+    user: CurrentUser,
+    index: CaseIndexDep,
+    retriever: OptionalRetrieverDep,
+    crm: CrmDep,
+) -> SuggestionsOut:
+    """Top 3 resolutions, a reply draft, the policy's compensation and the customer's context.
+    Recorded as shown to the user (the suggestion acceptance rate in the reports)."""
+    result = await suggestions.suggest(
+        session, case_id=case_id, user=user, retriever=retriever, index=index, crm=crm
+    )
+    return SuggestionsOut.of(result)
+
+
+@router.post("/{case_id}/suggestions/accept", response_model=AcceptedOut)
+async def accept_suggestion(
+    case_id: CaseIdPath, body: AcceptIn, session: SessionDep, user: CurrentUser
+) -> AcceptedOut:
+    """The operator used a suggestion (the draft, a resolution, the compensation offer): counted
+    once per case and operator in the suggestion acceptance rate."""
+    row = await suggestions.accept(
+        session, case_id=case_id, user=user, kind=body.kind, ref=body.ref
+    )
+    return AcceptedOut.model_validate(row)

@@ -1,0 +1,92 @@
+"""Knowledge search for operators (the same Retriever the bot uses), and the candidates the
+knowledge base learns from resolved cases: listed for everyone, decided by supervisors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from copilot.auth import CurrentUser
+from copilot.deps import RetrieverDep, SessionDep
+from copilot.operator_schemas import MAX_ID
+from copilot.schemas import AskResponse
+from core.services import candidate_review
+
+router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
+CandidateIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class CandidateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    case_id: int
+    entry_id: str
+    text: str
+    status: str
+    new_entry_question: str | None
+    new_entry_answer: str | None
+    language: str | None
+    proposed_by: str
+    decided_by: str | None
+    note: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+@router.get("/search", response_model=AskResponse)
+async def search(
+    q: Annotated[str, Query(min_length=1, max_length=4000)],
+    retriever: RetrieverDep,
+    _user: CurrentUser,
+    language: Annotated[str | None, Query(max_length=8)] = None,
+) -> AskResponse:
+    """Rank knowledge entries for an operator's query (candidates with scores and sources)."""
+    return AskResponse.of(await retriever.ask(q, language=language))
+
+
+@router.get("/candidates", response_model=list[CandidateOut])
+async def list_candidates(
+    session: SessionDep,
+    _user: CurrentUser,
+    status: Literal["proposed", "approved", "rejected"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[CandidateOut]:
+    """Phrasings and new entries proposed from resolved cases, oldest first."""
+    rows = await candidate_review.list_candidates(
+        session, status=status, limit=limit, offset=offset
+    )
+    return [CandidateOut.model_validate(c) for c in rows]
+
+
+@router.post("/candidates/{candidate_id}/approve", response_model=CandidateOut)
+async def approve(
+    candidate_id: CandidateIdPath, session: SessionDep, user: CurrentUser, retriever: RetrieverDep
+) -> CandidateOut:
+    """Supervisors: index the phrasing (or create the entry) now; 409 when already decided."""
+    candidate = await candidate_review.approve_candidate(
+        session, candidate_id=candidate_id, user=user, retriever=retriever
+    )
+    return CandidateOut.model_validate(candidate)
+
+
+@router.post("/candidates/{candidate_id}/reject", response_model=CandidateOut)
+async def reject(
+    candidate_id: CandidateIdPath,
+    session: SessionDep,
+    user: CurrentUser,
+    body: RejectIn | None = None,
+) -> CandidateOut:
+    """Supervisors: drop the candidate; 409 when already decided."""
+    candidate = await candidate_review.reject_candidate(
+        session, candidate_id=candidate_id, user=user, note=body.note if body else None
+    )
+    return CandidateOut.model_validate(candidate)

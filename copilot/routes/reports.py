@@ -1,0 +1,103 @@
+"""Supervisor reports: summary metrics, the resolution log as CSV, chart series, churn risk.
+Definitions of every figure: docs/metrics.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from copilot.auth import Supervisor
+from copilot.deps import SessionDep, SettingsDep
+from core.services import churn, report_log, reports
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def report_filter(
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    channel: Text = None,
+    topic: Text = None,
+    operator: Text = None,
+) -> reports.ReportFilter:
+    """Naive datetimes are taken as UTC; the window is [from, to)."""
+
+    def utc(value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+    return reports.ReportFilter(
+        utc(from_), utc(to), channel or None, topic or None, operator or None
+    )
+
+
+FilterDep = Annotated[reports.ReportFilter, Depends(report_filter)]
+
+
+@router.get("/summary")
+async def summary(
+    session: SessionDep,
+    _user: Supervisor,
+    filters: FilterDep,
+) -> dict[str, Any]:
+    """Summary metrics over the cases in the window, with the filters applied."""
+    return await reports.summary(session, filters=filters)
+
+
+@router.get("/resolutions.csv", response_class=Response)
+async def resolutions_csv(
+    session: SessionDep,
+    _user: Supervisor,
+    filters: FilterDep,
+) -> Response:
+    """The resolution log: one row per case resolved in the window."""
+    rows = await report_log.resolution_log(session, filters=filters)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=report_log.CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="resolutions.csv"'},
+    )
+
+
+@router.get("/series")
+async def series(
+    session: SessionDep,
+    _user: Supervisor,
+    filters: FilterDep,
+) -> dict[str, Any]:
+    """Chart data for the dashboard (from the resolution log of the window)."""
+    rows = await report_log.resolution_log(session, filters=filters)
+    return report_log.dashboard_series(rows)
+
+
+@router.get("/churn-risk")
+async def churn_risk(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: Supervisor,
+    days: Annotated[int, Query(ge=1, le=365)] = churn.WINDOW_DAYS,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Customers ranked by churn signals in the last ``days``, with the reasons."""
+    ranked = await churn.churn_ranking(session, settings=settings, days=days, limit=limit)
+    return [
+        {
+            "customer_id": e.customer_id,
+            "name": e.name,
+            "score": e.score,
+            "signals": e.signals,
+            "reasons": e.reasons,
+        }
+        for e in ranked
+    ]

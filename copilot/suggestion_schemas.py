@@ -1,0 +1,125 @@
+"""The bodies of GET /v1/cases/{id}/suggestions and POST /v1/cases/{id}/suggestions/accept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from copilot.operator_schemas import CompensationOut, PromiseOut
+from core.services.suggestions import Suggestions
+
+
+class ResolutionOut(BaseModel):
+    kind: str
+    title: str
+    text: str
+    score: float
+    code: str | None
+    sources: list[dict[str, Any]]
+    outcome: dict[str, Any]
+
+
+class OfferItemOut(BaseModel):
+    type: str
+    amount: float
+    value: float
+
+
+class OfferOut(BaseModel):
+    issue_type: str
+    items: list[OfferItemOut]
+    value: float
+    currency: str
+    reason: str
+    requires_approval: bool
+    policy_version: int
+
+
+class ContextOut(BaseModel):
+    open_promises: list[PromiseOut]
+    promise_counts: dict[str, int]
+    compensations: list[CompensationOut]
+    csat: list[dict[str, Any]]
+    churn_risk: bool
+    churn_reasons: list[str]
+    orders: list[dict[str, Any]]
+
+
+class SuggestionsOut(BaseModel):
+    case_id: int
+    language: str
+    resolutions: list[ResolutionOut]
+    draft: str
+    compensation: OfferOut | None
+    compensation_note: str | None
+    context: ContextOut
+    timings_ms: dict[str, float]
+
+    @classmethod
+    def of(cls, s: Suggestions) -> SuggestionsOut:
+        offer = None
+        if s.compensation is not None:
+            o = s.compensation
+            offer = OfferOut(
+                issue_type=o.issue_type,
+                items=[OfferItemOut(type=i.type, amount=i.amount, value=i.value) for i in o.items],
+                value=o.value,
+                currency=o.currency,
+                reason=o.reason,
+                requires_approval=o.requires_approval,
+                policy_version=o.policy_version,
+            )
+        c = s.context
+        return cls(
+            case_id=s.case_id,
+            language=s.language,
+            resolutions=[
+                ResolutionOut(
+                    kind=r.kind,
+                    title=r.title,
+                    text=r.text,
+                    score=r.score,
+                    code=r.code,
+                    sources=r.sources,
+                    outcome=r.outcome,
+                )
+                for r in s.resolutions
+            ],
+            draft=s.draft,
+            compensation=offer,
+            compensation_note=s.compensation_note,
+            context=ContextOut(
+                open_promises=[PromiseOut.of(p) for p in c.open_promises],
+                promise_counts=c.promise_counts,
+                compensations=[CompensationOut.model_validate(x) for x in c.compensations],
+                csat=c.csat,
+                churn_risk=c.churn.flag,
+                churn_reasons=list(c.churn.reasons),
+                orders=c.orders,
+            ),
+            timings_ms=s.timings_ms,
+        )
+
+
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["draft", "resolution", "compensation"]
+    ref: str | None = Field(
+        default=None,
+        max_length=150,
+        description='what was used: "faq:<entry>" or "cases:<code>" for a resolution, the '
+        "compensation id for compensation",
+    )
+
+
+class AcceptedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    case_id: int
+    user_name: str
+    shown_at: datetime
+    accepted_at: datetime | None
+    ref: str | None

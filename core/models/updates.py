@@ -1,0 +1,66 @@
+"""Inbound update queue (with dedup by channel + update id) and the outbound delivery log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.models.base import UTCDateTime, utcnow
+
+
+class UpdateStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    """Queued for a worker (an operator reply made through the API)."""
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class InboundUpdate(SQLModel, table=True):
+    """One update received from a channel (a Telegram update). Unique per (channel, update_id)."""
+
+    __tablename__ = "inbound_update"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id", name="uq_inbound_update_channel_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    update_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = Field(default=UpdateStatus.PENDING, max_length=16, index=True)
+    attempts: int = 0
+    error: str | None = None
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboundDelivery(SQLModel, table=True):
+    """One message sent (or tried) to a customer: every attempt counted, failures kept visible."""
+
+    __tablename__ = "outbound_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16, index=True)
+    external_id: str = Field(max_length=200, index=True)
+    text: str = ""
+    buttons: list[list[str]] = Field(default_factory=list, sa_type=JSON)
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=16, index=True)
+    attempts: int = 0
+    error: str | None = None
+    provider_message_id: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,121 @@
+"""Users of the copilot and their bearer API tokens (stored as sha256), and who may do what.
+
+Operators act on cases assigned to them or unassigned; supervisors and admins on every case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from core.models import ApiToken, Case, Role, User
+from core.models.base import utcnow
+
+TOKEN_PREFIX = "cxc_"
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    name: str,
+    role: str,
+    compensation_limit: float | None = None,
+) -> tuple[User, str]:
+    """Create a user and their first token. The token is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("name must be 1-100 characters")
+    if role not in set(Role):
+        raise InvalidInput(f"role must be one of {', '.join(Role)}, not {role!r}")
+    user = User(name=name, role=role, compensation_limit=compensation_limit)
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise InvalidTransition(f"user {name!r} already exists") from None
+    token = await _new_token(session, user)
+    await session.commit()
+    return user, token
+
+
+async def issue_token(session: AsyncSession, *, user_name: str) -> str:
+    """Another token for an existing user (e.g. a lost one); the old ones keep working."""
+    user = await get_user_by_name(session, user_name)
+    token = await _new_token(session, user)
+    await session.commit()
+    return token
+
+
+async def revoke_tokens(session: AsyncSession, *, user_name: str) -> int:
+    user = await get_user_by_name(session, user_name)
+    rows = (
+        await session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = utcnow()
+        session.add(row)
+    await session.commit()
+    return len(rows)
+
+
+async def resolve_token(session: AsyncSession, *, token: str) -> User | None:
+    """The active user behind a token, or None for an unknown, revoked or malformed token."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    stmt = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked_at).is_(None))
+    )
+    user = (await session.exec(stmt)).first()
+    return user if user is not None and user.active else None
+
+
+async def get_user_by_name(session: AsyncSession, name: str) -> User:
+    user = (await session.exec(select(User).where(User.name == name))).first()
+    if user is None:
+        raise NotFound("user", name)
+    return user
+
+
+async def list_users(session: AsyncSession) -> list[User]:
+    return list((await session.exec(select(User).order_by(col(User.id)))).all())
+
+
+def require_role(user: User, roles: Iterable[str]) -> None:
+    allowed = set(roles)
+    if user.role not in allowed:
+        raise NotAllowed(f"{user.role} {user.name!r} may not do this (needs {sorted(allowed)})")
+
+
+def is_supervising(user: User) -> bool:
+    return user.role in SUPERVISING
+
+
+def require_case_access(user: User, case: Case) -> None:
+    """Operators act on cases assigned to them or unassigned; supervisors on all."""
+    if is_supervising(user):
+        return
+    if case.assigned_operator not in (None, user.name):
+        raise NotAllowed(f"case {case.id} is assigned to another operator")
+
+
+async def _new_token(session: AsyncSession, user: User) -> str:
+    assert user.id is not None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:12]))
+    return token

@@ -1,0 +1,297 @@
+"""Compensation offers: facts from the case and customer (never asked again), the policy's offer,
+limits enforced here, supervisor approval, issuing, and an audit row for every step.
+
+Order data comes from the customer context: ``Customer.attributes["orders"]`` (a list of
+``{"id", "total", "items": [{"name", "price", "missing"?}]}``), ``attributes["last_order"]``, and
+the CRM (``CrmRecord(kind="order")``) when a connector is configured. ``attributes["order"]`` (a
+Telegram deep link) picks the order the customer wrote about.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from core.models import (
+    Author,
+    Compensation,
+    CompensationAudit,
+    CompensationStatus,
+    Customer,
+    Message,
+    User,
+)
+from core.models.base import utcnow
+from core.ports import CrmConnector
+from core.services import auth, cases
+from core.services.compensation_policy import (
+    Facts,
+    Offer,
+    approval_limit,
+    detect_issue,
+    evaluate,
+)
+from core.services.customer_context import churn_risk, orders_of, pick_order
+from core.services.customers import get_customer
+from core.services.policy_store import active_policy
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    offer: Offer
+    facts: Facts
+
+
+async def propose(
+    session: AsyncSession,
+    *,
+    case_id: int,
+    user: User,
+    issue_type: str | None = None,
+    affected_amount: float | None = None,
+    crm: CrmConnector | None = None,
+) -> Proposal:
+    """What the policy offers for this case, computed from what the company already knows."""
+    policy = await active_policy(session)
+    case = await cases.get_case(session, case_id)
+    customer = await get_customer(session, case.customer_id)
+    text = await _customer_text(session, case_id=case_id)
+    issue = (
+        issue_type
+        or _topic_issue(policy.document, case.topic)
+        or detect_issue(policy.document, text)
+    )
+    if issue is None:
+        raise InvalidInput("cannot tell the issue type from the case; pass issue_type")
+    facts = await _facts(
+        session, customer=customer, issue=issue, text=text, affected=affected_amount, crm=crm
+    )
+    limit = approval_limit(policy.document, user.role, user.compensation_limit)
+    offer = evaluate(policy.document, facts, version=policy.version, limit=limit)
+    return Proposal(offer=offer, facts=facts)
+
+
+async def offer(
+    session: AsyncSession,
+    *,
+    case_id: int,
+    user: User,
+    issue_type: str | None = None,
+    affected_amount: float | None = None,
+    crm: CrmConnector | None = None,
+) -> Compensation:
+    """Record the policy's offer. Above the user's limit it waits for a supervisor."""
+    case = await cases.get_case(session, case_id)
+    auth.require_case_access(user, case)
+    proposal = await propose(
+        session,
+        case_id=case_id,
+        user=user,
+        issue_type=issue_type,
+        affected_amount=affected_amount,
+        crm=crm,
+    )
+    o = proposal.offer
+    comp = Compensation(
+        case_id=case_id,
+        customer_id=case.customer_id,
+        policy_version=o.policy_version,
+        issue_type=o.issue_type,
+        items=[{"type": i.type, "amount": i.amount, "value": i.value} for i in o.items],
+        value=o.value,
+        currency=o.currency,
+        reason=o.reason,
+        facts=_facts_dict(proposal.facts),
+        status=CompensationStatus.PENDING_APPROVAL
+        if o.requires_approval
+        else CompensationStatus.APPROVED,
+        requires_approval=o.requires_approval,
+        created_by=user.name,
+    )
+    session.add(comp)
+    await session.flush()
+    action = "offered_pending_approval" if o.requires_approval else "offered"
+    _audit(session, comp, action, user, value=o.value)
+    await session.commit()
+    return comp
+
+
+async def approve(session: AsyncSession, *, compensation_id: int, user: User) -> Compensation:
+    auth.require_role(user, auth.SUPERVISING)
+    comp = await _pending(session, compensation_id, "approve")
+    policy = await active_policy(session)
+    limit = approval_limit(policy.document, user.role, user.compensation_limit)
+    if comp.value > limit:
+        raise NotAllowed(f"{comp.value:g} is above {user.name}'s approval limit of {limit:g}")
+    return await _decide(session, comp, user, CompensationStatus.APPROVED, "approved")
+
+
+async def reject(
+    session: AsyncSession, *, compensation_id: int, user: User, note: str = ""
+) -> Compensation:
+    auth.require_role(user, auth.SUPERVISING)
+    comp = await _pending(session, compensation_id, "reject")
+    return await _decide(session, comp, user, CompensationStatus.REJECTED, "rejected", note=note)
+
+
+async def issue(session: AsyncSession, *, compensation_id: int, user: User) -> Compensation:
+    """Issue an approved offer: promo codes get their code. Approval cannot be skipped."""
+    comp = await get_compensation(session, compensation_id)
+    auth.require_case_access(user, await cases.get_case(session, comp.case_id))
+    if comp.status != CompensationStatus.APPROVED:
+        raise InvalidTransition(f"compensation {compensation_id} is {comp.status}, not approved")
+    items = []
+    for item in comp.items:
+        code = "CX-" + secrets.token_hex(4).upper() if item["type"] == "promo_code" else None
+        items.append({**item, "code": code} if code else dict(item))
+    comp.items = items
+    comp.status = CompensationStatus.ISSUED
+    comp.issued_at = utcnow()
+    session.add(comp)
+    _audit(session, comp, "issued", user, codes=[i["code"] for i in items if i.get("code")])
+    await session.commit()
+    return comp
+
+
+async def get_compensation(session: AsyncSession, compensation_id: int) -> Compensation:
+    comp = await session.get(Compensation, compensation_id, populate_existing=True)
+    if comp is None:
+        raise NotFound("compensation", compensation_id)
+    return comp
+
+
+async def list_compensations(
+    session: AsyncSession,
+    *,
+    case_id: int | None = None,
+    customer_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[Compensation]:
+    stmt = select(Compensation)
+    if case_id is not None:
+        stmt = stmt.where(Compensation.case_id == case_id)
+    if customer_id is not None:
+        stmt = stmt.where(Compensation.customer_id == customer_id)
+    if status:
+        stmt = stmt.where(Compensation.status == status)
+    return list((await session.exec(stmt.order_by(col(Compensation.id).desc()).limit(limit))).all())
+
+
+async def audit_log(session: AsyncSession, *, compensation_id: int) -> list[CompensationAudit]:
+    stmt = (
+        select(CompensationAudit)
+        .where(CompensationAudit.compensation_id == compensation_id)
+        .order_by(col(CompensationAudit.id))
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def recent_count(session: AsyncSession, *, customer_id: int, days: int) -> int:
+    since = utcnow() - timedelta(days=days)
+    stmt = (
+        select(func.count())
+        .select_from(Compensation)
+        .where(
+            Compensation.customer_id == customer_id,
+            col(Compensation.created_at) >= since,
+            col(Compensation.status) != CompensationStatus.REJECTED,
+        )
+    )
+    return int((await session.exec(stmt)).one())
+
+
+async def _facts(
+    session: AsyncSession,
+    *,
+    customer: Customer,
+    issue: str,
+    text: str,
+    affected: float | None,
+    crm: CrmConnector | None,
+) -> Facts:
+    assert customer.id is not None
+    order = pick_order(customer, await orders_of(session, customer=customer, crm=crm))
+    items = order.get("items", []) if order else []
+    hit = [i for i in items if i.get("missing") or i.get("damaged")] or _named_in(items, text)
+    if affected is None and hit:
+        affected = float(sum(float(i.get("price", 0)) * float(i.get("qty", 1)) for i in hit))
+    policy = await active_policy(session)
+    window = int(policy.document.get("window_days", 90))
+    return Facts(
+        issue_type=issue,
+        order_id=str(order["id"]) if order and order.get("id") is not None else None,
+        order_value=float(order["total"]) if order and order.get("total") is not None else None,
+        affected_value=affected,
+        affected_items=tuple(str(i.get("name")) for i in hit),
+        tier=customer.tier,
+        lifetime_value=customer.lifetime_value,
+        churn_risk=(await churn_risk(session, customer=customer)).flag,
+        recent_compensations=await recent_count(session, customer_id=customer.id, days=window),
+    )
+
+
+def _named_in(items: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Order items the customer named ("не положили молоко" names "Молоко 3,2%")."""
+    lowered = text.lower()
+    found = []
+    for item in items:
+        words = [w for w in str(item.get("name", "")).lower().split() if len(w) >= 4]
+        if any(w[: max(4, len(w) - 2)] in lowered for w in words):
+            found.append(item)
+    return found
+
+
+def _topic_issue(document: dict[str, Any], topic: str | None) -> str | None:
+    return topic if topic in document["issue_types"] else None
+
+
+async def _customer_text(session: AsyncSession, *, case_id: int) -> str:
+    stmt = select(Message.text).where(Message.case_id == case_id, Message.author == Author.CUSTOMER)
+    return "\n".join((await session.exec(stmt)).all())
+
+
+def _facts_dict(facts: Facts) -> dict[str, Any]:
+    return {name: getattr(facts, name) for name in Facts.__dataclass_fields__}
+
+
+async def _pending(session: AsyncSession, compensation_id: int, action: str) -> Compensation:
+    comp = await get_compensation(session, compensation_id)
+    if comp.status != CompensationStatus.PENDING_APPROVAL:
+        raise InvalidTransition(
+            f"cannot {action} compensation {compensation_id}: it is {comp.status}"
+        )
+    return comp
+
+
+async def _decide(
+    session: AsyncSession, comp: Compensation, user: User, status: str, action: str, **detail: Any
+) -> Compensation:
+    comp.status = status
+    comp.decided_by = user.name
+    comp.decided_at = utcnow()
+    session.add(comp)
+    _audit(session, comp, action, user, **{k: v for k, v in detail.items() if v})
+    await session.commit()
+    return comp
+
+
+def _audit(
+    session: AsyncSession, comp: Compensation, action: str, user: User, **detail: Any
+) -> None:
+    assert comp.id is not None
+    session.add(
+        CompensationAudit(
+            compensation_id=comp.id,
+            action=action,
+            actor=user.name,
+            detail={"role": user.role, **detail},
+        )
+    )

@@ -1,0 +1,106 @@
+"""What an operator should know about a customer before answering: orders, open and overdue
+promises, past compensations, satisfaction history and a churn-risk flag with its reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import BackendUnavailable
+from core.models import Case, Customer, Promise, PromiseStatus
+from core.models.base import utcnow
+from core.ports import CrmConnector
+from core.services.churn import customer_churn
+from core.services.timeline import identities_of
+
+CHURN_WINDOW = timedelta(days=90)
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnRisk:
+    flag: bool
+    reasons: tuple[str, ...]
+
+
+async def orders_of(
+    session: AsyncSession, *, customer: Customer, crm: CrmConnector | None = None
+) -> list[dict[str, Any]]:
+    """The customer's orders, newest last: from their attributes, then from the CRM."""
+    attrs = customer.attributes or {}
+    orders = [o for o in attrs.get("orders", []) if isinstance(o, dict)]
+    last = attrs.get("last_order")
+    if isinstance(last, dict) and last not in orders:
+        orders.append(last)
+    if crm is not None and customer.id is not None:
+        identities = await identities_of(session, customer_id=customer.id)
+        try:
+            records = await crm.customer_history([(i.channel, i.external_id) for i in identities])
+        except BackendUnavailable:
+            records = []
+        known = {str(o.get("id")) for o in orders}
+        for rec in records:
+            if rec.kind == "order" and rec.external_id not in known:
+                orders.append({"id": rec.external_id, **rec.data})
+    return orders
+
+
+def pick_order(customer: Customer, orders: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The order the customer came about (deep link ``order_<id>``), else the latest one."""
+    wanted = (customer.attributes or {}).get("order")
+    for order in orders:
+        if wanted is not None and str(order.get("id")) == str(wanted):
+            return order
+    return orders[-1] if orders else None
+
+
+def csat_history(customer: Customer) -> list[dict[str, Any]]:
+    """Survey answers kept on the customer (``attributes["csat"]``: [{"case_id", "score"}])."""
+    return [c for c in (customer.attributes or {}).get("csat", []) if isinstance(c, dict)]
+
+
+async def promise_counts(session: AsyncSession, *, customer_id: int) -> dict[str, int]:
+    stmt = (
+        select(Promise.status, func.count())
+        .where(Promise.customer_id == customer_id)
+        .group_by(Promise.status)
+    )
+    counts = {str(s): 0 for s in PromiseStatus}
+    for status, n in (await session.exec(stmt)).all():
+        counts[status] = int(n)
+    overdue = (
+        select(func.count())
+        .select_from(Promise)
+        .where(
+            Promise.customer_id == customer_id,
+            Promise.status == PromiseStatus.OPEN,
+            col(Promise.due_at) < utcnow(),
+        )
+    )
+    counts["overdue"] = int((await session.exec(overdue)).one())
+    return counts
+
+
+async def churn_risk(session: AsyncSession, *, customer: Customer) -> ChurnRisk:
+    """The flag of the supervisors' churn-risk list (``core.services.churn``), plus what the
+    customer's own record says."""
+    assert customer.id is not None
+    reasons: list[str] = []
+    attrs = customer.attributes or {}
+    if attrs.get("churn_risk"):
+        reasons.append("flagged in the customer's record")
+    since = utcnow() - CHURN_WINDOW
+    stmt = select(func.count()).where(Case.customer_id == customer.id, col(Case.opened_at) >= since)
+    n_cases = (await session.exec(stmt)).one()
+    if n_cases >= 3:
+        reasons.append(f"{n_cases} cases in 90 days")
+    reasons += (await customer_churn(session, customer_id=customer.id)).reasons
+    scores = [float(c["score"]) for c in csat_history(customer) if "score" in c]
+    if scores and scores[-1] <= 2:
+        reasons.append(f"last satisfaction score {scores[-1]:g}/5")
+    return ChurnRisk(flag=bool(reasons), reasons=tuple(reasons))

@@ -1,0 +1,215 @@
+"""What an operator does on a case: take it, reply to the customer, write notes, resolve it,
+hand it back to the bot. Ownership changes go through the state machine in ``cases``.
+
+Replies go out through the ``OutboundChannel`` for the case's channel when the caller has one;
+otherwise they are queued as a pending ``OutboundDelivery`` for the bot worker to send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import InvalidInput, InvalidTransition
+from core.models import (
+    Author,
+    Case,
+    ChannelIdentity,
+    Direction,
+    Message,
+    OutboundDelivery,
+    Owner,
+    User,
+)
+from core.models.base import utcnow
+from core.ports import OutboundChannel, Retriever
+from core.services import auth, cases, learning, surveys, updates
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    user: User,
+    status: str | None = None,
+    owner: str | None = None,
+    assigned_to: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Case]:
+    """Cases the user may see, oldest first. Operators see theirs and unassigned ones."""
+    stmt = select(Case)
+    if status:
+        stmt = stmt.where(Case.status == status)
+    if owner:
+        stmt = stmt.where(Case.owner == owner)
+    if assigned_to == "none":
+        stmt = stmt.where(col(Case.assigned_operator).is_(None))
+    elif assigned_to:
+        stmt = stmt.where(Case.assigned_operator == assigned_to)
+    if not auth.is_supervising(user):
+        stmt = stmt.where(
+            col(Case.assigned_operator).is_(None) | (Case.assigned_operator == user.name)
+        )
+    stmt = stmt.order_by(col(Case.opened_at), col(Case.id)).offset(offset).limit(limit)
+    return list((await session.exec(stmt)).all())
+
+
+async def accessible_case(session: AsyncSession, *, case_id: int, user: User) -> Case:
+    case = await cases.get_case(session, case_id)
+    auth.require_case_access(user, case)
+    return case
+
+
+async def assign_case(
+    session: AsyncSession, *, case_id: int, user: User, operator: str | None = None
+) -> Case:
+    """Assign to ``operator`` (supervisors) or take it yourself; a bot case is escalated first."""
+    target = operator or user.name
+    if target != user.name:
+        auth.require_role(user, auth.SUPERVISING)
+        await auth.get_user_by_name(session, target)
+    case = await accessible_case(session, case_id=case_id, user=user)
+    if case.owner == Owner.BOT and case.status in cases.ACTIVE:
+        await cases.escalate(session, case_id=case_id, reason=f"taken by {user.name}")
+    return await cases.assign(session, case_id=case_id, operator=target)
+
+
+async def add_note(session: AsyncSession, *, case_id: int, user: User, text: str) -> Message:
+    case = await accessible_case(session, case_id=case_id, user=user)
+    return await _store(session, case, Direction.INTERNAL, user, text, {"note": True})
+
+
+async def reply(
+    session: AsyncSession,
+    *,
+    case_id: int,
+    user: User,
+    text: str,
+    outbound: Mapping[str, OutboundChannel] | None = None,
+) -> Message:
+    """Send ``text`` to the customer on the case's channel; the case becomes the user's."""
+    case = await accessible_case(session, case_id=case_id, user=user)
+    if case.status not in cases.ACTIVE:
+        raise InvalidTransition(f"case {case_id} is {case.status}; reopen it before replying")
+    if case.assigned_operator is None:
+        case = await assign_case(session, case_id=case_id, user=user)
+    identity = await _identity(session, case)
+    message = await _store(
+        session, case, Direction.OUTBOUND, user, text, {"delivery": "pending"}, identity.channel
+    )
+    case.first_response_at = case.first_response_at or utcnow()
+    session.add(case)
+    await session.commit()
+    channel = (outbound or {}).get(identity.channel)
+    delivery = await updates.start_delivery(
+        session,
+        external_id=identity.external_id,
+        text=text,
+        message_id=message.id,
+        channel=identity.channel,
+        queued=channel is None,
+    )
+    if channel is not None:
+        await _send_now(session, channel, delivery, message)
+    return message
+
+
+async def resolve_case(
+    session: AsyncSession,
+    *,
+    case_id: int,
+    user: User,
+    resolution: str,
+    resolution_code: str,
+    knowledge_entry_id: str | None = None,
+    new_entry: learning.NewEntry | None = None,
+    retriever: Retriever | None = None,
+) -> Case:
+    """Resolve; a linked ``knowledge_entry_id`` or a ``new_entry`` proposes the customer's
+    question as a knowledge candidate for a supervisor (``core.services.learning``)."""
+    await accessible_case(session, case_id=case_id, user=user)
+    if knowledge_entry_id is not None and new_entry is not None:
+        raise InvalidInput("link a knowledge entry or write a new one, not both")
+    if knowledge_entry_id is not None:  # unknown entry: 404 before anything changes
+        await learning.known_entry(session, entry_id=knowledge_entry_id, retriever=retriever)
+    case = await cases.resolve(
+        session,
+        case_id=case_id,
+        resolution=resolution,
+        code=resolution_code,
+        by=user.name,
+        knowledge_entry_id=knowledge_entry_id,
+    )
+    if knowledge_entry_id is not None or new_entry is not None:
+        await learning.propose_from_resolution(
+            session,
+            case_id=case_id,
+            user=user,
+            retriever=retriever,
+            entry_id=knowledge_entry_id,
+            new_entry=new_entry,
+        )
+    await surveys.schedule_pulse(session, case_id=case_id)  # the worker applies the policy
+    return case
+
+
+async def hand_back_case(session: AsyncSession, *, case_id: int, user: User) -> Case:
+    await accessible_case(session, case_id=case_id, user=user)
+    return await cases.hand_back(session, case_id=case_id, operator=user.name)
+
+
+async def _send_now(
+    session: AsyncSession, channel: OutboundChannel, delivery: OutboundDelivery, message: Message
+) -> None:
+    assert delivery.id is not None
+    result = await channel.send(delivery.external_id, delivery.text)
+    await updates.finish_delivery(
+        session,
+        delivery_id=delivery.id,
+        attempts=1,
+        error=None if result.ok else (result.error or "delivery failed"),
+        provider_message_id=result.external_id,
+    )
+    message.meta = {**message.meta, "delivery": "sent" if result.ok else "failed"}
+    session.add(message)
+    await session.commit()
+
+
+async def _identity(session: AsyncSession, case: Case) -> ChannelIdentity:
+    """Where the customer is reached: the case's channel, else any identity they have."""
+    stmt = select(ChannelIdentity).where(ChannelIdentity.customer_id == case.customer_id)
+    rows = list((await session.exec(stmt.order_by(col(ChannelIdentity.id)))).all())
+    for row in rows:
+        if row.channel == case.origin_channel:
+            return row
+    if not rows:
+        raise InvalidInput(f"the customer of case {case.id} has no channel to reply on")
+    return rows[0]
+
+
+async def _store(
+    session: AsyncSession,
+    case: Case,
+    direction: Direction,
+    user: User,
+    text: str,
+    meta: dict[str, object],
+    channel: str | None = None,
+) -> Message:
+    assert case.id is not None
+    if not text.strip():
+        raise InvalidInput("text is empty")
+    message = Message(
+        case_id=case.id,
+        direction=direction,
+        channel=channel or case.origin_channel,
+        author=Author.OPERATOR,
+        author_ref=user.name,
+        text=text,
+        meta=meta,
+    )
+    session.add(message)
+    await session.commit()
+    return message

@@ -1,0 +1,118 @@
+"""Promises an operator makes to a customer, with a due time; kept, broken, or overdue.
+
+Overdue = still open after ``due_at``. :func:`flag_overdue` (for the worker loop) stamps
+``overdue_flagged_at`` once per promise so a notification goes out once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import InvalidInput, InvalidTransition, NotFound
+from core.models import Author, Direction, Message, Promise, PromiseStatus, User
+from core.models.base import utcnow
+from core.services import auth, cases
+
+
+async def make_promise(
+    session: AsyncSession, *, case_id: int, user: User, text: str, due_at: datetime
+) -> Promise:
+    case = await cases.get_case(session, case_id)
+    auth.require_case_access(user, case)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("a promise needs a text")
+    if due_at.tzinfo is None:
+        raise InvalidInput("due_at needs a timezone")
+    assert case.id is not None
+    promise = Promise(
+        case_id=case.id,
+        customer_id=case.customer_id,
+        text=text[:1000],
+        due_at=due_at,
+        created_by=user.name,
+    )
+    session.add(promise)
+    session.add(
+        Message(
+            case_id=case.id,
+            direction=Direction.INTERNAL,
+            channel=case.origin_channel,
+            author=Author.SYSTEM,
+            author_ref=user.name,
+            text=f"promise: {promise.text} (due {due_at.isoformat()})",
+            meta={"event": "promised", "due_at": due_at.isoformat()},
+        )
+    )
+    await session.commit()
+    return promise
+
+
+async def get_promise(session: AsyncSession, promise_id: int) -> Promise:
+    promise = await session.get(Promise, promise_id, populate_existing=True)
+    if promise is None:
+        raise NotFound("promise", promise_id)
+    return promise
+
+
+async def close_promise(
+    session: AsyncSession, *, promise_id: int, user: User, kept: bool
+) -> Promise:
+    promise = await get_promise(session, promise_id)
+    auth.require_case_access(user, await cases.get_case(session, promise.case_id))
+    if promise.status != PromiseStatus.OPEN:
+        raise InvalidTransition(f"promise {promise_id} is already {promise.status}")
+    promise.status = PromiseStatus.KEPT if kept else PromiseStatus.BROKEN
+    promise.closed_by = user.name
+    promise.closed_at = utcnow()
+    session.add(promise)
+    await session.commit()
+    return promise
+
+
+async def list_promises(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    overdue: bool = False,
+    case_id: int | None = None,
+    customer_id: int | None = None,
+    now: datetime | None = None,
+    limit: int = 200,
+) -> list[Promise]:
+    stmt = select(Promise)
+    if overdue:
+        stmt = stmt.where(
+            Promise.status == PromiseStatus.OPEN, col(Promise.due_at) < (now or utcnow())
+        )
+    elif status:
+        stmt = stmt.where(Promise.status == status)
+    if case_id is not None:
+        stmt = stmt.where(Promise.case_id == case_id)
+    if customer_id is not None:
+        stmt = stmt.where(Promise.customer_id == customer_id)
+    stmt = stmt.order_by(col(Promise.due_at), col(Promise.id)).limit(limit)
+    return list((await session.exec(stmt)).all())
+
+
+def is_overdue(promise: Promise, *, now: datetime | None = None) -> bool:
+    return promise.status == PromiseStatus.OPEN and promise.due_at < (now or utcnow())
+
+
+async def flag_overdue(session: AsyncSession, *, now: datetime | None = None) -> list[Promise]:
+    """Stamp newly overdue promises (for the worker loop); returns the ones stamped now."""
+    now = now or utcnow()
+    stmt = select(Promise).where(
+        Promise.status == PromiseStatus.OPEN,
+        col(Promise.due_at) < now,
+        col(Promise.overdue_flagged_at).is_(None),
+    )
+    rows = list((await session.exec(stmt)).all())
+    for promise in rows:
+        promise.overdue_flagged_at = now
+        session.add(promise)
+    await session.commit()
+    return rows

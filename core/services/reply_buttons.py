@@ -1,0 +1,89 @@
+"""Buttons under a bot reply: a tapped clarify candidate (:func:`pick_candidate`, answered
+through ``conversations.handle_inbound``) and "Helped" (:func:`mark_helped`)."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.config import Settings
+from core.errors import InvalidInput, NotAllowed
+from core.models import Author, Case, Message, Owner
+from core.ports import Retriever
+from core.services import cases, customers, surveys
+from core.services.conversations import handle_inbound
+from core.services.replies import Render, Reply
+
+
+async def pick_candidate(
+    session: AsyncSession,
+    *,
+    retriever: Retriever,
+    settings: Settings,
+    render: Render,
+    channel: str,
+    external_id: str,
+    message_id: int,
+    index: int,
+) -> Reply:
+    """The customer tapped candidate ``index`` of the clarify message ``message_id``."""
+    message = await _own_bot_message(
+        session, channel=channel, external_id=external_id, message_id=message_id
+    )
+    candidates = message.meta.get("candidates") or []
+    if not 0 <= index < len(candidates):
+        raise InvalidInput(f"message {message_id} has no candidate {index}")
+    chosen = candidates[index]
+    return await handle_inbound(
+        session,
+        retriever=retriever,
+        settings=settings,
+        render=render,
+        channel=channel,
+        external_id=external_id,
+        text=chosen["question"],
+        chosen_entry_id=chosen["entry_id"],
+        meta={"via": "clarify_button", "reply_to": message_id},
+    )
+
+
+async def mark_helped(
+    session: AsyncSession, *, channel: str, external_id: str, message_id: int
+) -> Case:
+    """ "Helped" on a bot answer: feedback on the message; resolves the case if the bot owns it
+    (and records its satisfaction pulse)."""
+    message = await _own_bot_message(
+        session, channel=channel, external_id=external_id, message_id=message_id
+    )
+    message.meta = {**message.meta, "feedback": "helped"}
+    session.add(message)
+    await session.commit()
+    case = await cases.get_case(session, message.case_id)
+    if case.owner == Owner.BOT and case.status in cases.ACTIVE:
+        case = await cases.resolve(
+            session,
+            case_id=_case_id(case),
+            code="self_service",
+            by="customer",
+            knowledge_entry_id=message.meta.get("entry_id"),
+        )
+        # the worker applies the pulse policy
+        await surveys.schedule_pulse(session, case_id=_case_id(case))
+    return case
+
+
+async def _own_bot_message(
+    session: AsyncSession, *, channel: str, external_id: str, message_id: int
+) -> Message:
+    message = await session.get(Message, message_id)
+    customer = await customers.find_customer(session, channel=channel, external_id=external_id)
+    if message is None or customer is None or message.author != Author.BOT:
+        raise NotAllowed(f"message {message_id} is not a bot message to this customer")
+    case = await cases.get_case(session, message.case_id)
+    if case.customer_id != customer.id:
+        raise NotAllowed(f"message {message_id} is not a bot message to this customer")
+    return message
+
+
+def _case_id(case: Case) -> int:
+    assert case.id is not None
+    return case.id

@@ -1,0 +1,114 @@
+"""The background worker: decides and sends pulses, schedules NPS rounds, expires stale pulses
+and flags overdue promises. Everything it does is stored first, so it survives restarts; a
+pulse is claimed before it is sent and never sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.config import Settings
+from core.models import Customer, Pulse
+from core.models.base import utcnow
+from core.ports import OutboundChannel
+from core.services import promises, pulse_answers, surveys
+
+log = logging.getLogger(__name__)
+BUTTON_CHANNELS = ("telegram",)
+"""Channels whose sender shows inline buttons; the others get the signed link."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerPass:
+    decided: int = 0
+    nps_scheduled: int = 0
+    sent: int = 0
+    failed: int = 0
+    expired: int = 0
+    promises_flagged: int = 0
+
+
+async def run_worker_once(
+    session_factory: Callable[[], AsyncSession],
+    *,
+    settings: Settings,
+    outbound: Mapping[str, OutboundChannel] | None = None,
+    now: datetime | None = None,
+) -> WorkerPass:
+    """One pass. Pulses are sent only when ``outbound`` is given, and only on channels it has."""
+    now = now or utcnow()
+    async with session_factory() as session:
+        decided = await surveys.apply_policy(session, settings=settings, now=now)
+        nps = await surveys.schedule_nps(session, settings=settings, now=now)
+        expired = await surveys.expire(session, now=now)
+        flagged = len(await promises.flag_overdue(session, now=now))
+    sent = failed = 0
+    if outbound:
+        sent, failed = await _send_due(session_factory, settings, outbound, now)
+    return WorkerPass(decided, nps, sent, failed, expired, flagged)
+
+
+async def _send_due(
+    session_factory: Callable[[], AsyncSession],
+    settings: Settings,
+    outbound: Mapping[str, OutboundChannel],
+    now: datetime,
+) -> tuple[int, int]:
+    sent = failed = 0
+    async with session_factory() as session:
+        for pulse in await surveys.claim_due(session, now=now, channels=tuple(outbound)):
+            error = await _deliver(session, pulse, settings, outbound[pulse.channel])
+            assert pulse.id is not None
+            await surveys.mark_sent(
+                session, pulse_id=pulse.id, settings=settings, error=error, now=now
+            )
+            sent, failed = (sent + 1, failed) if error is None else (sent, failed + 1)
+    return sent, failed
+
+
+async def _deliver(
+    session: AsyncSession, pulse: Pulse, settings: Settings, channel: OutboundChannel
+) -> str | None:
+    """Send the pulse's first message; the error text, or None when it went out."""
+    identity = await surveys.recipient(session, pulse)
+    if identity is None:
+        return f"the customer has no {pulse.channel} identity"
+    customer = await session.get(Customer, pulse.customer_id)
+    language = customer.language if customer else None
+    link = None
+    if pulse.channel not in BUTTON_CHANNELS:
+        link = pulse_answers.link(pulse, settings=settings)
+    prompt = surveys.first_prompt(pulse, language=language, link=link)
+    try:
+        result = await channel.send(identity.external_id, prompt.text, buttons=prompt.buttons)
+    except Exception as exc:  # a sender bug must not leave the pulse claimable again
+        log.exception("pulse %s: sending failed", pulse.id)
+        return f"{type(exc).__name__}: {exc}"
+    return None if result.ok else (result.error or "delivery failed")
+
+
+async def run_worker(
+    session_factory: Callable[[], AsyncSession],
+    *,
+    settings: Settings,
+    outbound: Mapping[str, OutboundChannel] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run passes every ``settings.worker_interval_s`` until ``stop`` is set."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            done = await run_worker_once(session_factory, settings=settings, outbound=outbound)
+            if done != WorkerPass():
+                log.info("worker pass: %s", done)
+        except Exception:
+            log.exception("worker pass failed; retrying after the interval")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.worker_interval_s)

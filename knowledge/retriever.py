@@ -1,0 +1,361 @@
+"""``KnowledgeBase``: the ``core.ports.Retriever`` implementation over Chroma and the Matcher.
+
+Query path: embed the text once (e5 ``query:`` role), take the top dense hits from both Chroma
+collections, let the Matcher fuse them with its other channels and decide answer / clarify /
+escalate. Settings thresholds always override the ones saved with the matcher.
+
+``Answer`` conventions: on *answer* and *clarify*, ``text``/``entry_id`` are the top entry's
+answer (in ``language`` when given, else in the detected language); on *escalate* they are
+empty/None so nothing is sent by mistake. ``sources`` and ``candidates`` always list the ranked
+entries (the operator console can suggest them; a clarify shows them as choices).
+
+Persistence (``settings.index_dir``): ``CURRENT`` names a ``state-*`` folder holding the saved
+matcher, ``entries.json`` and ``manifest.json`` (phrasing keys, embedder). A new state is
+written beside the old one and ``CURRENT`` is swapped with ``os.replace``, so a crash never
+leaves a half-written state. ``INGEST_INCOMPLETE`` marks a sync that did not finish: the last
+good state keeps serving until the next ingest repairs Chroma (see ``knowledge.index``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from core.config import Settings
+from core.domain import Answer, Candidate, Decision, FaqEntry, IngestReport, Source
+from core.errors import (
+    BackendUnavailable,
+    CxcError,
+    EntryNotFound,
+    InvalidInput,
+    InvalidTransition,
+)
+from knowledge.index import FaqIndex, Progress, entry_from_json, entry_to_json
+from knowledge.matcher import Match, Matcher, Phrasing, Thresholds
+from knowledge.text import detect_language
+
+log = logging.getLogger(__name__)
+DENSE_K = 30
+MARKER = "INGEST_INCOMPLETE"
+
+
+class KnowledgeBase:
+    """FAQ retrieval and answer decisions; build with ``build_knowledge(settings)``."""
+
+    def __init__(self, settings: Settings, index: FaqIndex) -> None:
+        self.settings = settings
+        self.index = index
+        self._entries: dict[str, FaqEntry] = {}
+        self._matcher: Matcher | None = None
+        self._write = threading.RLock()  # ingest, add_phrasing, add_entry: one at a time
+        self._read = threading.Lock()  # matcher.match / matcher.add / state swap
+        self._chroma_matches = True  # False while Chroma holds a half-finished ingest
+
+    # -- the Retriever port ---------------------------------------------------------------
+
+    async def ask(
+        self, text: str, *, customer_ref: str | None = None, language: str | None = None
+    ) -> Answer:
+        return await asyncio.to_thread(self.ask_sync, text, language=language)
+
+    async def add_phrasing(self, entry_id: str, text: str) -> None:
+        await asyncio.to_thread(self.add_phrasing_sync, entry_id, text)
+
+    async def add_entry(self, entry: FaqEntry) -> None:
+        await asyncio.to_thread(self.add_entry_sync, entry)
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return self._entries.get(entry_id)
+
+    def entries(self) -> list[FaqEntry]:
+        return list(self._entries.values())
+
+    # -- queries --------------------------------------------------------------------------
+
+    def ask_sync(self, text: str, *, language: str | None = None) -> Answer:
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput("the question is empty")
+        with self._read:
+            matcher, entries = self._matcher, self._entries
+        if matcher is None or not entries:
+            return Answer(
+                "", None, 0.0, Decision.ESCALATE, language=language or detect_language(text)
+            )
+        t0 = time.perf_counter()
+        try:
+            vector = self.index.query_embeddings.embed_query(matcher.prepare(text))
+            t1 = time.perf_counter()
+            # The matcher holds the vectors it was fitted on (loaded from Chroma): exact search
+            # over them is the default. After an unfinished ingest Chroma may hold a
+            # half-written state, so the matcher's copy of the last good vectors is used then.
+            use_chroma = self.settings.dense_search == "chroma" and self._chroma_matches
+            hits = self.index.search(vector, k=DENSE_K) if use_chroma else None
+        except CxcError:
+            raise
+        except Exception as exc:
+            raise BackendUnavailable(f"vector search failed: {exc}") from exc
+        t2 = time.perf_counter()
+        with self._read:
+            match = matcher.match(text, np.asarray(vector, dtype=np.float32), dense_hits=hits)
+        t3 = time.perf_counter()
+        timings = {"embed": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "match": (t3 - t2) * 1e3}
+        return self._answer(match, entries, language or match.language, timings)
+
+    def _answer(
+        self,
+        match: Match,
+        entries: dict[str, FaqEntry],
+        language: str | None,
+        timings: dict[str, float],
+    ) -> Answer:
+        ranked = [r for r in match.ranked if r.entry_id in entries]
+        sources = tuple(
+            Source(r.entry_id, r.phrasing, r.score, "faq", entries[r.entry_id].source)
+            for r in ranked
+        )
+        candidates = tuple(
+            Candidate(r.entry_id, r.phrasing, entries[r.entry_id].answer_in(language), r.score)
+            for r in ranked
+        )
+        top = ranked[0] if ranked and match.decision != Decision.ESCALATE else None
+        return Answer(
+            text=entries[top.entry_id].answer_in(language) if top else "",
+            entry_id=top.entry_id if top else None,
+            confidence=match.confidence,
+            decision=match.decision if ranked else Decision.ESCALATE,
+            sources=sources,
+            candidates=candidates,
+            language=language,
+            timings_ms={k: round(v, 2) for k, v in timings.items()},
+        )
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def ingest(
+        self, entries: Sequence[FaqEntry], *, progress: Progress | None = None
+    ) -> IngestReport:
+        """Make the KB hold exactly ``entries`` (learned phrasings of kept entries stay)."""
+        validate_entries(entries)
+        started = time.perf_counter()
+        marker = self.settings.index_dir / MARKER
+        with self._write:
+            marker.write_text("a sync started and has not finished\n", "utf-8")
+            try:
+                counts = self.index.sync(entries, progress)
+                matcher, keys = self._fit(list(entries))
+            except InvalidInput:
+                raise
+            except Exception as exc:
+                self._chroma_matches = False
+                raise BackendUnavailable(
+                    f"indexing failed ({exc}); the previous index keeps answering,"
+                    " run the ingest again to repair it"
+                ) from exc
+            self._save_and_swap(matcher, {e.id: e for e in entries}, keys)
+            marker.unlink(missing_ok=True)
+            self._chroma_matches = True
+        return IngestReport(
+            entries=len(entries),
+            phrasings=len(keys),
+            added=counts.added,
+            updated=counts.updated_entries,
+            skipped=counts.skipped,
+            deleted=counts.deleted,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def add_phrasing_sync(self, entry_id: str, text: str) -> None:
+        text = " ".join((text or "").split())
+        if not text:
+            raise InvalidInput("the phrasing is empty")
+        if entry_id not in self._entries:
+            raise EntryNotFound(entry_id)
+        with self._write:
+            try:
+                key, _ = self.index.add_learned(entry_id, text)
+                vector = self.index.vectors_for("questions", [key])[0]
+            except Exception as exc:
+                raise BackendUnavailable(f"could not index the phrasing: {exc}") from exc
+            with self._read:
+                matcher = self._matcher
+                if matcher is None:
+                    raise EntryNotFound(entry_id)
+                matcher.add(Phrasing(key, entry_id, text, "learned"), vector)
+                keys = sorted(p.key for p in matcher.phrasings)
+                learned = matcher.match(text, vector)
+            if learned.decision != Decision.ANSWER or learned.ranked[0].entry_id != entry_id:
+                matcher = self._refit(matcher)  # the kept classifier/stacker do not carry it
+            self._save_and_swap(matcher, self._entries, keys)
+
+    def _refit(self, matcher: Matcher) -> Matcher:
+        """Retrain on every stored phrasing, so a learned one answers its own text for sure
+        (``Matcher.add`` alone often does not on a small KB); keep ``matcher`` on failure."""
+        try:
+            refit, _ = self._fit(list(self._entries.values()))
+        except Exception as exc:  # the phrasing is indexed and added; the refit is a bonus
+            log.warning("refit after a learned phrasing failed: %s", exc)
+            return matcher
+        return refit or matcher
+
+    def add_entry_sync(self, entry: FaqEntry) -> None:
+        """Add one new entry: an ingest of the current entries plus it (unchanged phrasings are
+        not embedded again; learned ones stay), so the matcher is refit with the new entry."""
+        validate_entries([entry])
+        with self._write:
+            if entry.id in self._entries:
+                raise InvalidTransition(f"knowledge entry {entry.id!r} already exists")
+            self.ingest([*self._entries.values(), entry])
+
+    def close(self) -> None:
+        self.index.close()
+
+    # -- state ----------------------------------------------------------------------------
+
+    def thresholds(self) -> Thresholds:
+        s = self.settings
+        return Thresholds(
+            answer=s.answer_threshold, clarify=s.clarify_threshold, margin=s.clarify_margin
+        )
+
+    def _fit(self, entries: list[FaqEntry]) -> tuple[Matcher | None, list[str]]:
+        """Fit a matcher on every phrasing Chroma holds for these entries."""
+        known = {e.id for e in entries}
+        stored = self.index.stored()
+        rows = [i for i, e in enumerate(stored.entry_ids) if e in known]
+        phrasings = [
+            Phrasing(stored.keys[i], stored.entry_ids[i], stored.texts[i], stored.kinds[i])
+            for i in rows
+        ]
+        if not entries or not phrasings:
+            return None, []
+        matcher = Matcher.fit(entries, phrasings, stored.vectors[rows], self.thresholds())
+        return matcher, sorted(p.key for p in phrasings)
+
+    def _save_and_swap(
+        self, matcher: Matcher | None, entries: dict[str, FaqEntry], keys: list[str]
+    ) -> None:
+        save_state(
+            self.settings.index_dir, matcher, entries, keys, self.index.embedder, lock=self._read
+        )
+        with self._read:
+            self._matcher, self._entries = matcher, dict(entries)
+
+    def load(self) -> None:
+        """Use the saved state when it matches Chroma, else refit from Chroma's contents."""
+        index_dir = self.settings.index_dir
+        state = load_state(index_dir)
+        if state is not None and state[3] == self.index.embedder:
+            matcher, entries, keys, _ = state
+            if (index_dir / MARKER).exists() or set(keys) == self.index.ids():
+                if (index_dir / MARKER).exists():
+                    log.warning("the last ingest did not finish; serving the previous index")
+                    self._chroma_matches = False
+                self._install(matcher, entries)
+                return
+        if not self.index.space_matches:
+            log.warning("the index was built with other embeddings; run the ingest again")
+            self._install(None, {e.id: e for e in self.index.entries()})
+            return
+        entries_list = self.index.entries()
+        matcher, keys = self._fit(entries_list)
+        entries = {e.id: e for e in entries_list}
+        if entries or state is not None:
+            save_state(index_dir, matcher, entries, keys, self.index.embedder)
+        self._install(matcher, entries)
+
+    def _install(self, matcher: Matcher | None, entries: dict[str, FaqEntry]) -> None:
+        if matcher is not None:
+            matcher.thresholds = self.thresholds()
+        with self._read:
+            self._matcher, self._entries = matcher, entries
+
+
+def build_knowledge(settings: Settings) -> KnowledgeBase:
+    """Open Chroma and the saved matcher (refit from Chroma when missing or stale).
+
+    Also limits numpy's BLAS to one thread for the process: the matcher's products are small,
+    and a second spinning thread pool beside the embedding model's OpenMP threads more than
+    doubled /v1/ask latency on 2 cores (45.4 -> 20.5 ms p50, docs/benchmarks.md).
+    """
+    threadpool_limits(limits=1, user_api="blas")
+    kb = KnowledgeBase(settings, FaqIndex(settings))
+    try:
+        kb.load()
+    except Exception:
+        kb.close()
+        raise
+    return kb
+
+
+def validate_entries(entries: Sequence[FaqEntry]) -> None:
+    if not entries:
+        raise InvalidInput("no knowledge entries to ingest (an empty source would wipe the KB)")
+    seen: set[str] = set()
+    for entry in entries:
+        if not entry.id.strip():
+            raise InvalidInput(f"an entry has an empty id (source {entry.source or '?'})")
+        if entry.id in seen:
+            raise InvalidInput(f"entry id {entry.id!r} occurs twice")
+        if not any(q.strip() for q in entry.questions):
+            raise InvalidInput(f"entry {entry.id!r} has no question")
+        seen.add(entry.id)
+
+
+# -- state files ------------------------------------------------------------------------
+
+
+def save_state(
+    index_dir: Path,
+    matcher: Matcher | None,
+    entries: dict[str, FaqEntry],
+    keys: list[str],
+    embedder: str,
+    *,
+    lock: threading.Lock | None = None,
+) -> None:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    folder = index_dir / f"state-{time.time_ns()}"
+    folder.mkdir()
+    if matcher is not None:
+        if lock is not None:
+            with lock:
+                matcher.save(folder / "matcher")
+        else:
+            matcher.save(folder / "matcher")
+    docs = [json.loads(entry_to_json(e)) for e in entries.values()]
+    (folder / "entries.json").write_text(json.dumps(docs, ensure_ascii=False), "utf-8")
+    manifest = {"keys": keys, "embedder": embedder, "saved_at": time.time()}
+    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    tmp = index_dir / "CURRENT.tmp"
+    tmp.write_text(folder.name, "utf-8")
+    os.replace(tmp, index_dir / "CURRENT")
+    old = sorted(p for p in index_dir.glob("state-*") if p.name != folder.name)
+    for stale in old[:-1]:  # keep one previous state for readers still loading it
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def load_state(
+    index_dir: Path,
+) -> tuple[Matcher | None, dict[str, FaqEntry], list[str], str] | None:
+    try:
+        folder = index_dir / (index_dir / "CURRENT").read_text("utf-8").strip()
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        docs = json.loads((folder / "entries.json").read_text("utf-8"))
+        entries = {e.id: e for e in (entry_from_json(json.dumps(d)) for d in docs)}
+        matcher = Matcher.load(folder / "matcher") if (folder / "matcher").exists() else None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if (index_dir / "CURRENT").exists():
+            log.warning("saved knowledge state unreadable (%s); rebuilding from Chroma", exc)
+        return None
+    return matcher, entries, list(manifest["keys"]), str(manifest["embedder"])

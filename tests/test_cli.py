@@ -1,0 +1,87 @@
+"""The `cxc` command line as a user runs it: real processes, a temporary data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FAQ = ROOT / "tests" / "fixtures" / "copilot" / "faq.csv"
+
+
+def cxc(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CXC_DATA_DIR": str(data_dir), "CXC_ENV": "test"}
+    env.pop("CXC_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=data_dir,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("cli")
+    result = cxc(data, "ingest", str(FAQ), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["entries"] == 3 and report["phrasings"] >= 6
+    assert report["items"]["added"] == 3
+    return data
+
+
+def test_reingest_is_idempotent(ingested: Path) -> None:
+    result = cxc(ingested, "ingest", str(FAQ), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["added"] == 0 and report["deleted"] == 0
+    assert report["items"] == {"added": 0, "updated": 0, "unchanged": 3, "deleted": 0}
+
+
+def test_ask_prints_the_answer_as_json(ingested: Path) -> None:
+    result = cxc(ingested, "ask", "How long will the courier take?", "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["entry_id"] == "delivery_time"
+    assert body["decision"] in {"answer", "clarify", "escalate"}
+
+
+def test_bad_file_exits_2_naming_it_and_keeps_the_index(ingested: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.csv"
+    bad.write_text("id,question,answer\nrefund,,Money back in 3 days\n")
+    result = cxc(ingested, "ingest", str(FAQ), str(bad))
+    assert result.returncode == 2
+    assert "broken.csv" in result.stderr
+    still = json.loads(cxc(ingested, "ask", "How long does delivery take?", "--json").stdout)
+    assert still["entry_id"] == "delivery_time"
+
+
+def test_invalid_setting_exits_2_naming_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "CXC_PORT": "eighty"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "ask", "hi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "CXC_PORT" in result.stderr
+
+
+def test_users_create_prints_a_token_once(tmp_path: Path) -> None:
+    result = cxc(tmp_path, "users", "create", "--name", "olga", "--role", "supervisor")
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert token.startswith("cxc_") and len(token) > 30
+    bad = cxc(tmp_path, "users", "create", "--name", "x", "--role", "god")
+    assert bad.returncode == 2 and "role" in bad.stderr
