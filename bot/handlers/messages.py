@@ -13,9 +13,8 @@ from bot.handlers.common import deliver, identity
 from bot.outbound import TelegramOutbound
 from bot.texts import is_still_not_fixed, render_reply
 from core.config import Settings
-from core.errors import InvalidTransition
 from core.ports import Retriever
-from core.services import customers, pulse_answers, pulse_texts
+from core.services import pulse_answers
 from core.services.conversations import handle_inbound
 from core.services.replies import Intent
 
@@ -89,20 +88,17 @@ async def _pulse_comment(
     when no pulse awaits a comment (the message goes to the conversation as usual)."""
     assert message.from_user is not None
     who = identity(message.from_user)
-    pulse = await pulse_answers.awaiting_comment(
-        session, channel=who["channel"], external_id=who["external_id"]
+    thanks = await pulse_answers.capture_comment(
+        session,
+        channel=who["channel"],
+        external_id=who["external_id"],
+        text=text,
+        settings=settings,
+        language=who["language"],
     )
-    if pulse is None or pulse.id is None:
+    if thanks is None:
         return False
-    try:
-        await pulse_answers.record_answer(
-            session, pulse_id=pulse.id, settings=settings, comment=text
-        )
-    except InvalidTransition:  # it expired a moment ago
-        return False
-    customer = await customers.get_customer(session, pulse.customer_id)
-    lang = customer.language or who["language"]
-    await outbound.send(str(message.chat.id), pulse_texts.text(lang, "thanks"))
+    await outbound.send(str(message.chat.id), thanks)
     return True
 
 

@@ -60,7 +60,6 @@ async def case_suggestions(
     retriever: OptionalRetrieverDep,
     crm: CrmDep,
 ) -> HTMLResponse:
-    await operators.accessible_case(session, case_id=case_id, user=user)
     result = await suggestions.suggest(
         session, case_id=case_id, user=user, retriever=retriever, index=index, crm=crm
     )

@@ -252,17 +252,23 @@ async def _load(
     return case
 
 
-async def _commit_event(session: AsyncSession, case: Case, event: str, **meta: Any) -> None:
+def event_message(
+    case: Case, event: str, *, text: str | None = None, author_ref: str | None = None, **meta: Any
+) -> Message:
+    """An internal system entry on the case timeline recording ``event``."""
     assert case.id is not None
-    session.add(case)
-    session.add(
-        Message(
-            case_id=case.id,
-            direction=Direction.INTERNAL,
-            channel=case.origin_channel,
-            author=Author.SYSTEM,
-            text=event,
-            meta={"event": event, **{k: v for k, v in meta.items() if v not in (None, "")}},
-        )
+    return Message(
+        case_id=case.id,
+        direction=Direction.INTERNAL,
+        channel=case.origin_channel,
+        author=Author.SYSTEM,
+        author_ref=author_ref,
+        text=text or event,
+        meta={"event": event, **{k: v for k, v in meta.items() if v not in (None, "")}},
     )
+
+
+async def _commit_event(session: AsyncSession, case: Case, event: str, **meta: Any) -> None:
+    session.add(case)
+    session.add(event_message(case, event, **meta))
     await session.commit()

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import InvalidInput, InvalidTransition, NotFound
-from core.models import Author, Direction, Message, Promise, PromiseStatus, User
+from core.models import Promise, PromiseStatus, User
 from core.models.base import utcnow
 from core.services import auth, cases
 
@@ -37,14 +37,12 @@ async def make_promise(
     )
     session.add(promise)
     session.add(
-        Message(
-            case_id=case.id,
-            direction=Direction.INTERNAL,
-            channel=case.origin_channel,
-            author=Author.SYSTEM,
-            author_ref=user.name,
+        cases.event_message(
+            case,
+            "promised",
             text=f"promise: {promise.text} (due {due_at.isoformat()})",
-            meta={"event": "promised", "due_at": due_at.isoformat()},
+            author_ref=user.name,
+            due_at=due_at.isoformat(),
         )
     )
     await session.commit()

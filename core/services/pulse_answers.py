@@ -15,9 +15,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
 from core.errors import InvalidInput, InvalidTransition, NotFound
-from core.models import Author, ChannelIdentity, Direction, Message, Pulse, PulseKind, PulseStatus
+from core.models import (
+    Author,
+    ChannelIdentity,
+    Customer,
+    Direction,
+    Message,
+    Pulse,
+    PulseKind,
+    PulseStatus,
+)
 from core.models.base import utcnow
-from core.services import cases
+from core.services import cases, pulse_texts
 from core.services.pulse_texts import Prompt, next_prompt
 from core.services.surveys import get_pulse
 
@@ -204,3 +213,25 @@ async def awaiting_comment(
         .order_by(col(Pulse.answered_at).desc())
     )
     return (await session.exec(stmt)).first()
+
+
+async def capture_comment(
+    session: AsyncSession,
+    *,
+    channel: str,
+    external_id: str,
+    text: str,
+    settings: Settings,
+    language: str | None = None,
+) -> str | None:
+    """Store ``text`` as the comment of the pulse awaiting one from this customer. Returns the
+    thank-you to send, or None when no pulse awaits a comment (the text is an ordinary message)."""
+    pulse = await awaiting_comment(session, channel=channel, external_id=external_id)
+    if pulse is None or pulse.id is None:
+        return None
+    try:
+        await record_answer(session, pulse_id=pulse.id, settings=settings, comment=text)
+    except InvalidTransition:  # it expired a moment ago
+        return None
+    customer = await session.get(Customer, pulse.customer_id)
+    return pulse_texts.text((customer and customer.language) or language, "thanks")
