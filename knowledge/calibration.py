@@ -228,7 +228,7 @@ def self_training(matcher: Matcher, *, seed: int = 0) -> tuple[np.ndarray, np.nd
     for f in range(3):
         train, pick = folds != f, folds[sample] == f
         if pick.any():
-            clf = Classifier.fit(vectors[train], groups[train], n_entries)
+            clf = Classifier.fit(vectors[train], groups[train], n_entries, init=matcher.classifier)
             log_prob[pick] = clf.log_proba(vectors[sample[pick]])
     same: dict[str, list[int]] = {}
     for i, p in enumerate(matcher.phrasings):

@@ -70,7 +70,7 @@ class LocalE5Embeddings(Embeddings):
         model = shared_e5(self.threads)
         with _run_lock:
             vectors = model.encode(list(texts), is_query)
-        return [[float(x) for x in row] for row in vectors]
+        return vectors.tolist()  # type: ignore[no-any-return]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._embed(texts, self.role_for_documents == "query")

@@ -43,7 +43,7 @@ from core.errors import BackendUnavailable
 from knowledge.embeddings import build_embeddings, embedder_name
 
 Progress = Callable[[int, int], None]
-BATCH = 64
+BATCH = 256  # phrasings per embed + Chroma write: larger batches write ~30% faster
 QUERY_KINDS = ("question", "learned")
 
 

@@ -32,6 +32,7 @@ class Lexical:
     def __init__(self, vectorizer: TfidfVectorizer, chars: sp.csr_matrix, toks: list[list[str]]):
         self._vec = vectorizer
         self._chars = chars
+        self._by_gram: sp.csr_matrix | None = None  # chars transposed: n-gram -> phrasings
         self._tokens = toks
         self._analyzer: Callable[[str], list[str]] | None = None
         self._bm25 = self._build_bm25(toks)
@@ -53,6 +54,7 @@ class Lexical:
     def add(self, text: str) -> None:
         row = self._vec.transform([char_key(text) or "_"]).tocsr()
         self._chars = sp.vstack([self._chars, row], format="csr")
+        self._by_gram = None
         self._tokens.append(tokens(text))
         self._bm25 = self._build_bm25(self._tokens)
         self.vocabulary = self.vocabulary | set(self._tokens[-1])
@@ -76,8 +78,17 @@ class Lexical:
         return out
 
     def char_scores(self, query: np.ndarray) -> np.ndarray:
-        """Cosine of each query (columns from :meth:`query_chars`) with every phrasing."""
-        return np.asarray(self._chars @ query, dtype=np.float32).T
+        """Cosine of each query (columns from :meth:`query_chars`) with every phrasing.
+
+        One query (the serving path) reads only the postings of its own n-grams, an inverted
+        index lookup, instead of multiplying through every phrasing's n-grams."""
+        if query.shape[1] != 1:
+            return np.asarray(self._chars @ query, dtype=np.float32).T
+        if self._by_gram is None:
+            self._by_gram = self._chars.T.tocsr()
+        grams = np.flatnonzero(query[:, 0])
+        scores = self._by_gram[grams].T @ query[grams, 0]
+        return np.asarray(scores, dtype=np.float32).reshape(1, -1)
 
     def bm25_scores(self, text: str) -> np.ndarray:
         toks = [t for t in dict.fromkeys(tokens(text)) if t in self.vocabulary]

@@ -159,3 +159,21 @@ def test_tiny_knowledge_bases_do_not_crash(e5: E5) -> None:
         assert 0.0 <= result.confidence <= 1.0
     empty = Matcher.fit([], [], np.zeros((0, 384), np.float32), THRESHOLDS)
     assert ask(empty, e5, "hello").decision == Decision.ESCALATE
+
+
+def test_misspelt_words_are_repaired_before_embedding(matcher: Matcher) -> None:
+    assert matcher.prepare("I forgot my pasword") == "i forgot my password"
+    assert matcher.prepare("Курер не привез заказ") == "курьер не привез заказ"
+    assert matcher.prepare("где закз") == "где закз"  # four letters: too short to guess
+    assert matcher.prepare("What are your opening hours?") == "What are your opening hours?"
+
+
+def test_one_query_char_scores_equal_the_batched_ones(matcher: Matcher) -> None:
+    lexical = matcher.lexical
+    texts = ["курьер не привёз заказ", "card declined", "zzzz"]
+    batched = lexical.char_scores(lexical.query_chars(texts))
+    single = np.vstack([lexical.char_scores(lexical.query_chars([t])) for t in texts])
+    assert np.allclose(batched, single, atol=1e-6)
+    assert batched[0].argmax() == matcher.phrasings.index(
+        next(p for p in matcher.phrasings if p.text == "Курьер не привез заказ")
+    )

@@ -1,0 +1,73 @@
+"""Typo repair against the knowledge base's own words, before a query is embedded.
+
+A misspelt word ("доствка", "recieve") splits into odd sub-word tokens and pulls the query's
+embedding away from the right entry. A word the knowledge base has never seen, whose stem it
+has not seen either, is replaced by the knowledge base's word within one edit (two for words of
+eight letters or more; a swap of two neighbours counts as one edit), the most frequent one when
+several are that close. Short words (under five letters), digits and words that are already
+known are left alone, so a correct word is changed only when it is both unknown to the knowledge
+base and one letter away from a known one. Latin-letter words that did not match are tried again
+transliterated to Cyrillic (``dostavka`` with a typo).
+
+Edit distances come from rapidfuzz (optimal string alignment).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from knowledge.text import CYR, LAT, normalize, stem, transliterate
+
+MIN_LENGTH = 5  # shorter words have too many neighbours at one edit to guess safely
+LONG = 8  # from this length two edits are allowed
+
+
+class Speller:
+    """The knowledge base's vocabulary of surface words, bucketed by length."""
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self._counts: Counter[str] = Counter()
+        self._by_length: dict[int, list[str]] = {}
+        for text in texts:
+            self.add(text)
+
+    def add(self, text: str) -> None:
+        for word in normalize(text).split():
+            if word.isalpha() and word not in self._counts:
+                self._by_length.setdefault(len(word), []).append(word)
+            self._counts[word] += 1
+
+    def fix(self, text: str, stems: frozenset[str] | set[str]) -> str:
+        """``text`` normalised, with unknown misspelt words replaced; unchanged words kept."""
+        words = normalize(text).split()
+        return " ".join(self.word(w, stems) for w in words)
+
+    def word(self, word: str, stems: frozenset[str] | set[str]) -> str:
+        if len(word) < MIN_LENGTH or not word.isalpha() or word in self._counts:
+            return word
+        if stem(word, None) in stems:
+            return word
+        found = self._closest(word)
+        if found is None and LAT.search(word) and not CYR.search(word):
+            found = self._closest(transliterate(word))
+        return found or word
+
+    def _closest(self, word: str) -> str | None:
+        limit = 2 if len(word) >= LONG else 1
+        pool = [
+            w
+            for n in range(len(word) - limit, len(word) + limit + 1)
+            for w in self._by_length.get(n, ())
+        ]
+        if not pool:
+            return None
+        hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if not hits:
+            return None
+        best = min(distance for _, distance, _ in hits)
+        nearest = [w for w, distance, _ in hits if distance == best]
+        return max(nearest, key=lambda w: self._counts[w])

@@ -1,0 +1,50 @@
+"""Typo repair against the knowledge base's own words."""
+
+from __future__ import annotations
+
+from knowledge.spelling import Speller
+from knowledge.text import tokens
+
+KB = [
+    "Где моя доставка? Курьер не приехал",
+    "Как оформить возврат товара",
+    "I did not receive my refund",
+    "Why was my card declined",
+]
+
+
+def speller() -> tuple[Speller, frozenset[str]]:
+    return Speller(KB), frozenset(t for text in KB for t in tokens(text))
+
+
+def test_one_edit_typos_are_repaired_to_the_kb_word() -> None:
+    s, stems = speller()
+    assert s.fix("где моя доствка", stems) == "где моя доставка"  # a dropped letter
+    assert s.fix("I did not recieve my refund", stems) == "i did not receive my refund"  # swap
+    assert s.fix("Как офромить вовзрат", stems) == "как оформить возврат"
+
+
+def test_known_words_short_words_and_numbers_are_kept() -> None:
+    s, stems = speller()
+    assert s.fix("declined", stems) == "declined"
+    assert s.fix("my cart", stems) == "my cart"  # four letters: too short to guess
+    assert s.fix("заказ 123456", stems) == "заказ 123456"
+    assert s.fix("доставки", stems) == "доставки"  # unseen form whose stem the KB knows
+
+
+def test_unrelated_words_are_not_forced_onto_the_kb() -> None:
+    s, stems = speller()
+    assert s.fix("capital of australia", stems) == "capital of australia"
+    assert s.fix("погода в париже", stems) == "погода в париже"
+
+
+def test_transliterated_word_with_a_typo_is_found_in_cyrillic() -> None:
+    s, stems = speller()
+    assert s.fix("dostvka", stems) == "доставка"
+
+
+def test_words_added_later_are_known() -> None:
+    s, stems = speller()
+    assert s.fix("промокод", stems) == "промокод"
+    s.add("Промокод не применяется")
+    assert s.fix("промакод", stems) == "промокод"
