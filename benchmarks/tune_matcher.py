@@ -22,9 +22,11 @@ import numpy as np
 
 from benchmarks import datasets as ds
 from core.domain import Decision, FaqEntry
+from knowledge.background import off_topic_texts
 from knowledge.matcher import Match, Matcher, Phrasing, Thresholds, decide
 
-DEFAULT = Thresholds(answer=0.2, clarify=0.1, margin=0.1)  # chosen on clinc150-val
+DEFAULT = Thresholds(answer=0.15, clarify=0.1, margin=0.1)  # chosen on validation sets
+BACKGROUND = True  # off-topic negatives, as `cxc ingest` fits (--no-background: none)
 
 TASKS = {
     "banking77": ds.banking77,
@@ -45,8 +47,12 @@ def build(task: ds.Task, thresholds: Thresholds = DEFAULT, seed: int = 0) -> tup
         for e, t, k in task.kb
     ]
     entries = [FaqEntry(id=e, questions=()) for e in dict.fromkeys(r[0] for r in task.kb)]
+    background = None
+    if BACKGROUND:
+        texts = off_topic_texts()
+        background = (texts, ds.embed(texts, "query"))
     start = time.perf_counter()
-    matcher = Matcher.fit(entries, phrasings, vectors, thresholds, seed=seed)
+    matcher = Matcher.fit(entries, phrasings, vectors, thresholds, seed=seed, background=background)
     return matcher, time.perf_counter() - start
 
 
@@ -137,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clarify", type=float, default=DEFAULT.clarify)
     ap.add_argument("--margin", type=float, default=DEFAULT.margin)
     ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--no-background", action="store_true", help="fit without off-topic negatives")
     ap.add_argument("--perturb", choices=sorted(ds.PERTURBATIONS), default=None)
     ap.add_argument("--limit", type=int, default=0, help="evaluate on a seeded query sample")
     ap.add_argument(
@@ -146,6 +153,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = ap.parse_args(argv)
     th = Thresholds(args.answer, args.clarify, args.margin)
+    global BACKGROUND
+    BACKGROUND = not args.no_background
     for name in args.tasks:
         task = TASKS[name]()
         if args.shots:

@@ -40,6 +40,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "all of it.",
         "unsupported_emoji_only": "I understand words better than emoji: what is your question?",
         "unsupported_empty": "I did not receive any text: what is your question?",
+        "small_talk_greeting": "Hello! What is your question? Describe it in your own words.",
+        "small_talk_thanks": "You are welcome! Anything else I can help with?",
         "btn_helped": "Helped",
         "btn_human": "Talk to a person",
         "btn_reopen": "Still not fixed",
@@ -83,6 +85,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "одном-двух предложениях или нажмите «Связаться с человеком»: оператор прочитает всё.",
         "unsupported_emoji_only": "Слова я понимаю лучше, чем эмодзи: какой у вас вопрос?",
         "unsupported_empty": "Я не получил текста: какой у вас вопрос?",
+        "small_talk_greeting": "Здравствуйте! Какой у вас вопрос? Опишите его своими словами.",
+        "small_talk_thanks": "Пожалуйста! Могу ещё чем-то помочь?",
         "btn_helped": "Помогло",
         "btn_human": "Связаться с человеком",
         "btn_reopen": "Всё ещё не решено",
@@ -126,6 +130,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "одним-двома реченнями або натисніть «Зв'язатися з людиною»: оператор прочитає все.",
         "unsupported_emoji_only": "Слова я розумію краще, ніж емодзі: яке у вас питання?",
         "unsupported_empty": "Я не отримав тексту: яке у вас питання?",
+        "small_talk_greeting": "Вітаю! Яке у вас питання? Опишіть його своїми словами.",
+        "small_talk_thanks": "Будь ласка! Можу ще чимось допомогти?",
         "btn_helped": "Допомогло",
         "btn_human": "Зв'язатися з людиною",
         "btn_reopen": "Досі не вирішено",
@@ -169,6 +175,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "în una-două propoziții sau apăsați „Vorbește cu un om”: un operator va citi tot.",
         "unsupported_emoji_only": "Înțeleg cuvintele mai bine decât emoji: care este întrebarea?",
         "unsupported_empty": "Nu am primit text: care este întrebarea?",
+        "small_talk_greeting": "Bună ziua! Care este întrebarea dumneavoastră? Descrieți-o "
+        "în cuvintele dvs.",
+        "small_talk_thanks": "Cu plăcere! Vă mai pot ajuta cu ceva?",
         "btn_helped": "M-a ajutat",
         "btn_human": "Vorbește cu un om",
         "btn_reopen": "Tot nu e rezolvat",
@@ -252,4 +261,6 @@ def render_reply(reply: Reply) -> str:
         return t(lang, f"unsupported_{reason}")
     if reply.kind == ReplyKind.RESOLVED:
         return t(lang, "helped")
+    if reply.kind == ReplyKind.SMALL_TALK:
+        return t(lang, f"small_talk_{reply.reason}")
     return ""

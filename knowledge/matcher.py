@@ -22,6 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from core.domain import Decision, FaqEntry
+from knowledge.background import Background, off_topic_rows
 from knowledge.calibration import (
     FEATURES,
     Layout,
@@ -152,10 +153,12 @@ class Matcher:
         thresholds: Thresholds,
         *,
         seed: int = 0,
+        background: Background | None = None,
     ) -> Matcher:
-        """Train the classifier and the stacker on the KB's own phrasings."""
+        """Train the classifier and the stacker on the KB's own phrasings; ``background``
+        (off-topic messages and their query vectors) adds negatives to the stacker."""
         with threadpool_limits(limits=1, user_api="blas"):
-            return cls._fit(entries, phrasings, vectors, thresholds, seed=seed)
+            return cls._fit(entries, phrasings, vectors, thresholds, seed=seed, bg=background)
 
     @classmethod
     def _fit(
@@ -166,6 +169,7 @@ class Matcher:
         thresholds: Thresholds,
         *,
         seed: int,
+        bg: Background | None,
     ) -> Matcher:
         ids = list(dict.fromkeys([e.id for e in entries] + [p.entry_id for p in phrasings]))
         index = {e: i for i, e in enumerate(ids)}
@@ -178,6 +182,9 @@ class Matcher:
             ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds
         )
         x, y = self_training(matcher, seed=seed)
+        if bg is not None:
+            x_bg = off_topic_rows(matcher, bg, seed=seed)
+            x, y = np.concatenate([x, x_bg]), np.concatenate([y, np.zeros(x_bg.shape[:2])])
         matcher.stacker = Stacker.train(x, y)
         return matcher
 

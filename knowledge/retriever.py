@@ -19,14 +19,11 @@ good state keeps serving until the next ingest repairs Chroma (see ``knowledge.i
 from __future__ import annotations
 
 import asyncio
-import json
+import functools
 import logging
-import os
-import shutil
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -40,8 +37,10 @@ from core.errors import (
     InvalidInput,
     InvalidTransition,
 )
-from knowledge.index import FaqIndex, Progress, entry_from_json, entry_to_json
+from knowledge.background import Background, off_topic
+from knowledge.index import FaqIndex, Progress
 from knowledge.matcher import Match, Matcher, Phrasing, Thresholds
+from knowledge.state import load_state, save_state
 from knowledge.text import detect_language
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,10 @@ class KnowledgeBase:
     async def ask(
         self, text: str, *, customer_ref: str | None = None, language: str | None = None
     ) -> Answer:
-        return await asyncio.to_thread(self.ask_sync, text, language=language)
+        # The whole query runs where the local model runs (one thread: knowledge.embeddings).
+        executor = getattr(self.index.query_embeddings, "executor", None)
+        call = functools.partial(self.ask_sync, text, language=language)
+        return await asyncio.get_running_loop().run_in_executor(executor, call)
 
     async def add_phrasing(self, entry_id: str, text: str) -> None:
         await asyncio.to_thread(self.add_phrasing_sync, entry_id, text)
@@ -239,8 +241,18 @@ class KnowledgeBase:
         ]
         if not entries or not phrasings:
             return None, []
-        matcher = Matcher.fit(entries, phrasings, stored.vectors[rows], self.thresholds())
+        matcher = Matcher.fit(
+            entries,
+            phrasings,
+            stored.vectors[rows],
+            self.thresholds(),
+            background=self._off_topic(),
+        )
         return matcher, sorted(p.key for p in phrasings)
+
+    def _off_topic(self) -> Background:
+        index = self.index
+        return off_topic(index.query_embeddings, index.embedder, self.settings.index_dir)
 
     def _save_and_swap(
         self, matcher: Matcher | None, entries: dict[str, FaqEntry], keys: list[str]
@@ -310,52 +322,3 @@ def validate_entries(entries: Sequence[FaqEntry]) -> None:
         if not any(q.strip() for q in entry.questions):
             raise InvalidInput(f"entry {entry.id!r} has no question")
         seen.add(entry.id)
-
-
-# -- state files ------------------------------------------------------------------------
-
-
-def save_state(
-    index_dir: Path,
-    matcher: Matcher | None,
-    entries: dict[str, FaqEntry],
-    keys: list[str],
-    embedder: str,
-    *,
-    lock: threading.Lock | None = None,
-) -> None:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    folder = index_dir / f"state-{time.time_ns()}"
-    folder.mkdir()
-    if matcher is not None:
-        if lock is not None:
-            with lock:
-                matcher.save(folder / "matcher")
-        else:
-            matcher.save(folder / "matcher")
-    docs = [json.loads(entry_to_json(e)) for e in entries.values()]
-    (folder / "entries.json").write_text(json.dumps(docs, ensure_ascii=False), "utf-8")
-    manifest = {"keys": keys, "embedder": embedder, "saved_at": time.time()}
-    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
-    tmp = index_dir / "CURRENT.tmp"
-    tmp.write_text(folder.name, "utf-8")
-    os.replace(tmp, index_dir / "CURRENT")
-    old = sorted(p for p in index_dir.glob("state-*") if p.name != folder.name)
-    for stale in old[:-1]:  # keep one previous state for readers still loading it
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def load_state(
-    index_dir: Path,
-) -> tuple[Matcher | None, dict[str, FaqEntry], list[str], str] | None:
-    try:
-        folder = index_dir / (index_dir / "CURRENT").read_text("utf-8").strip()
-        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        docs = json.loads((folder / "entries.json").read_text("utf-8"))
-        entries = {e.id: e for e in (entry_from_json(json.dumps(d)) for d in docs)}
-        matcher = Matcher.load(folder / "matcher") if (folder / "matcher").exists() else None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        if (index_dir / "CURRENT").exists():
-            log.warning("saved knowledge state unreadable (%s); rebuilding from Chroma", exc)
-        return None
-    return matcher, entries, list(manifest["keys"]), str(manifest["embedder"])

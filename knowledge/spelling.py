@@ -7,7 +7,8 @@ eight letters or more; a swap of two neighbours counts as one edit), the most fr
 several are that close. Short words (under five letters), digits and words that are already
 known are left alone, so a correct word is changed only when it is both unknown to the knowledge
 base and one letter away from a known one. Latin-letter words that did not match are tried again
-transliterated to Cyrillic (``dostavka`` with a typo).
+transliterated to Cyrillic (``dostavka`` with a typo), each reading of five letters or more
+(:func:`knowledge.text.transliterations`) in turn.
 
 Edit distances come from rapidfuzz (optimal string alignment).
 """
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.text import CYR, LAT, normalize, stem, transliterate
+from knowledge.text import CYR, LAT, normalize, stem, transliterations
 
 MIN_LENGTH = 5  # shorter words have too many neighbours at one edit to guess safely
 LONG = 8  # from this length two edits are allowed
@@ -53,7 +54,8 @@ class Speller:
             return word
         found = self._closest(word)
         if found is None and LAT.search(word) and not CYR.search(word):
-            found = self._closest(transliterate(word))
+            readings = (c for c in transliterations(word) if len(c) >= MIN_LENGTH)
+            found = next((f for c in readings if (f := self._closest(c))), None)
         return found or word
 
     def _closest(self, word: str) -> str | None:

@@ -9,6 +9,7 @@ Romanian ă â î ș ț), which works on two-word messenger texts where statisti
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from functools import lru_cache
@@ -98,6 +99,17 @@ TRANSLIT = [
     ("4", "ч"),
     ("6", "ш"),
 ]
+# Other readings of ambiguous spellings, tried when the first is not a word of the KB.
+ALTERNATIVES = {
+    "sch": ("щ", "сч"),
+    "ts": ("ц", "тс"),
+    "'": ("ь", "ъ"),
+    "ya": ("я", "ья"),
+    "yu": ("ю", "ью"),
+    "ye": ("е", "ье"),
+    "yo": ("ё", "ьо"),
+    "kh": ("х", "кх"),
+}
 _TRANSLIT_RE = re.compile("|".join(re.escape(a) for a, _ in TRANSLIT))
 _TRANSLIT_MAP = dict(TRANSLIT)
 VOWELS_CYR = set("аеёиоуыэюяі")
@@ -107,6 +119,11 @@ STEMMERS = {"ru": "russian", "uk": "russian", "ro": "romanian", "en": "english"}
 
 def normalize(text: str) -> str:
     """Lower-case, NFKC, ё→е, punctuation and emoji to spaces, mixed-script words fixed."""
+    return " ".join(w for w in (r.strip("'") for r in _raw_words(text)) if w)
+
+
+def _raw_words(text: str) -> list[str]:
+    """Normalised words keeping their apostrophes (a soft sign in transliterated Russian)."""
     text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
     text = text.replace("’", "'").replace("`", "'").replace("ʼ", "'")
     words = []
@@ -114,8 +131,8 @@ def normalize(text: str) -> str:
         if CYR.search(word) and LAT.search(word):
             cyr, lat = len(CYR.findall(word)), len(LAT.findall(word))
             word = word.translate(LAT2CYR) if cyr >= lat else word.translate(CYR2LAT)
-        words.append(word.strip("'"))
-    return " ".join(w for w in words if w)
+        words.append(word)
+    return words
 
 
 def script(text: str) -> str | None:
@@ -148,34 +165,63 @@ def detect_language(text: str) -> str | None:
 
 def transliterate(word: str) -> str:
     """Latin-letter Russian (``kurier obeshal``) to Cyrillic (``куриер обешал``)."""
-    out = _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], word)
-    # "y" after a vowel is usually й ("moy", "kakoy"), elsewhere ы.
-    return re.sub(r"(?<=[аеёиоуыэюя])ы", "й", out)
+    return transliterations(word)[0]
+
+
+def transliterations(word: str, limit: int = 8) -> list[str]:
+    """Cyrillic readings of a Latin word, the most usual first: ``schet`` → щет, счет;
+    ``eto`` → ето, это; ``pol'zuetsya`` → пользуеця ... пользуется."""
+    parts: list[tuple[str, ...]] = []
+    pos = 0
+    for m in _TRANSLIT_RE.finditer(word):
+        parts.append((word[pos : m.start()],))
+        key = m.group(0)
+        if key == "e" and m.start() == 0:
+            parts.append(("е", "э"))
+        else:
+            parts.append(ALTERNATIVES.get(key, (_TRANSLIT_MAP[key],)))
+        pos = m.end()
+    parts.append((word[pos:],))
+    out: list[str] = []
+    for choice in itertools.islice(itertools.product(*parts), limit):
+        # "y" after a vowel is usually й ("moy", "kakoy"), elsewhere ы.
+        out.append(re.sub(r"(?<=[аеёиоуыэюя])ы", "й", "".join(choice)))
+    return list(dict.fromkeys(out))
 
 
 def detransliterate(text: str, vocabulary: frozenset[str] | set[str] | None = None) -> str:
     """Turn Latin words of ``text`` to Cyrillic where that looks like transliterated Russian.
 
-    With a ``vocabulary`` of stems, a word is converted only when its Cyrillic stem is in the
-    vocabulary and its Latin stem is not; without one, every Latin word of a text with no
-    English stop words is converted.
+    With a ``vocabulary`` of stems, a word takes the first of its readings
+    (:func:`transliterations`) whose stem is in the vocabulary, unless its Latin stem is
+    there too; once two words have been read as Russian and no English or Romanian stop word
+    is left, the other Latin words take their most usual reading. Without a vocabulary, every
+    Latin word of a text with no English or Romanian stop words is converted.
     """
-    norm = normalize(text)
-    words = norm.split()
+    raw = [w for w in _raw_words(text) if w.strip("'")]
+    words = [w.strip("'") for w in raw]
     if not words or not any(LAT.search(w) for w in words):
-        return norm
+        return " ".join(words)
     if vocabulary is None:
         if any(w in EN_WORDS or w in RO_WORDS for w in words):
-            return norm
-        return " ".join(transliterate(w) if LAT.search(w) else w for w in words)
-    out = []
-    for w in words:
-        if LAT.search(w) and not CYR.search(w):
-            cyr = transliterate(w)
-            if stem(cyr, "ru") in vocabulary and stem(w, "en") not in vocabulary:
-                w = cyr
-        out.append(w)
-    return " ".join(out)
+            return " ".join(words)
+        return " ".join(
+            transliterate(r) if LAT.search(w) else w for r, w in zip(raw, words, strict=True)
+        )
+    latin = [i for i, w in enumerate(words) if LAT.search(w) and not CYR.search(w)]
+    read = 0
+    for i in latin:
+        if stem(words[i], "en") in vocabulary:
+            continue
+        found = next((c for c in transliterations(raw[i]) if stem(c, "ru") in vocabulary), None)
+        if found is not None:
+            words[i], read = found, read + 1
+    rest = [i for i in latin if LAT.search(words[i])]
+    if read >= 2 and not any(words[i] in EN_WORDS or words[i] in RO_WORDS for i in rest):
+        for i in rest:
+            if stem(words[i], "en") not in vocabulary:
+                words[i] = transliterate(raw[i])
+    return " ".join(w.strip("'") for w in words)
 
 
 @lru_cache(maxsize=8)

@@ -28,6 +28,7 @@ from core.services.replies import (
     ReplyKind,
     classify_content,
     reply_meta,
+    small_talk,
 )
 
 DEFAULT_LANGUAGE = "en"
@@ -82,6 +83,9 @@ async def handle_inbound(
     reason = classify_content(text, attachments=attachments, edited=edited)
     if reason and not chosen_entry_id:
         return await _reply(session, draft, ReplyKind.UNSUPPORTED, render, reason=reason)
+    chat = small_talk(text)
+    if chat and not chosen_entry_id:
+        return await _reply(session, draft, ReplyKind.SMALL_TALK, render, reason=chat)
     return await _ask(
         session,
         draft,

@@ -1,11 +1,13 @@
 """What a conversation turn returns to the front end (:class:`Reply`, its :class:`ReplyKind`),
 what the customer asked for (:class:`Intent`), which content the bot cannot answer
-(:func:`classify_content`) and the metadata a bot reply is stored with (:func:`reply_meta`).
+(:func:`classify_content`), greetings and thanks on their own (:func:`small_talk`) and the
+metadata a bot reply is stored with (:func:`reply_meta`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,6 +38,8 @@ class ReplyKind(StrEnum):
     ALREADY_QUEUED = "already_queued"
     UNSUPPORTED = "unsupported"
     RESOLVED = "resolved"
+    SMALL_TALK = "small_talk"
+    """A greeting or thanks on its own: a polite reply, no knowledge base, no escalation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,45 @@ def classify_content(
         return "too_long"
     if not any(ch.isalnum() for ch in stripped):
         return "emoji_only"
+    return None
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+GREETINGS = _words(
+    "hi hello hey hiya morning afternoon evening привет приветствую здравствуйте здравствуй "
+    "здрасте добрый доброе доброго вітаю привіт добрий salut bună buna neața neata"
+)
+GREETING_EXTRA = _words(
+    "there good day all everyone день утро вечер всем ранку вечора дня ziua dimineața "
+    "dimineata seara"
+)
+THANKS = _words(
+    "thanks thank thx ty спасибо спс благодарю дякую мерси mulțumesc multumesc mersi mulțam "
+    "mulțumiri"
+)
+THANKS_EXTRA = _words(
+    "you very much a lot so ok okay great cool большое огромное вам тебе очень ок хорошо "
+    "отлично супер понятно дуже щиро тобі добре чудово mult foarte frumos vă îți bine super"
+)
+
+
+def small_talk(text: str) -> str | None:
+    """Says "greeting" or "thanks" when the message is only that (ru/uk/ro/en), else None.
+
+    Such messages are not questions: answering them from the FAQ or handing them to a person
+    would both be wrong. A greeting with a question in it is a question.
+    """
+    words = set(re.findall(r"[^\W\d_]+", text.lower().replace("ё", "е")))
+    if not words or len(words) > 6:
+        return None
+    greeting = GREETINGS | GREETING_EXTRA
+    if words & GREETINGS and words <= greeting:
+        return "greeting"
+    if words & THANKS and words <= THANKS | THANKS_EXTRA | greeting:
+        return "thanks"
     return None
 
 

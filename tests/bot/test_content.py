@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 from factories import make_customer
+from fakes import Updates
 from harness import Harness, MakeHarness
 from sqlmodel import select
 
-from core.models import Direction, InboundUpdate, UpdateStatus
+from core.models import CaseStatus, Direction, InboundUpdate, Owner, UpdateStatus
 from core.ports import Retriever
 from core.services.replies import MAX_TEXT_CHARS
 
@@ -190,3 +191,26 @@ async def test_duplicate_is_detected_from_the_database_after_a_restart(
     restarted = await make_harness(knowledge_base)  # fresh memory guard, same database
     await restarted.feed(update)
     assert len(harness.api.sent) == 1 and restarted.api.sent == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ru", "Привет!", "Здравствуйте! Какой у вас вопрос?"),
+        ("en", "hello there 👋", "Hello! What is your question?"),
+        ("ru", "спасибо большое", "Пожалуйста! Могу ещё чем-то помочь?"),
+        ("ro", "Mulțumesc frumos", "Cu plăcere!"),
+    ],
+)
+async def test_greetings_and_thanks_get_a_polite_reply_and_no_operator(
+    harness: Harness, language: str, text: str, expected: str
+) -> None:
+    harness.user = Updates.user(language=language)
+    await harness.say(text)
+    [sent] = harness.api.sent
+    assert sent["text"].startswith(expected)
+    case = await harness.case()
+    assert (case.owner, case.status) == (Owner.BOT, CaseStatus.OPEN)
+    await harness.say("How do I return an item?")  # the question that follows is answered
+    assert harness.api.sent[-1]["text"] != sent["text"]
+    assert (await harness.case()).knowledge_entry_id == "return-item"

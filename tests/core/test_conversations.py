@@ -16,7 +16,7 @@ from core.models import Direction, InboundUpdate, Message, Owner
 from core.models.base import utcnow
 from core.ports import Retriever
 from core.services import cases, conversations, customers, reply_buttons, updates
-from core.services.replies import Intent, Reply, ReplyKind, classify_content
+from core.services.replies import Intent, Reply, ReplyKind, classify_content, small_talk
 
 
 def render(reply: Reply) -> str:
@@ -149,6 +149,29 @@ def test_classify_content(
     text: str, attachments: list[dict[str, Any]], edited: bool, reason: str | None
 ) -> None:
     assert classify_content(text, attachments=attachments, edited=edited) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Привет!", "greeting"),
+        ("Добрый день", "greeting"),
+        ("good morning :)", "greeting"),
+        ("Вітаю", "greeting"),
+        ("bună ziua", "greeting"),
+        ("спасибо большое!", "thanks"),
+        ("ok thanks", "thanks"),
+        ("дякую", "thanks"),
+        ("Mulțumesc frumos", "thanks"),
+        ("Привет, где мой заказ?", None),  # a greeting with a question is a question
+        ("thanks, but it is still broken", None),
+        ("good", None),
+        ("ok", None),
+        ("", None),
+    ],
+)
+def test_small_talk(text: str, kind: str | None) -> None:
+    assert small_talk(text) == kind
 
 
 async def test_identify_recognises_and_keeps_known_data(session: AsyncSession) -> None:

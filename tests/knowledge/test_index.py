@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 from core.config import Settings
 from core.domain import Decision, FaqEntry
 from core.errors import BackendUnavailable, ConfigError, SourceError
+from knowledge import embeddings
 from knowledge.embeddings import LocalE5Embeddings, build_embeddings
 from knowledge.index import entry_docs, phrasing_key
 from knowledge.retriever import MARKER, KnowledgeBase, build_knowledge
@@ -202,6 +206,35 @@ def test_local_e5_roles_and_lazy_model() -> None:
     assert np.allclose(q[0], query.embed_query("where is my order"), atol=1e-5)
     assert np.allclose(passage.embed_query("where is my order"), q[0], atol=1e-5)
     assert not np.allclose(q, p, atol=1e-3)  # different e5 prefixes
+
+
+def test_every_model_call_runs_on_one_thread(settings: Settings) -> None:
+    """libgomp keeps a thread team per calling thread; other threads than the first ran the
+    model up to 2.4 times slower (benchmarks/bench_threads.py)."""
+    seen: list[int] = []
+    model = embeddings.shared_e5()
+    encode = model.encode
+
+    def recording(texts: list[str], is_query: bool) -> np.ndarray:
+        seen.append(threading.get_ident())
+        return encode(texts, is_query)
+
+    model.encode = recording
+    try:
+        query = LocalE5Embeddings("query")
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(query.embed_query, [f"question {i}" for i in range(8)]))
+        query.embed_documents(["from the test's own thread"])
+        kb = build_knowledge(settings)
+        kb.ingest(ENTRIES)
+        before = len(seen)
+        answer = asyncio.run(kb.ask("when will my parcel be delivered"))
+        kb.close()
+    finally:
+        del model.encode
+    assert answer.entry_id == "delivery-time" and len(seen) == before + 1
+    assert len(seen) > 10 and len(set(seen)) == 1
+    assert seen[0] != threading.get_ident()
 
 
 def test_escalates_when_embeddings_changed_until_reingest(settings: Settings) -> None:

