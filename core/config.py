@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(default=0.15, ge=0.0, le=1.0)
     clarify_threshold: float = Field(default=0.1, ge=0.0, le=1.0)
     clarify_margin: float = Field(default=0.1, ge=0.0, le=1.0)
+    off_topic_negatives: bool = True
+    """Calibrate on the bundled off-topic messages too (knowledge/data/offtopic.txt)."""
 
     # Optional LLM through any OpenAI-compatible endpoint
     llm_base_url: str | None = None

@@ -246,7 +246,7 @@ class KnowledgeBase:
             phrasings,
             stored.vectors[rows],
             self.thresholds(),
-            background=self._off_topic(),
+            background=self._off_topic() if self.settings.off_topic_negatives else None,
         )
         return matcher, sorted(p.key for p in phrasings)
 

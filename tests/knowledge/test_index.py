@@ -17,6 +17,7 @@ from core.config import Settings
 from core.domain import Decision, FaqEntry
 from core.errors import BackendUnavailable, ConfigError, SourceError
 from knowledge import embeddings
+from knowledge.background import off_topic_texts
 from knowledge.embeddings import LocalE5Embeddings, build_embeddings
 from knowledge.index import entry_docs, phrasing_key
 from knowledge.retriever import MARKER, KnowledgeBase, build_knowledge
@@ -160,6 +161,22 @@ def test_failed_write_midway_keeps_serving_and_the_next_ingest_repairs(
         assert "gift-wrap" in {s.entry_id for s in kb.ask_sync("Do you gift wrap?").sources}
     finally:
         kb.close()
+
+
+@pytest.mark.parametrize("negatives", [True, False])
+def test_off_topic_negatives_are_embedded_once_per_embedder_unless_switched_off(
+    openai_settings: Settings, fake_embeddings: FakeEmbeddingsServer, negatives: bool
+) -> None:
+    settings = openai_settings.model_copy(update={"off_topic_negatives": negatives})
+    kb = build_knowledge(settings)
+    try:
+        kb.ingest(ENTRIES)
+        kb.ingest(ENTRIES[:-1])  # a refit: the vectors come from the cache now
+    finally:
+        kb.close()
+    sent = fake_embeddings.texts()
+    listed = set(off_topic_texts())
+    assert sum(t in listed for t in sent) == (len(listed) if negatives else 0)
 
 
 def test_openai_compatible_embeddings_over_http(
