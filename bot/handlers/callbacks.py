@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -131,11 +132,25 @@ async def pulse(
         await stale(query, session)
         return
     await query.answer()
+    await _drop_buttons(query)
     chat = str(_chat_id(query))
     if prompt is None:
         await outbound.send(chat, pulse_texts.text(lang, "thanks"))
     else:
         await outbound.send(chat, prompt.text, buttons=prompt.buttons)
+
+
+async def _drop_buttons(query: CallbackQuery) -> None:
+    """Take the answered question's buttons away, so a second tap is not offered. Best effort:
+    an old or already edited message cannot lose them, and that changes nothing."""
+    if query.message is None or query.bot is None:
+        return
+    try:
+        await query.bot.edit_message_reply_markup(
+            chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
+        )
+    except TelegramAPIError as exc:
+        log.info("could not remove pulse buttons: %s", exc)
 
 
 async def stale(query: CallbackQuery, session: AsyncSession) -> None:

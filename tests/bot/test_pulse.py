@@ -62,6 +62,8 @@ async def test_helped_pulse_buttons_comment_and_recovery(harness: Harness) -> No
 
     await harness.tap(f"pulse:{pulse.id}:csat:2")
     assert harness.api.answered[-1].get("text") is None  # acknowledged without a toast
+    [edit] = [c.params for c in harness.api.calls if c.method == "editMessageReplyMarkup"]
+    assert (edit["message_id"], edit.get("reply_markup")) == ("999", None)  # no second tap
     assert harness.api.sent[-1]["text"].startswith("How easy was it")
     assert harness.api.buttons() == [(str(v), f"pulse:{pulse.id}:ces:{v}") for v in range(1, 8)]
 
@@ -125,6 +127,18 @@ async def test_pulse_button_of_another_customer_changes_nothing(harness: Harness
     harness.user = owner
     await harness.tap("pulse:not:a:number")
     assert harness.api.answered[-1]["text"] == "This button is no longer active."
+
+
+async def test_a_pulse_answer_stands_when_its_buttons_cannot_be_removed(
+    harness: Harness,
+) -> None:
+    pulse = await _resolved_by_helped(harness)
+    harness.api.fail_next(
+        "editMessageReplyMarkup", status=400, description="Bad Request: message can't be edited"
+    )
+    await harness.tap(f"pulse:{pulse.id}:csat:4")
+    assert harness.api.sent[-1]["text"].startswith("How easy was it")
+    assert (await _pulse(harness)).csat == 4
 
 
 async def test_expired_pulse_button_is_answered_politely(harness: Harness) -> None:
