@@ -9,11 +9,12 @@ answer (in ``language`` when given, else in the detected language); on *escalate
 empty/None so nothing is sent by mistake. ``sources`` and ``candidates`` always list the ranked
 entries (the operator console can suggest them; a clarify shows them as choices).
 
-Persistence (``settings.index_dir``): ``CURRENT`` names a ``state-*`` folder holding the saved
-matcher, ``entries.json`` and ``manifest.json`` (phrasing keys, embedder). A new state is
-written beside the old one and ``CURRENT`` is swapped with ``os.replace``, so a crash never
-leaves a half-written state. ``INGEST_INCOMPLETE`` marks a sync that did not finish: the last
-good state keeps serving until the next ingest repairs Chroma (see ``knowledge.index``).
+Persistence (``settings.index_dir``, files written by ``knowledge.state``): ``CURRENT`` names a
+``state-*`` folder holding the saved matcher, ``entries.json`` and ``manifest.json`` (phrasing
+keys, embedder). A new state is written beside the old one and ``CURRENT`` is swapped with
+``os.replace``, so a crash never leaves a half-written state. ``INGEST_INCOMPLETE`` marks a
+sync that did not finish: the last good state keeps serving until the next ingest repairs
+Chroma (see ``knowledge.index``).
 """
 
 from __future__ import annotations
