@@ -197,10 +197,11 @@ class Matcher:
         self.classifier.grow(len(self.entry_ids))
 
     # ------------------------------------------------------------------ matching
-    def prepare(self, text: str) -> str:
+    def prepare(self, text: str, *, cleaned: str | None = None) -> str:
         """The text to embed for a query: Russian written in Latin letters turned to Cyrillic
-        and misspelt words repaired against the KB's words; the text as given otherwise."""
-        fixed = self.clean(text)
+        and misspelt words repaired against the KB's words; the text as given otherwise.
+        ``cleaned`` is :meth:`clean` of ``text`` when the caller has it already."""
+        fixed = self.clean(text) if cleaned is None else cleaned
         return fixed if fixed != normalize(text) else text
 
     def clean(self, text: str) -> str:
@@ -256,8 +257,9 @@ class Matcher:
         *,
         dense_hits: Sequence[tuple[str, float]] | None = None,
         k: int = 3,
+        cleaned: str | None = None,
     ) -> Match:
-        lex_text = self.clean(text)
+        lex_text = self.clean(text) if cleaned is None else cleaned
         language = detect_language(lex_text)
         if not self.phrasings:
             return Match(Decision.ESCALATE, 0.0, (), language)

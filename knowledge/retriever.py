@@ -97,7 +97,8 @@ class KnowledgeBase:
             )
         t0 = time.perf_counter()
         try:
-            vector = self.index.query_embeddings.embed_query(matcher.prepare(text))
+            cleaned = matcher.clean(text)  # once: it feeds both the embedding and the match
+            vector = self.index.query_embeddings.embed_query(matcher.prepare(text, cleaned=cleaned))
             t1 = time.perf_counter()
             # The matcher holds the vectors it was fitted on (loaded from Chroma): exact search
             # over them is the default. After an unfinished ingest Chroma may hold a
@@ -109,8 +110,9 @@ class KnowledgeBase:
         except Exception as exc:
             raise BackendUnavailable(f"vector search failed: {exc}") from exc
         t2 = time.perf_counter()
+        query = np.asarray(vector, dtype=np.float32)
         with self._read:
-            match = matcher.match(text, np.asarray(vector, dtype=np.float32), dense_hits=hits)
+            match = matcher.match(text, query, dense_hits=hits, cleaned=cleaned)
         t3 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "match": (t3 - t2) * 1e3}
         return self._answer(match, entries, language or match.language, timings)

@@ -112,7 +112,6 @@ ALTERNATIVES = {
 }
 _TRANSLIT_RE = re.compile("|".join(re.escape(a) for a, _ in TRANSLIT))
 _TRANSLIT_MAP = dict(TRANSLIT)
-VOWELS_CYR = set("аеёиоуыэюяі")
 
 STEMMERS = {"ru": "russian", "uk": "russian", "ro": "romanian", "en": "english"}
 

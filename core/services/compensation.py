@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from core.errors import InvalidInput, InvalidTransition, NotAllowed
 from core.models import (
     Author,
     Compensation,
@@ -41,6 +41,7 @@ from core.services.compensation_policy import (
 from core.services.customer_context import churn_risk, orders_of, pick_order
 from core.services.customers import get_customer
 from core.services.policy_store import active_policy
+from core.services.records import fetch
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +162,7 @@ async def issue(session: AsyncSession, *, compensation_id: int, user: User) -> C
 
 
 async def get_compensation(session: AsyncSession, compensation_id: int) -> Compensation:
-    comp = await session.get(Compensation, compensation_id, populate_existing=True)
-    if comp is None:
-        raise NotFound("compensation", compensation_id)
-    return comp
+    return await fetch(session, Compensation, compensation_id, kind="compensation")
 
 
 async def list_compensations(

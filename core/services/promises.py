@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.errors import InvalidInput, InvalidTransition, NotFound
+from core.errors import InvalidInput, InvalidTransition
 from core.models import Promise, PromiseStatus, User
 from core.models.base import utcnow
 from core.services import auth, cases
+from core.services.records import fetch
 
 
 async def make_promise(
@@ -50,10 +51,7 @@ async def make_promise(
 
 
 async def get_promise(session: AsyncSession, promise_id: int) -> Promise:
-    promise = await session.get(Promise, promise_id, populate_existing=True)
-    if promise is None:
-        raise NotFound("promise", promise_id)
-    return promise
+    return await fetch(session, Promise, promise_id, kind="promise")
 
 
 async def close_promise(

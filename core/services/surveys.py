@@ -28,7 +28,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from core.errors import InvalidTransition, NotFound
+from core.errors import InvalidTransition
 from core.models import (
     Case,
     CaseStatus,
@@ -40,6 +40,7 @@ from core.models import (
 from core.models.base import utcnow
 from core.services import cases
 from core.services.pulse_texts import Prompt, comment_prompt, first_prompt, next_prompt
+from core.services.records import fetch
 
 __all__ = ["Prompt", "comment_prompt", "first_prompt", "next_prompt"]
 
@@ -272,10 +273,7 @@ async def expire(session: AsyncSession, *, now: datetime | None = None) -> int:
 
 
 async def get_pulse(session: AsyncSession, pulse_id: int) -> Pulse:
-    pulse = await session.get(Pulse, pulse_id, populate_existing=True)
-    if pulse is None:
-        raise NotFound("pulse", pulse_id)
-    return pulse
+    return await fetch(session, Pulse, pulse_id, kind="pulse")
 
 
 async def recipient(session: AsyncSession, pulse: Pulse) -> ChannelIdentity | None:

@@ -35,13 +35,9 @@ async def enqueue_update(
     """Persist an incoming update for a worker. False when this update_id is already known."""
     if await _find(session, channel=channel, update_id=update_id) is not None:
         return False
-    session.add(InboundUpdate(channel=channel, update_id=update_id, payload=payload))
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        return False
-    return True
+    return await _insert_once(
+        session, InboundUpdate(channel=channel, update_id=update_id, payload=payload)
+    )
 
 
 async def claim_update(
@@ -56,7 +52,8 @@ async def claim_update(
     now = utcnow()
     row = await _find(session, channel=channel, update_id=update_id)
     if row is None:
-        session.add(
+        return await _insert_once(
+            session,
             InboundUpdate(
                 channel=channel,
                 update_id=update_id,
@@ -64,14 +61,8 @@ async def claim_update(
                 status=UpdateStatus.PROCESSING,
                 attempts=1,
                 claimed_at=now,
-            )
+            ),
         )
-        try:
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            return False
-        return True
     stale = (
         row.status == UpdateStatus.PROCESSING
         and row.claimed_at is not None
@@ -224,3 +215,14 @@ async def _find(session: AsyncSession, *, channel: str, update_id: int) -> Inbou
         .execution_options(populate_existing=True)
     )
     return (await session.exec(stmt)).first()
+
+
+async def _insert_once(session: AsyncSession, row: InboundUpdate) -> bool:
+    """Insert a new update row; False when another process stored the same update first."""
+    session.add(row)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True

@@ -177,3 +177,11 @@ def test_one_query_char_scores_equal_the_batched_ones(matcher: Matcher) -> None:
     assert batched[0].argmax() == matcher.phrasings.index(
         next(p for p in matcher.phrasings if p.text == "Курьер не привез заказ")
     )
+
+
+def test_a_query_cleaned_once_matches_as_if_cleaned_inside(matcher: Matcher, e5: E5) -> None:
+    for text in ("kak vernut dengi za zakaz", "I forgot my pasword", "где мой заказ"):
+        cleaned = matcher.clean(text)
+        vector = e5.query([matcher.prepare(text, cleaned=cleaned)])[0]
+        assert matcher.prepare(text, cleaned=cleaned) == matcher.prepare(text)
+        assert matcher.match(text, vector, cleaned=cleaned) == matcher.match(text, vector)
