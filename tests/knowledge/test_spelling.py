@@ -27,9 +27,18 @@ def test_one_edit_typos_are_repaired_to_the_kb_word() -> None:
 def test_known_words_short_words_and_numbers_are_kept() -> None:
     s, stems = speller()
     assert s.fix("declined", stems) == "declined"
-    assert s.fix("my cart", stems) == "my cart"  # four letters: too short to guess
+    assert s.fix("my car", stems) == "my car"  # three letters: too short to guess
     assert s.fix("заказ 123456", stems) == "заказ 123456"
     assert s.fix("доставки", stems) == "доставки"  # unseen form whose stem the KB knows
+
+
+def test_common_words_are_not_repaired_but_misspelt_short_words_are() -> None:
+    s, stems = speller()
+    # "cart" and "cared" are one edit from the KB's "card", but they are words in their own right
+    assert s.fix("my cart was declined", stems) == "my cart was declined"
+    assert s.fix("nobody cared", stems) == "nobody cared"
+    assert s.fix("my crad was declined", stems) == "my card was declined"  # not a word
+    assert s.fix("где моя доствка", stems) == "где моя доставка"
 
 
 def test_unrelated_words_are_not_forced_onto_the_kb() -> None:

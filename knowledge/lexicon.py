@@ -1,0 +1,57 @@
+"""General word lists of the four languages (ru, uk, ro, en), from the wordfreq package.
+
+* :func:`common_words`: words with a Zipf frequency of at least 3 (once per million words):
+  a word the knowledge base has never seen but that is common is not a typo
+  (knowledge.spelling).
+* :func:`function_words`: the few hundred most frequent words of each language (Zipf 5.5 and
+  up: "the", "so", "here", "это", "такая"): they say nothing about what a message is about
+  (knowledge.lead_in).
+
+wordfreq stores each list in centibel buckets from the most frequent word down (bucket ``i``
+holds the words at ``-i`` cB, Zipf ``9 - i / 100``), so both sets are prefixes of the lists.
+They are read once per process, on the first query that needs them (about a second; ingestion
+never does): 164k common words, about 22 MB.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+import wordfreq
+
+from knowledge.text import stem
+
+LANGUAGES = ("ru", "uk", "ro", "en")
+COMMON_ZIPF = 3.0
+FUNCTION_ZIPF = 5.5
+
+
+def _bucket(zipf: float) -> int:
+    return round((9 - zipf) * 100)
+
+
+@cache
+def _word_sets() -> tuple[frozenset[str], frozenset[str]]:
+    paths = wordfreq.available_languages("best")
+    common: set[str] = set()
+    function: set[str] = set()
+    for language in LANGUAGES:
+        buckets = wordfreq.read_cBpack(paths[language])
+        common.update(itertools.chain.from_iterable(buckets[: _bucket(COMMON_ZIPF) + 1]))
+        function.update(itertools.chain.from_iterable(buckets[: _bucket(FUNCTION_ZIPF) + 1]))
+    return frozenset(common), frozenset(function)
+
+
+def common_words() -> frozenset[str]:
+    return _word_sets()[0]
+
+
+def function_words() -> frozenset[str]:
+    return _word_sets()[1]
+
+
+@cache
+def function_stems() -> frozenset[str]:
+    """Stems of :func:`function_words` ("here's" and "here" both stem to "here")."""
+    return frozenset(stem(w, None) for w in function_words())
