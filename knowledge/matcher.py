@@ -150,9 +150,10 @@ class Matcher:
 
     # ------------------------------------------------------------------ matching
     def prepare(self, text: str, *, cleaned: str | None = None) -> str:
-        """The text to embed for a query: Russian written in Latin letters turned to Cyrillic
-        and misspelt words repaired against the KB's words; the text as given otherwise.
-        ``cleaned`` is :meth:`clean` of ``text`` when the caller has it already."""
+        """The text to embed for a query: :meth:`clean` of it (lead-in dropped, Russian written
+        in Latin letters turned to Cyrillic, misspelt words repaired against the KB's words)
+        when that changed any word; the text as given otherwise. ``cleaned`` is :meth:`clean`
+        of ``text`` when the caller has it already."""
         fixed = self.clean(text) if cleaned is None else cleaned
         return fixed if fixed != normalize(text) else text
 
