@@ -5,7 +5,13 @@ embedding away from the right entry. A word the knowledge base has never seen, w
 has not seen either, and which is not a common word of Russian, Ukrainian, Romanian or English,
 is replaced by the knowledge base's word within one edit (two for words of eight letters or
 more; a swap of two neighbours counts as one edit), the most frequent one when several are that
-close. Words under four letters, digits and words that are already known are left alone.
+close. Digits and words that are already known are left alone.
+
+Words of two or three letters are too short to guess from the KB's whole vocabulary, but a
+short non-word is nearly always a mangled function word ("hjw", "myy", "wht", "гед"): it becomes
+the KB's most frequent function word (Zipf 5.5 and up, :func:`knowledge.lexicon.function_words`)
+within one edit ("how", "my", "what", "где"), and stays as it is when there is none. Single
+letters are never touched.
 
 Common words (:func:`knowledge.lexicon.common_words`, Zipf 3 and up in wordfreq) keep a real
 word that merely sits one letter from a KB word ("cared" next to "card", "cart") from being
@@ -27,12 +33,13 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.lexicon import common_words
+from knowledge.lexicon import common_words, function_words
 from knowledge.text import CYR, LAT, normalize, stem, transliterations
 
 MIN_LENGTH = 4  # shorter words have too many neighbours at one edit to guess safely
 READING_LENGTH = 5  # the shortest transliteration reading worth a Cyrillic retry
 LONG = 8  # from this length two edits are allowed
+SHORT_LENGTH = 2  # shorter words than MIN_LENGTH, from this length, may become function words
 
 
 class Speller:
@@ -56,15 +63,30 @@ class Speller:
         return " ".join(self.word(w, stems) for w in words)
 
     def word(self, word: str, stems: frozenset[str] | set[str]) -> str:
-        if len(word) < MIN_LENGTH or not word.isalpha() or word in self._counts:
+        if not word.isalpha() or word in self._counts:
             return word
         if stem(word, None) in stems or word in common_words():
             return word
+        if len(word) < MIN_LENGTH:
+            return self._short(word) if len(word) >= SHORT_LENGTH else word
         found = self._closest(word)
         if found is None and LAT.search(word) and not CYR.search(word):
             readings = (c for c in transliterations(word) if len(c) >= READING_LENGTH)
             found = next((f for c in readings if (f := self._closest(c))), None)
         return found or word
+
+    def _short(self, word: str) -> str:
+        """A short non-word ("hjw", "myy", "wht") as the KB's most frequent function word one
+        edit away ("how", "my", "what"); unchanged when there is none."""
+        function = function_words()
+        pool = [
+            w
+            for n in range(len(word) - 1, len(word) + 2)
+            for w in self._by_length.get(n, ())
+            if w in function
+        ]
+        hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=1, limit=None)
+        return max((w for w, _, _ in hits), key=lambda w: (self._counts[w], w), default=word)
 
     def _closest(self, word: str) -> str | None:
         limit = 2 if len(word) >= LONG else 1

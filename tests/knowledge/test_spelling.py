@@ -10,6 +10,7 @@ KB = [
     "Как оформить возврат товара",
     "I did not receive my refund",
     "Why was my card declined",
+    "How do I top up",
 ]
 
 
@@ -27,7 +28,7 @@ def test_one_edit_typos_are_repaired_to_the_kb_word() -> None:
 def test_known_words_short_words_and_numbers_are_kept() -> None:
     s, stems = speller()
     assert s.fix("declined", stems) == "declined"
-    assert s.fix("my car", stems) == "my car"  # three letters: too short to guess
+    assert s.fix("my car", stems) == "my car"  # a word in its own right, though not the KB's
     assert s.fix("заказ 123456", stems) == "заказ 123456"
     assert s.fix("доставки", stems) == "доставки"  # unseen form whose stem the KB knows
 
@@ -39,6 +40,16 @@ def test_common_words_are_not_repaired_but_misspelt_short_words_are() -> None:
     assert s.fix("nobody cared", stems) == "nobody cared"
     assert s.fix("my crad was declined", stems) == "my card was declined"  # not a word
     assert s.fix("где моя доствка", stems) == "где моя доставка"
+
+
+def test_short_non_words_become_the_kbs_function_words() -> None:
+    s, stems = speller()
+    assert s.fix("hjw do i tpo up", stems) == "how do i top up"
+    assert s.fix("wyh was myy card declined", stems) == "why was my card declined"
+    assert s.fix("гед моя доставка", stems) == "где моя доставка"
+    # single letters, and short non-words with no function word of the KB one edit away, stay
+    assert s.fix("m card declined", stems) == "m card declined"
+    assert s.fix("zqx card", stems) == "zqx card"
 
 
 def test_unrelated_words_are_not_forced_onto_the_kb() -> None:
