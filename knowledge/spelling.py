@@ -79,27 +79,25 @@ class Speller:
         """A short non-word ("hjw", "myy", "wht") as the KB's most frequent function word one
         edit away ("how", "my", "what"); unchanged when there is none."""
         function = function_words()
-        pool = [
-            w
-            for n in range(len(word) - 1, len(word) + 2)
-            for w in self._by_length.get(n, ())
-            if w in function
-        ]
-        hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=1, limit=None)
-        return max((w for w, _, _ in hits), key=lambda w: (self._counts[w], w), default=word)
+        hits = [w for w, _ in self._within(word, 1) if w in function]
+        return max(hits, key=lambda w: (self._counts[w], w), default=word)
 
     def _closest(self, word: str) -> str | None:
-        limit = 2 if len(word) >= LONG else 1
+        hits = self._within(word, 2 if len(word) >= LONG else 1)
+        if not hits:
+            return None
+        best = min(distance for _, distance in hits)
+        nearest = [w for w, distance in hits if distance == best]
+        return max(nearest, key=lambda w: self._counts[w])
+
+    def _within(self, word: str, limit: int) -> list[tuple[str, int]]:
+        """The KB's words within ``limit`` edits of ``word``, with their distances."""
         pool = [
             w
             for n in range(len(word) - limit, len(word) + limit + 1)
             for w in self._by_length.get(n, ())
         ]
         if not pool:
-            return None
+            return []
         hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=None)
-        if not hits:
-            return None
-        best = min(distance for _, distance, _ in hits)
-        nearest = [w for w, distance, _ in hits if distance == best]
-        return max(nearest, key=lambda w: self._counts[w])
+        return [(w, int(distance)) for w, distance, _ in hits]
