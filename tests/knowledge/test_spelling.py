@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.spelling import Speller
+from knowledge.spelling import Repaired, Speller
 from knowledge.text import tokens
 
 KB = [
@@ -50,6 +50,14 @@ def test_short_non_words_become_the_kbs_function_words() -> None:
     # single letters, and short non-words with no function word of the KB one edit away, stay
     assert s.fix("m card declined", stems) == "m card declined"
     assert s.fix("zqx card", stems) == "zqx card"
+
+
+def test_repair_counts_the_words_it_replaced() -> None:
+    s, stems = speller()
+    assert s.repair("hjw do i tpo up", stems) == Repaired("how do i top up", 2)
+    assert s.repair("Как офромить вовзрат", stems) == Repaired("как оформить возврат", 2)
+    # a known word, a common word, a number and a word with no KB neighbour are not repairs
+    assert s.repair("my cart 123 zqx declined", stems) == Repaired("my cart 123 zqx declined", 0)
 
 
 def test_unrelated_words_are_not_forced_onto_the_kb() -> None:
