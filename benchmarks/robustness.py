@@ -43,15 +43,13 @@ def measure(name: str) -> list[dict[str, object]]:
     clean = 0.0
     for perturb in (None, *perturbations):
         transform = ds.PERTURBATIONS[perturb] if perturb else None
-        queries = [(transform(t) if transform else t, label) for t, label in task.queries]
-        vectors = ds.embed([matcher.prepare(t) for t, _ in queries], "query")
-        result = tm.metrics(tm.run(matcher, queries, vectors)[0], queries)
+        result, _ = tm.evaluate(task, transform=transform, matcher=matcher)
         accuracy = float(result["accuracy"])
-        clean = accuracy if perturb is None else clean
+        if perturb is None:
+            clean = accuracy
         drop = round((clean - accuracy) * 100, 1)
-        row = {"set": name, "perturb": perturb or "clean", "accuracy": round(accuracy, 4)}
-        row["drop_points"] = drop
-        row["met"] = drop <= TARGET_DROP
+        row: dict[str, object] = {"set": name, "perturb": perturb or "clean"}
+        row.update(accuracy=round(accuracy, 4), drop_points=drop, met=drop <= TARGET_DROP)
         if result["oos_recall"] == result["oos_recall"]:  # not NaN: the set has oos queries
             row["oos_recall"] = round(float(result["oos_recall"]), 4)
         rows.append(row)
