@@ -21,7 +21,7 @@ from core.config import Settings
 from core.domain import Decision
 from knowledge import DEMO_KB
 from knowledge.background import off_topic_texts
-from knowledge.embeddings import LocalE5Embeddings
+from knowledge.embeddings import LocalEmbeddings
 from knowledge.matcher import Matcher, Phrasing, Thresholds
 from knowledge.sources import load_sources
 
@@ -36,11 +36,11 @@ def demo_kb() -> tuple[list, list[Phrasing], np.ndarray]:
         Phrasing(hashlib.sha1(f"{e}|{k}|{t}".encode()).hexdigest()[:16], e, t, k)
         for e, t, k in rows
     ]
-    vectors = np.zeros((len(rows), 384), dtype=np.float32)
+    vectors = np.zeros((len(rows), sum(LocalEmbeddings.views)), dtype=np.float32)
     for role in ("query", "passage"):
         idx = [i for i, p in enumerate(phrasings) if (p.kind == "question") == (role == "query")]
         texts = [phrasings[i].text for i in idx]
-        vectors[idx] = LocalE5Embeddings(role).embed_documents(texts)  # type: ignore[arg-type]
+        vectors[idx] = LocalEmbeddings(role).embed_documents(texts)  # type: ignore[arg-type]
     return entries, phrasings, vectors
 
 
@@ -48,7 +48,7 @@ def main() -> None:
     s = Settings(_env_file=None)  # type: ignore[call-arg]
     thresholds = Thresholds(s.answer_threshold, s.clarify_threshold, s.clarify_margin)
     entries, phrasings, vectors = demo_kb()
-    query = LocalE5Embeddings("query")
+    query = LocalEmbeddings("query")
     listed = set(off_topic_texts())
     off = [t for t in (PROBES / "demo_off_topic.txt").read_text("utf-8").splitlines() if t]
     assert not listed & set(off), "probes must be held out from the bundled list"
@@ -57,7 +57,8 @@ def main() -> None:
     texts = list(off_topic_texts())
     background = (texts, np.asarray(query.embed_documents(texts), dtype=np.float32))
     for name, bg in (("without negatives", None), ("with negatives", background)):
-        matcher = Matcher.fit(entries, phrasings, vectors, thresholds, background=bg)
+        views = LocalEmbeddings.views
+        matcher = Matcher.fit(entries, phrasings, vectors, thresholds, background=bg, views=views)
 
         def ask(text: str, m: Matcher = matcher):
             return m.match(text, np.asarray(query.embed_query(m.prepare(text))))

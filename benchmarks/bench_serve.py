@@ -6,7 +6,9 @@ Measures, on this machine:
   * the serve process's resident memory (VmRSS now and VmHWM peak) from /proc.
 
 Run:  uv run python benchmarks/bench_serve.py [--phrasings 10000] [--queries 300]
+      [--data-dir DIR [--serve-only]]   keep the index in DIR; --serve-only: reuse it, no ingest
 The KB is BANKING77 train (the first N phrasings, 77 entries); queries are BANKING77 test.
+Also printed: the medians of the server's own timings of each request (embed / match).
 """
 
 from __future__ import annotations
@@ -63,15 +65,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--phrasings", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--serve-only", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = str(args.data_dir or scratch)
         env = {**os.environ, "CXC_DATA_DIR": tmp, "CXC_ENV": "development"}
         kb = Path(tmp) / "kb.csv"
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         n = write_kb(kb, args.phrasings)
         t0 = time.perf_counter()
-        subprocess.run(
-            [*CXC, "ingest", str(kb), "--json"], env=env, check=True, stdout=subprocess.DEVNULL
-        )
+        if not args.serve_only:
+            subprocess.run(
+                [*CXC, "ingest", str(kb), "--json"], env=env, check=True, stdout=subprocess.DEVNULL
+            )
         ingest_s = time.perf_counter() - t0
         port = free_port()
         server = subprocess.Popen(
@@ -87,8 +94,14 @@ def main() -> None:
             server.wait(timeout=30)
     report = {
         "phrasings": n,
-        "ingest_seconds": round(ingest_s, 1),
-        "ingest_phrasings_per_s": round(n / ingest_s, 1),
+        **(
+            {}
+            if args.serve_only
+            else {
+                "ingest_seconds": round(ingest_s, 1),
+                "ingest_phrasings_per_s": round(n / ingest_s, 1),
+            }
+        ),
         **result,
     }
     print(json.dumps(report, indent=2))
@@ -108,16 +121,21 @@ def measure(port: int, pid: int, count: int) -> dict[str, float]:
             texts = [row["text"] for row in csv.DictReader(f)][: count + 20]
         for text in texts[:20]:  # warm-up
             client.post("/v1/ask", json={"text": text}).raise_for_status()
-        times = []
+        times, server = [], []
         for text in texts[20:]:
             t0 = time.perf_counter()
-            client.post("/v1/ask", json={"text": text}).raise_for_status()
+            response = client.post("/v1/ask", json={"text": text}).raise_for_status()
             times.append((time.perf_counter() - t0) * 1000)
+            server.append(response.json()["timings_ms"])
     times.sort()
     mem = proc_memory_mb(pid)
     return {
         "ask_ms_p50": round(statistics.median(times), 2),
         "ask_ms_p95": round(times[int(0.95 * (len(times) - 1))], 2),
+        **{
+            f"server_{k}_ms_p50": round(statistics.median(t[k] for t in server), 2)
+            for k in server[0]
+        },
         "serve_rss_mb": round(mem["VmRSS"], 1),
         "serve_peak_rss_mb": round(mem["VmHWM"], 1),
     }

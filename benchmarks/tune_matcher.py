@@ -27,6 +27,13 @@ from knowledge.matcher import Match, Matcher, Phrasing, Thresholds, decide
 
 DEFAULT = Thresholds(answer=0.15, clarify=0.1, margin=0.1)  # chosen on validation sets
 BACKGROUND = True  # off-topic negatives, as `cxc ingest` fits (--no-background: none)
+VIEWS: tuple[int, ...] = (384, 512)  # e5 then USE, as LocalEmbeddings (--e5-only: (384,))
+
+
+def _views(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` cut to the encoders in use."""
+    return vectors[:, : sum(VIEWS)]
+
 
 TASKS = {
     "banking77": ds.banking77,
@@ -41,7 +48,7 @@ TASKS = {
 
 
 def build(task: ds.Task, thresholds: Thresholds = DEFAULT, seed: int = 0) -> tuple[Matcher, float]:
-    vectors = ds.embed_kb(task.kb)
+    vectors = _views(ds.embed_kb(task.kb))
     phrasings = [
         Phrasing(hashlib.sha1(f"{e}|{k}|{t}".encode()).hexdigest()[:16], e, t, k)
         for e, t, k in task.kb
@@ -50,9 +57,11 @@ def build(task: ds.Task, thresholds: Thresholds = DEFAULT, seed: int = 0) -> tup
     background = None
     if BACKGROUND:
         texts = off_topic_texts()
-        background = (texts, ds.embed(texts, "query"))
+        background = (texts, _views(ds.embed(texts, "query")))
     start = time.perf_counter()
-    matcher = Matcher.fit(entries, phrasings, vectors, thresholds, seed=seed, background=background)
+    matcher = Matcher.fit(
+        entries, phrasings, vectors, thresholds, seed=seed, background=background, views=VIEWS
+    )
     return matcher, time.perf_counter() - start
 
 
@@ -64,7 +73,7 @@ def run(
         start = time.perf_counter()
         dense = None
         if hits:
-            sims = matcher._vectors @ v
+            sims = matcher.dense_vectors @ v[: matcher.views[0]]
             top = np.argsort(-sims)[:hits]
             dense = [(matcher.phrasings[i].key, float(sims[i])) for i in top]
         out.append(matcher.match(text, v, dense_hits=dense, k=3))
@@ -130,7 +139,7 @@ def evaluate(
         task.queries if transform is None else [(transform(t), lab) for t, lab in task.queries]
     )
     texts = [matcher.prepare(t) for t, _ in queries]
-    vectors = ds.embed(texts, "query")
+    vectors = _views(ds.embed(texts, "query"))
     matches, times = run(matcher, queries, vectors, hits)
     result = metrics(matches, queries)
     result.update(
@@ -152,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--margin", type=float, default=DEFAULT.margin)
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--no-background", action="store_true", help="fit without off-topic negatives")
+    ap.add_argument("--e5-only", action="store_true", help="without the USE encoder")
     ap.add_argument("--perturb", choices=sorted(ds.PERTURBATIONS), default=None)
     ap.add_argument("--limit", type=int, default=0, help="evaluate on a seeded query sample")
     ap.add_argument(
@@ -161,8 +171,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = ap.parse_args(argv)
     th = Thresholds(args.answer, args.clarify, args.margin)
-    global BACKGROUND
+    global BACKGROUND, VIEWS
     BACKGROUND = not args.no_background
+    VIEWS = (384,) if args.e5_only else (384, 512)
     for name in args.tasks:
         task = TASKS[name]()
         if args.shots:

