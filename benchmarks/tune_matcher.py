@@ -182,7 +182,10 @@ def main(argv: list[str] | None = None) -> None:
             matcher, _ = build(task, th)
             print(
                 json.dumps(
-                    {k: np.round(v, 3).tolist() for k, v in matcher.stacker.to_json().items()}
+                    {
+                        k: np.round(np.asarray(v, dtype=float), 3).tolist()
+                        for k, v in matcher.stacker.to_json().items()
+                    }
                 )
             )
             continue
