@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from knowledge.classifier import MIX, Classifier
 from tests.knowledge.test_matcher import FAQ, VIEWS, Local, phrasings_of, vectors_of
@@ -45,3 +46,8 @@ def test_entries_added_later_are_never_predicted_and_a_save_keeps_the_views(
     loaded = Classifier.load(tmp_path)
     assert loaded.views == VIEWS
     assert np.array_equal(loaded.log_proba(vectors[:3]), lp)
+
+
+def test_more_views_than_mix_weights_are_refused() -> None:
+    with pytest.raises(ValueError, match="at most 2 views"):
+        Classifier(np.zeros((2, 9), np.float32), np.zeros((3, 2), np.float32), (3, 3, 3))

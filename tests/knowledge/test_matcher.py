@@ -10,7 +10,7 @@ import pytest
 
 from core.domain import Decision, FaqEntry
 from knowledge.calibration import REPAIR_CREDIT
-from knowledge.embeddings import LocalEmbeddings, local_vectors, shared_e5, shared_use
+from knowledge.embeddings import LocalEmbeddings
 from knowledge.matcher import Matcher, Phrasing, Thresholds
 from knowledge.spelling import Repaired
 from knowledge.text import normalize
@@ -56,16 +56,13 @@ VIEWS = LocalEmbeddings.views
 
 
 class Local:
-    """The product's local vectors (e5 with its role, then USE), as arrays."""
-
-    def __init__(self) -> None:
-        self.e5, self.use = shared_e5(), shared_use()
+    """The product's local embeddings (e5 with its role, then USE), as arrays."""
 
     def query(self, texts: list[str]) -> np.ndarray:
-        return local_vectors(self.e5, self.use, texts, True)
+        return np.asarray(LocalEmbeddings("query").embed_documents(texts), dtype=np.float32)
 
     def passage(self, texts: list[str]) -> np.ndarray:
-        return local_vectors(self.e5, self.use, texts, False)
+        return np.asarray(LocalEmbeddings("passage").embed_documents(texts), dtype=np.float32)
 
 
 @pytest.fixture(scope="module")
