@@ -4,8 +4,8 @@ Prints, as JSON, medians over BANKING77 texts with the bundled models:
   * one query: e5 alone, e5 then USE (what ``/v1/ask`` does), and the two side by side;
   * batches of 256 (what ingestion does): texts/s for e5 alone, one after the other, and USE on
     its own thread beside e5 (``knowledge.embeddings.local_vectors``);
-  * the classifier fit on BANKING77's 10k phrasings (the full model and three held-out folds, as
-    ``knowledge.calibration`` fits them): e5's view alone and both views.
+  * the classifier fits on BANKING77's 10k phrasings (the held-out folds, then the full model
+    started from one of them, as ``Matcher.fit`` runs them): e5's view alone and both views.
 
 Run:  uv run python -m benchmarks.bench_encoders [--queries 200] [--texts 1536]
 """
@@ -23,7 +23,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from benchmarks import datasets as ds
-from knowledge.classifier import Classifier
+from knowledge.calibration import self_sample, text_ids
+from knowledge.classifier import cross_fit
+from knowledge.decision import Phrasing
 from knowledge.embeddings import local_vectors, on_model_thread, shared_e5, shared_use
 
 
@@ -76,19 +78,18 @@ def batches(texts: list[str]) -> dict[str, float]:
 
 
 def fits() -> dict[str, float]:
+    """The classifier fits of ``Matcher.fit``: the held-out folds, then the full model."""
     task = ds.banking77()
     vectors = ds.embed_kb(task.kb)
     ids = {e: i for i, e in enumerate(dict.fromkeys(r[0] for r in task.kb))}
     labels = np.array([ids[r[0]] for r in task.kb])
-    folds = np.random.default_rng(0).integers(0, 3, len(labels))
+    phrasings = [Phrasing(str(i), e, t, k) for i, (e, t, k) in enumerate(task.kb)]
+    sample, texts = self_sample(phrasings, len(ids)), text_ids(phrasings)
     out = {}
     for name, views in (("fit_e5_s", (384,)), ("fit_both_views_s", (384, 512))):
         x = vectors[:, : sum(views)]
         start = time.perf_counter()
-        full = Classifier.fit(x, labels, len(ids), views=views)
-        for f in range(3):
-            keep = folds != f
-            Classifier.fit(x[keep], labels[keep], len(ids), views=views, init=full)
+        cross_fit(x, labels, len(ids), sample, texts, views=views)
         out[name] = round(time.perf_counter() - start, 1)
     return out
 

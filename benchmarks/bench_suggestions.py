@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+from sqlmodel import select
 
 from core import db
 from core.models import Case, Customer, Message, User
@@ -218,7 +219,9 @@ async def measure(url: str, ids: list[int], retriever: Any) -> list[float]:
         t = time.perf_counter()
         index = await build_case_index(s)
         print(f"index: {len(index)} resolved cases in {time.perf_counter() - t:.2f} s")
-        user = (await s.exec(User.__table__.select())).first()  # type: ignore[call-overload]
+        user = (await s.exec(select(User))).first()
+    if user is None:
+        raise SystemExit("no user in the benchmark database")
     bench_user = User(id=user.id, name=user.name, role=user.role)
     times = []
     for n, case_id in enumerate(ids):

@@ -116,11 +116,15 @@ def banking77() -> Task:
     )
 
 
-def clinc150(split: str = "test") -> Task:
+def clinc150(split: str = "test", *, train_oos: bool = False) -> Task:
+    """KB: the training split's in-scope rows. ``train_oos``: the training split's 100
+    out-of-scope rows join the queries (validation then has 200 of them, not 100)."""
     train = _rows(EVAL / "clinc150/train.csv")
     queries = _rows(EVAL / f"clinc150/{split}.csv")
+    if train_oos:
+        queries += [r for r in train if r["intent"] == "oos"]
     return Task(
-        f"clinc150-{split}",
+        f"clinc150-{split}{'+oos' if train_oos else ''}",
         [(r["intent"], r["text"], "question") for r in train if r["intent"] != "oos"],
         [(r["text"], None if r["intent"] == "oos" else r["intent"]) for r in queries],
     )

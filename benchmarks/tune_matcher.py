@@ -38,6 +38,7 @@ def _views(vectors: np.ndarray) -> np.ndarray:
 TASKS = {
     "banking77": ds.banking77,
     "clinc150-val": lambda: ds.clinc150("val"),
+    "clinc150-val+oos": lambda: ds.clinc150("val", train_oos=True),
     "clinc150-test": lambda: ds.clinc150("test"),
     "banking77_ru": lambda: ds.banking77_ru("test"),
     "banking77_ru-val": lambda: ds.banking77_ru("validation"),

@@ -9,6 +9,7 @@ knowledge base itself: each sampled phrasing is held out and matched against the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 if TYPE_CHECKING:
+    from knowledge.decision import Phrasing
     from knowledge.matcher import Matcher
 
 FEATURES = (
@@ -225,32 +227,36 @@ def repair_credit(words: int) -> float:
     return REPAIR_CREDIT * min(words, MAX_CREDITED)
 
 
-def self_training(matcher: Matcher, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Stacker training rows from the KB itself: held-out phrasings, some with entry hidden."""
-    from knowledge.classifier import FLOOR, Classifier
-    from knowledge.matcher import ENTRY_OUT_SHARE, SELF_QUERIES
+def self_sample(phrasings: Sequence[Phrasing], n_entries: int, *, seed: int = 0) -> np.ndarray:
+    """The question phrasings matched as held-out queries to train the stacker (seeded)."""
+    from knowledge.matcher import QUERY_KINDS, SELF_QUERIES
 
-    rng = np.random.default_rng(seed)
-    vectors, groups = matcher._vectors, matcher._groups
-    n, n_entries = len(groups), len(matcher.entry_ids)
-    rows = np.flatnonzero(matcher._is_query)
+    rows = np.flatnonzero([p.kind in QUERY_KINDS for p in phrasings])
     size = min(len(rows), SELF_QUERIES, max(200, 300_000 // max(n_entries, 1)))
-    if size == 0 or n_entries < 2:
+    if n_entries < 2:
+        size = 0
+    return np.sort(np.random.default_rng(seed).choice(rows, size, replace=False))
+
+
+def text_ids(phrasings: Sequence[Phrasing]) -> np.ndarray:
+    """One id per phrasing, shared by phrasings with the same text (case and spaces aside)."""
+    keys = [" ".join(p.text.lower().split()) for p in phrasings]
+    return np.unique(np.asarray(keys, dtype=object), return_inverse=True)[1].ravel()
+
+
+def self_training(
+    matcher: Matcher, sample: np.ndarray, log_prob: np.ndarray, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stacker training rows from the KB itself: the ``sample`` phrasings matched as queries,
+    with ``log_prob`` from classifiers that never saw them (``classifier.cross_fit``), some
+    also with their whole entry hidden."""
+    from knowledge.classifier import FLOOR
+    from knowledge.matcher import ENTRY_OUT_SHARE
+
+    rng = np.random.default_rng([seed, 2])
+    n_entries, size = len(matcher.entry_ids), len(sample)
+    if size == 0:
         return np.zeros((0, n_entries, len(FEATURES))), np.zeros((0, n_entries))
-    sample = np.sort(rng.choice(rows, size, replace=False))
-    folds = rng.integers(0, 3, n)
-    log_prob = np.zeros((size, n_entries), dtype=np.float32)
-    for f in range(3):
-        train, pick = folds != f, folds[sample] == f
-        if pick.any():
-            clf = Classifier.fit(
-                vectors[train],
-                groups[train],
-                n_entries,
-                views=matcher.views,
-                init=matcher.classifier,
-            )
-            log_prob[pick] = clf.log_proba(vectors[sample[pick]])
     same: dict[str, list[int]] = {}
     for i, p in enumerate(matcher.phrasings):
         same.setdefault(" ".join(p.text.lower().split()), []).append(i)

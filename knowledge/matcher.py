@@ -33,10 +33,12 @@ from knowledge.calibration import (
     features,
     layout,
     repair_credit,
+    self_sample,
     self_training,
+    text_ids,
     vote,
 )
-from knowledge.classifier import Classifier
+from knowledge.classifier import Classifier, cross_fit
 from knowledge.decision import Match, Phrasing, Ranked, Thresholds, decide
 from knowledge.lead_in import drop_lead_in
 from knowledge.lexical import Lexical
@@ -142,12 +144,15 @@ class Matcher:
         vectors = np.asarray(vectors, dtype=np.float32)
         vectors = vectors.reshape(len(phrasings), sum(views) if views else vectors.shape[-1])
         groups = np.asarray([index[p.entry_id] for p in phrasings], dtype=np.int64)
-        classifier = Classifier.fit(vectors, groups, len(ids), views=views)
+        sample = self_sample(phrasings, len(ids), seed=seed)
+        classifier, log_prob = cross_fit(
+            vectors, groups, len(ids), sample, text_ids(phrasings), views=views, seed=seed
+        )
         lexical = Lexical.fit([p.text for p in phrasings])
         matcher = cls(
             ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds
         )
-        x, y = self_training(matcher, seed=seed)
+        x, y = self_training(matcher, sample, log_prob, seed=seed)
         if bg is not None:
             x_bg = off_topic_rows(matcher, bg, seed=seed)
             x, y = np.concatenate([x, x_bg]), np.concatenate([y, np.zeros(x_bg.shape[:2])])

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.classifier import MIX, Classifier
+from knowledge.classifier import MIX, Classifier, cross_fit
 from tests.knowledge.test_matcher import FAQ, VIEWS, Local, phrasings_of, vectors_of
 
 
@@ -51,3 +51,20 @@ def test_entries_added_later_are_never_predicted_and_a_save_keeps_the_views(
 def test_more_views_than_mix_weights_are_refused() -> None:
     with pytest.raises(ValueError, match="at most 2 views"):
         Classifier(np.zeros((2, 9), np.float32), np.zeros((3, 2), np.float32), (3, 3, 3))
+
+
+def test_held_out_predictions_come_from_models_that_never_saw_the_phrasing() -> None:
+    # Random labels on random vectors: nothing generalises, so a model can only be right
+    # about a phrasing it was trained on. 256 dimensions for 200 phrasings: fully memorised.
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(200, 256)).astype(np.float32)
+    labels = rng.integers(0, 5, 200)
+    texts = np.arange(200)
+    vectors[150:], labels[150:], texts[150:] = vectors[100:150], labels[100:150], texts[100:150]
+    seen = Classifier.fit(vectors, labels, 5)
+    assert (seen.log_proba(vectors).argmax(axis=1) == labels).mean() > 0.95
+    rows = np.arange(0, 200, 2)  # every other phrasing, duplicates of each other among them
+    full, log_prob = cross_fit(vectors, labels, 5, rows, texts, seed=0)
+    assert log_prob.shape == (100, 5)
+    assert (log_prob.argmax(axis=1) == labels[rows]).mean() < 0.4  # chance is 0.2
+    assert (full.log_proba(vectors).argmax(axis=1) == labels).mean() > 0.95  # saw them all
