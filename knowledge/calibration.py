@@ -257,9 +257,7 @@ def self_training(
     n_entries, size = len(matcher.entry_ids), len(sample)
     if size == 0:
         return np.zeros((0, n_entries, len(FEATURES))), np.zeros((0, n_entries))
-    same: dict[str, list[int]] = {}
-    for i, p in enumerate(matcher.phrasings):
-        same.setdefault(" ".join(p.text.lower().split()), []).append(i)
+    same = text_ids(matcher.phrasings)
     n_out = max(round(ENTRY_OUT_SHARE * size), min(size // 2, MIN_EXAMPLES * 2))
     out = np.zeros(size, dtype=bool)
     out[rng.choice(size, n_out, replace=False)] = True
@@ -277,15 +275,13 @@ def _rows(
     sample: np.ndarray,
     log_prob: np.ndarray,
     out: np.ndarray,
-    same: dict[str, list[int]],
+    same: np.ndarray,
     floor: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     groups, n_entries = matcher._groups, len(matcher.entry_ids)
     texts = [matcher.phrasings[i].text for i in sample]
     truth = groups[sample]
-    hidden = np.zeros((len(sample), len(groups)), dtype=bool)
-    for j, i in enumerate(sample):
-        hidden[j, same[" ".join(matcher.phrasings[i].text.lower().split())]] = True
+    hidden = same[None, :] == same[sample, None]  # the phrasing itself and its duplicates
     hidden_out = hidden[out] | (groups[None, :] == truth[out, None])
     lp_out = log_prob[out].copy()
     lp_out[np.arange(out.sum()), truth[out]] = floor
