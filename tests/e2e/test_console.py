@@ -167,6 +167,8 @@ def test_operator_resolves_a_case_in_the_console(server: dict[str, Any], browser
     browser.find_element(By.ID, "reply-text").send_keys(draft)
     browser.find_element(By.ID, "send-reply").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "Reply sent"))
+    # The case view is fetched again after a reply; its form fields are new elements then.
+    wait.until(ec.text_to_be_present_in_element((By.ID, "timeline"), "Здравствуйте, Анна!"))
     assert server["telegram"].sent == [("555", draft)]
 
     wait.until(ec.element_to_be_clickable((By.ID, "resolution"))).send_keys("Промокод и доставка")
