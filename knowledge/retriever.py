@@ -27,7 +27,6 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from core.config import Settings
 from core.domain import Answer, Candidate, Decision, FaqEntry, IngestReport, Source
@@ -39,7 +38,7 @@ from core.errors import (
     InvalidTransition,
 )
 from knowledge.background import Background, off_topic
-from knowledge.embeddings import embedder_views
+from knowledge.embeddings import embedder_views, one_blas_thread
 from knowledge.index import FaqIndex, Progress
 from knowledge.matcher import Match, Matcher, Phrasing, Thresholds
 from knowledge.state import load_state, save_state
@@ -299,13 +298,9 @@ class KnowledgeBase:
 
 
 def build_knowledge(settings: Settings) -> KnowledgeBase:
-    """Open Chroma and the saved matcher (refit from Chroma when missing or stale).
-
-    Also limits numpy's BLAS to one thread for the process: the matcher's products are small,
-    and a second spinning thread pool beside the embedding model's OpenMP threads more than
-    doubled /v1/ask latency on 2 cores (45.4 -> 20.5 ms p50, docs/benchmarks.md).
-    """
-    threadpool_limits(limits=1, user_api="blas")
+    """Open Chroma and the saved matcher (refit from Chroma when missing or stale), with
+    numpy's BLAS on one thread for the process (``embeddings.one_blas_thread``)."""
+    one_blas_thread()
     kb = KnowledgeBase(settings, FaqIndex(settings))
     try:
         kb.load()
