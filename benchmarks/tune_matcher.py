@@ -48,7 +48,10 @@ TASKS = {
 }
 
 
-def build(task: ds.Task, thresholds: Thresholds = DEFAULT, seed: int = 0) -> tuple[Matcher, float]:
+def build(
+    task: ds.Task, thresholds: Thresholds = DEFAULT, seed: int = 0, cls: type[Matcher] = Matcher
+) -> tuple[Matcher, float]:
+    """Fit ``cls`` (the product's Matcher unless a probe passes a variant) on ``task``'s KB."""
     vectors = _views(ds.embed_kb(task.kb))
     phrasings = [
         Phrasing(hashlib.sha1(f"{e}|{k}|{t}".encode()).hexdigest()[:16], e, t, k)
@@ -60,7 +63,7 @@ def build(task: ds.Task, thresholds: Thresholds = DEFAULT, seed: int = 0) -> tup
         texts = off_topic_texts()
         background = (texts, _views(ds.embed(texts, "query")))
     start = time.perf_counter()
-    matcher = Matcher.fit(
+    matcher = cls.fit(
         entries, phrasings, vectors, thresholds, seed=seed, background=background, views=VIEWS
     )
     return matcher, time.perf_counter() - start
