@@ -189,9 +189,12 @@ def evaluate(
     label_col: Annotated[str, typer.Option("--label-col")] = "label",
     oos_label: Annotated[str, typer.Option("--oos-label")] = "oos",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    sweep: Annotated[
+        bool, typer.Option("--sweep", help="Also score answer thresholds 0.05-0.3.")
+    ] = False,
 ) -> None:
     """Evaluate a knowledge base on labelled queries, through the same path as /v1/ask."""
-    from knowledge.evaluate import EvalColumns
+    from knowledge.evaluate import SWEEP, EvalColumns
     from knowledge.evaluate import evaluate as run_eval
 
     settings = _settings()
@@ -204,14 +207,22 @@ def evaluate(
         oos_label=oos_label,
     )
     with _errors_to_exit(), _progress("evaluating") as progress:
-        report = run_eval(kb, queries, columns=columns, settings=settings, progress=progress)
+        grid = (*SWEEP, settings.answer_threshold) if sweep else ()
+        report = run_eval(
+            kb, queries, columns=columns, settings=settings, progress=progress, sweep=grid
+        )
     if as_json:
         print(json.dumps(report))
         return
-    table = Table("metric", "value")
-    for key, value in report.items():
-        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
-    out.print(table)
+    rows = report.pop("sweep", [])
+    for table_rows in ([{"metric": k, "value": v} for k, v in report.items()], rows):
+        if table_rows:
+            table = Table(*table_rows[0])
+            for row in table_rows:
+                table.add_row(
+                    *(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values())
+                )
+            out.print(table)
 
 
 @app.command()

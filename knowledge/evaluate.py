@@ -17,14 +17,19 @@ Metrics (``None`` where the denominator is 0):
   out of scope. ``answered_accuracy``: accuracy over in-scope queries decided *answer*.
 * ``escalation_rate`` over all queries; ``latency_ms_p50/p95`` of ``ask_sync`` wall time;
   ``build_seconds``: opening the KB plus ingesting the KB file.
+
+With ``sweep`` thresholds, ``sweep`` lists what accuracy, out-of-scope recall, answered accuracy
+and escalation rate would be at each answer threshold (``CXC_ANSWER_THRESHOLD``), so a company
+can choose its own trade between answering more and escalating what its KB does not cover. The
+same answers are re-decided, not re-asked (:func:`redecide`, exact).
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +62,8 @@ KEYS = (
     "latency_ms_p95",
     "build_seconds",
 )
+SWEEP = (0.05, 0.1, 0.15, 0.2, 0.3)  # answer thresholds `cxc eval --sweep` reports
+SWEEP_KEYS = ("accuracy", "oos_recall", "answered_accuracy", "escalation_rate")
 TEXT_ALIASES = ("text", "query", "question", "utterance", "instruction", "message")
 LABEL_ALIASES = ("label", "intent", "category", "id", "entry_id")
 
@@ -95,8 +102,10 @@ def evaluate(
     columns: EvalColumns,
     settings: Settings,
     progress: Progress | None = None,
+    sweep: Sequence[float] = (),
 ) -> dict[str, Any]:
-    """Score the matcher on labelled queries; raises SourceError for unusable files."""
+    """Score the matcher on labelled queries (and at the ``sweep`` answer thresholds, if any);
+    raises SourceError for unusable files."""
     kb_path = Path(kb_path)
     if kb_path.suffix.lower() in (".csv", ".tsv") and kb_path.is_file():
         header = csv_header(read_text(kb_path), "\t" if kb_path.suffix == ".tsv" else None)
@@ -131,7 +140,34 @@ def evaluate(
         finally:
             kb.close()
     labels = [label for _, label in queries]
-    return score(answers, labels, latencies, columns.oos_label, build_seconds)
+    result = score(answers, labels, latencies, columns.oos_label, build_seconds)
+    if sweep:
+        result["sweep"] = sweep_thresholds(answers, labels, columns.oos_label, sweep)
+    return result
+
+
+def redecide(answer: Answer, threshold: float) -> Answer:
+    """``answer`` as it would have been decided at another answer threshold.
+
+    Exact for ``knowledge.decision.decide``: which candidates count as close does not depend on
+    the answer threshold, so a clarify stays a clarify, and any other decision is *answer* when
+    the top score (the confidence) reaches the threshold and *escalate* otherwise.
+    """
+    if answer.decision == Decision.CLARIFY or not answer.sources:
+        return answer
+    decision = Decision.ANSWER if answer.confidence >= threshold else Decision.ESCALATE
+    return replace(answer, decision=decision)
+
+
+def sweep_thresholds(
+    answers: list[Answer], labels: list[str], oos_label: str, thresholds: Sequence[float]
+) -> list[dict[str, Any]]:
+    """One row per answer threshold: the metrics of ``SWEEP_KEYS`` at that threshold."""
+    rows = []
+    for threshold in sorted(set(thresholds)):
+        metrics = score([redecide(a, threshold) for a in answers], labels, [], oos_label, 0.0)
+        rows.append({"answer_threshold": threshold, **{k: metrics[k] for k in SWEEP_KEYS}})
+    return rows
 
 
 def read_queries(path: Path, columns: EvalColumns) -> list[tuple[str, str]]:
@@ -212,4 +248,13 @@ def score(
     return result
 
 
-__all__ = ["KEYS", "EvalColumns", "evaluate", "read_queries", "score"]
+__all__ = [
+    "KEYS",
+    "SWEEP",
+    "EvalColumns",
+    "evaluate",
+    "read_queries",
+    "redecide",
+    "score",
+    "sweep_thresholds",
+]

@@ -85,3 +85,26 @@ def test_users_create_prints_a_token_once(tmp_path: Path) -> None:
     assert token.startswith("cxc_") and len(token) > 30
     bad = cxc(tmp_path, "users", "create", "--name", "x", "--role", "god")
     assert bad.returncode == 2 and "role" in bad.stderr
+
+
+def test_eval_prints_one_json_object_and_the_sweep_on_request(tmp_path: Path) -> None:
+    from knowledge.evaluate import KEYS, SWEEP, SWEEP_KEYS
+    from tests.knowledge.test_evaluate import KB, QUERIES
+
+    (tmp_path / "kb.csv").write_text(KB, "utf-8")
+    (tmp_path / "q.csv").write_text(QUERIES, "utf-8")
+    files = ("--kb", str(tmp_path / "kb.csv"), "--queries", str(tmp_path / "q.csv"))
+    plain = cxc(tmp_path, "eval", *files, "--json")
+    assert plain.returncode == 0, plain.stderr
+    report = json.loads(plain.stdout)  # stdout holds exactly one JSON object
+    assert tuple(report) == KEYS
+    swept = cxc(tmp_path, "eval", *files, "--json", "--sweep")
+    assert swept.returncode == 0, swept.stderr
+    rows = json.loads(swept.stdout)["sweep"]
+    assert [row["answer_threshold"] for row in rows] == list(SWEEP)  # 0.15, the default, is in
+    default = next(row for row in rows if row["answer_threshold"] == 0.15)
+    assert {k: default[k] for k in SWEEP_KEYS} == {k: report[k] for k in SWEEP_KEYS}
+    table = cxc(tmp_path, "eval", *files, "--sweep")
+    assert table.returncode == 0 and "answer_threshold" in table.stdout
+    missing = cxc(tmp_path, "eval", "--kb", str(tmp_path / "none.csv"), "--queries", files[3])
+    assert missing.returncode == 2 and "none.csv" in missing.stderr

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.config import Settings
 from core.domain import Answer, Decision, Source
 from core.errors import SourceError
-from knowledge.evaluate import KEYS, EvalColumns, evaluate, score
+from knowledge.decision import Thresholds, decide
+from knowledge.evaluate import KEYS, SWEEP_KEYS, EvalColumns, evaluate, redecide, score
 from tests.knowledge.conftest import write
 
 KB = """text,intent
@@ -60,6 +62,42 @@ def test_metrics_on_a_tiny_kb(settings: Settings, tmp_path: Path) -> None:
     assert result["build_seconds"] > 0
     assert seen[-1] == (6, 6) and len(seen) == 6
     assert not settings.data_dir.exists()  # the throwaway index lived elsewhere
+
+
+def test_sweep_rescores_the_same_answers(settings: Settings, tmp_path: Path) -> None:
+    kb = write(tmp_path / "kb.csv", KB)
+    queries = write(tmp_path / "q.csv", QUERIES)
+    grid = (0.999, settings.answer_threshold, 0.01)
+    result = evaluate(kb, queries, columns=EvalColumns(), settings=settings, sweep=grid)
+    rows = {row["answer_threshold"]: row for row in result.pop("sweep")}
+    assert tuple(result) == KEYS
+    assert list(rows) == sorted(grid)
+    assert all(tuple(row) == ("answer_threshold", *SWEEP_KEYS) for row in rows.values())
+    # the configured threshold's row is the run itself
+    here = rows[settings.answer_threshold]
+    assert {k: here[k] for k in SWEEP_KEYS} == {k: result[k] for k in SWEEP_KEYS}
+    # a higher bar escalates at least as much; a near-certain one escalates the in-scope too
+    rates = [row["escalation_rate"] for row in rows.values()]
+    assert rates == sorted(rates)
+    assert rows[0.999]["accuracy"] < result["accuracy"]
+
+
+def test_redecide_agrees_with_decide_at_every_threshold() -> None:
+    rng = np.random.default_rng(7)
+    grid = (0.02, 0.05, 0.1, 0.15, 0.3, 0.6)
+    seen = set()
+    for _ in range(3000):
+        scores = sorted((rng.uniform(0, 1, 3) ** rng.uniform(0.5, 4)).tolist(), reverse=True)
+        ties = (rng.random(3) < 0.2).tolist()
+        clarify, margin = float(rng.choice([0.05, 0.1])), float(rng.choice([0.05, 0.1, 0.2]))
+        first = decide(scores, Thresholds(float(rng.choice(grid)), clarify, margin), ties)
+        sources = tuple(Source(e, "q", s) for e, s in zip("abc", scores, strict=True))
+        answer = Answer("", None, scores[0], first, sources)
+        for threshold in grid:
+            expected = decide(scores, Thresholds(threshold, clarify, margin), ties)
+            assert redecide(answer, threshold).decision == expected
+            seen.add(expected)
+    assert seen == set(Decision)
 
 
 def _answer(decision: Decision, ranked: list[str]) -> Answer:
