@@ -21,7 +21,7 @@ Metrics (``None`` where the denominator is 0):
 With ``sweep`` thresholds, ``sweep`` lists what accuracy, out-of-scope recall, answered accuracy
 and escalation rate would be at each answer threshold (``CXC_ANSWER_THRESHOLD``), so a company
 can choose its own trade between answering more and escalating what its KB does not cover. The
-same answers are re-decided, not re-asked (:func:`redecide`, exact).
+same answers are re-decided, not re-asked (:func:`decision_at`, exact).
 """
 
 from __future__ import annotations
@@ -146,17 +146,16 @@ def evaluate(
     return result
 
 
-def redecide(answer: Answer, threshold: float) -> Answer:
-    """``answer`` as it would have been decided at another answer threshold.
+def decision_at(answer: Answer, threshold: float) -> Decision:
+    """The decision ``answer`` would have had at another answer threshold.
 
     Exact for ``knowledge.decision.decide``: which candidates count as close does not depend on
     the answer threshold, so a clarify stays a clarify, and any other decision is *answer* when
     the top score (the confidence) reaches the threshold and *escalate* otherwise.
     """
     if answer.decision == Decision.CLARIFY or not answer.sources:
-        return answer
-    decision = Decision.ANSWER if answer.confidence >= threshold else Decision.ESCALATE
-    return replace(answer, decision=decision)
+        return answer.decision
+    return Decision.ANSWER if answer.confidence >= threshold else Decision.ESCALATE
 
 
 def sweep_thresholds(
@@ -165,7 +164,8 @@ def sweep_thresholds(
     """One row per answer threshold: the metrics of ``SWEEP_KEYS`` at that threshold."""
     rows = []
     for threshold in sorted(set(thresholds)):
-        metrics = score([redecide(a, threshold) for a in answers], labels, [], oos_label, 0.0)
+        decided = [replace(a, decision=decision_at(a, threshold)) for a in answers]
+        metrics = score(decided, labels, [], oos_label, 0.0)
         rows.append({"answer_threshold": threshold, **{k: metrics[k] for k in SWEEP_KEYS}})
     return rows
 
@@ -253,8 +253,8 @@ __all__ = [
     "SWEEP",
     "EvalColumns",
     "evaluate",
+    "decision_at",
     "read_queries",
-    "redecide",
     "score",
     "sweep_thresholds",
 ]

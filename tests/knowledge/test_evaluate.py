@@ -11,7 +11,7 @@ from core.config import Settings
 from core.domain import Answer, Decision, Source
 from core.errors import SourceError
 from knowledge.decision import Thresholds, decide
-from knowledge.evaluate import KEYS, SWEEP_KEYS, EvalColumns, evaluate, redecide, score
+from knowledge.evaluate import KEYS, SWEEP_KEYS, EvalColumns, decision_at, evaluate, score
 from tests.knowledge.conftest import write
 
 KB = """text,intent
@@ -82,7 +82,7 @@ def test_sweep_rescores_the_same_answers(settings: Settings, tmp_path: Path) -> 
     assert rows[0.999]["accuracy"] < result["accuracy"]
 
 
-def test_redecide_agrees_with_decide_at_every_threshold() -> None:
+def test_decision_at_agrees_with_decide_at_every_threshold() -> None:
     rng = np.random.default_rng(7)
     grid = (0.02, 0.05, 0.1, 0.15, 0.3, 0.6)
     seen = set()
@@ -95,7 +95,7 @@ def test_redecide_agrees_with_decide_at_every_threshold() -> None:
         answer = Answer("", None, scores[0], first, sources)
         for threshold in grid:
             expected = decide(scores, Thresholds(threshold, clarify, margin), ties)
-            assert redecide(answer, threshold).decision == expected
+            assert decision_at(answer, threshold) == expected
             seen.add(expected)
     assert seen == set(Decision)
 
