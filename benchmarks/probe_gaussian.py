@@ -22,6 +22,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.covariance import LedoitWolf
@@ -103,23 +104,13 @@ class GaussianMatcher(Matcher):
 
     _gaussian: Gaussian | None = None
 
-    def channel_features(
-        self,
-        texts: Sequence[str],
-        queries: np.ndarray,
-        *,
-        dense: np.ndarray | None = None,
-        hidden: np.ndarray | None = None,
-        log_prob: np.ndarray | None = None,
-    ) -> np.ndarray:
-        base = super().channel_features(
-            texts, queries, dense=dense, hidden=hidden, log_prob=log_prob
-        )
+    def channel_features(self, texts: Sequence[str], queries: np.ndarray, **kw: Any) -> np.ndarray:
+        base = super().channel_features(texts, queries, **kw)
         if not len(texts):
             return np.zeros((*base.shape[:2], base.shape[2] + 2), dtype=np.float32)
         if self._gaussian is None:
             self._gaussian = Gaussian(self)
-        score = -self._gaussian.distances(queries, hidden)
+        score = -self._gaussian.distances(queries, kw.get("hidden"))
         extra = np.stack([score, _gap(score)], axis=2)
         return np.concatenate([base, extra], axis=2).astype(np.float32)
 
