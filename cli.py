@@ -192,9 +192,12 @@ def evaluate(
     sweep: Annotated[
         bool, typer.Option("--sweep", help="Also score answer thresholds 0.05-0.3.")
     ] = False,
+    sweep_at: Annotated[
+        str | None, typer.Option("--sweep-at", help="Score these thresholds: 0.05,0.08,...")
+    ] = None,
 ) -> None:
     """Evaluate a knowledge base on labelled queries, through the same path as /v1/ask."""
-    from knowledge.evaluate import SWEEP, EvalColumns
+    from knowledge.evaluate import SWEEP, EvalColumns, parse_thresholds
     from knowledge.evaluate import evaluate as run_eval
 
     settings = _settings()
@@ -206,23 +209,27 @@ def evaluate(
         label=label_col,
         oos_label=oos_label,
     )
-    with _errors_to_exit(), _progress("evaluating") as progress:
-        grid = (*SWEEP, settings.answer_threshold) if sweep else ()
-        report = run_eval(
-            kb, queries, columns=columns, settings=settings, progress=progress, sweep=grid
-        )
+    with _errors_to_exit():
+        grid = parse_thresholds(sweep_at) if sweep_at else SWEEP if sweep else ()
+        with _progress("evaluating") as progress:
+            report = run_eval(
+                kb, queries, columns=columns, settings=settings, progress=progress, sweep=grid
+            )
     if as_json:
         print(json.dumps(report))
         return
     rows = report.pop("sweep", [])
     for table_rows in ([{"metric": k, "value": v} for k, v in report.items()], rows):
-        if table_rows:
-            table = Table(*table_rows[0])
-            for row in table_rows:
-                table.add_row(
-                    *(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values())
-                )
-            out.print(table)
+        _print_table(table_rows)
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    """Rows of like dicts as a table, their keys as the header (nothing for no rows)."""
+    if rows:
+        table = Table(*rows[0])
+        for row in rows:
+            table.add_row(*(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()))
+        out.print(table)
 
 
 @app.command()

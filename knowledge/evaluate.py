@@ -37,7 +37,7 @@ import numpy as np
 
 from core.config import Settings
 from core.domain import Answer, Decision
-from core.errors import SourceError
+from core.errors import InvalidInput, SourceError
 from knowledge.retriever import build_knowledge
 from knowledge.sources import (
     CsvColumns,
@@ -104,8 +104,8 @@ def evaluate(
     progress: Progress | None = None,
     sweep: Sequence[float] = (),
 ) -> dict[str, Any]:
-    """Score the matcher on labelled queries (and at the ``sweep`` answer thresholds, if any);
-    raises SourceError for unusable files."""
+    """Score the matcher on labelled queries (and at the ``sweep`` answer thresholds and the
+    configured one, if any); raises SourceError for unusable files."""
     kb_path = Path(kb_path)
     if kb_path.suffix.lower() in (".csv", ".tsv") and kb_path.is_file():
         header = csv_header(read_text(kb_path), "\t" if kb_path.suffix == ".tsv" else None)
@@ -141,8 +141,9 @@ def evaluate(
             kb.close()
     labels = [label for _, label in queries]
     result = score(answers, labels, latencies, columns.oos_label, build_seconds)
-    if sweep:
-        result["sweep"] = sweep_thresholds(answers, labels, columns.oos_label, sweep)
+    if sweep:  # the configured threshold too: its row is the run itself
+        grid = (*sweep, settings.answer_threshold)
+        result["sweep"] = sweep_thresholds(answers, labels, columns.oos_label, grid)
     return result
 
 
@@ -156,6 +157,20 @@ def decision_at(answer: Answer, threshold: float) -> Decision:
     if answer.decision == Decision.CLARIFY or not answer.sources:
         return answer.decision
     return Decision.ANSWER if answer.confidence >= threshold else Decision.ESCALATE
+
+
+def parse_thresholds(text: str) -> tuple[float, ...]:
+    """Answer thresholds from a comma-separated list such as ``"0.05,0.08,0.1"``."""
+    values = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            value = -1.0
+        if not 0.0 <= value <= 1.0:
+            raise InvalidInput(f"answer threshold {part.strip()!r} is not a number from 0 to 1")
+        values.append(value)
+    return tuple(values)
 
 
 def sweep_thresholds(
@@ -254,6 +269,7 @@ __all__ = [
     "EvalColumns",
     "evaluate",
     "decision_at",
+    "parse_thresholds",
     "read_queries",
     "score",
     "sweep_thresholds",

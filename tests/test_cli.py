@@ -104,7 +104,13 @@ def test_eval_prints_one_json_object_and_the_sweep_on_request(tmp_path: Path) ->
     assert [row["answer_threshold"] for row in rows] == list(SWEEP)  # 0.15, the default, is in
     default = next(row for row in rows if row["answer_threshold"] == 0.15)
     assert {k: default[k] for k in SWEEP_KEYS} == {k: report[k] for k in SWEEP_KEYS}
-    table = cxc(tmp_path, "eval", *files, "--sweep")
-    assert table.returncode == 0 and "answer_threshold" in table.stdout
+    table = cxc(tmp_path, "eval", *files, "--sweep-at", "0.5,0.07")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    sweep_rows = lines[next(i for i, line in enumerate(lines) if "answer_threshold" in line) :]
+    thresholds = [line.split()[1] for line in sweep_rows if line.startswith("│")]
+    assert thresholds == ["0.0700", "0.1500", "0.5000"]  # with the configured one
+    bad = cxc(tmp_path, "eval", *files, "--sweep-at", "0.05,lots")
+    assert bad.returncode == 2 and "'lots'" in bad.stderr
     missing = cxc(tmp_path, "eval", "--kb", str(tmp_path / "none.csv"), "--queries", files[3])
     assert missing.returncode == 2 and "none.csv" in missing.stderr
