@@ -17,15 +17,17 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from benchmarks import datasets as ds
 from core.domain import Decision, FaqEntry
 from knowledge.background import off_topic_texts
+from knowledge.decision import ANSWER_THRESHOLD, default_answer_threshold
 from knowledge.matcher import Match, Matcher, Phrasing, Thresholds, decide
 
-DEFAULT = Thresholds(answer=0.15, clarify=0.1, margin=0.1)  # chosen on validation sets
+DEFAULT = Thresholds(answer=ANSWER_THRESHOLD, clarify=0.1, margin=0.1)  # chosen on validation
 BACKGROUND = True  # off-topic negatives, as `cxc ingest` fits (--no-background: none)
 VIEWS: tuple[int, ...] = (384, 512)  # e5 then USE, as LocalEmbeddings (--e5-only: (384,))
 
@@ -49,23 +51,30 @@ TASKS = {
 
 
 def build(
-    task: ds.Task, thresholds: Thresholds = DEFAULT, seed: int = 0, cls: type[Matcher] = Matcher
+    task: ds.Task,
+    thresholds: Thresholds | None = None,
+    seed: int = 0,
+    cls: type[Matcher] = Matcher,
 ) -> tuple[Matcher, float]:
-    """Fit ``cls`` (the product's Matcher unless a probe passes a variant) on ``task``'s KB."""
+    """Fit ``cls`` (the product's Matcher unless a probe passes a variant) on ``task``'s KB;
+    ``thresholds`` None: the product's defaults, the answer threshold by the KB's richness."""
     vectors = _views(ds.embed_kb(task.kb))
     phrasings = [
         Phrasing(hashlib.sha1(f"{e}|{k}|{t}".encode()).hexdigest()[:16], e, t, k)
         for e, t, k in task.kb
     ]
     entries = [FaqEntry(id=e, questions=()) for e in dict.fromkeys(r[0] for r in task.kb)]
-    background = None
+    bg = None
     if BACKGROUND:
         texts = off_topic_texts()
-        background = (texts, _views(ds.embed(texts, "query")))
+        bg = (texts, _views(ds.embed(texts, "query")))
     start = time.perf_counter()
     matcher = cls.fit(
-        entries, phrasings, vectors, thresholds, seed=seed, background=background, views=VIEWS
+        entries, phrasings, vectors, thresholds or DEFAULT, seed=seed, background=bg, views=VIEWS
     )
+    if thresholds is None:
+        answer = default_answer_threshold(matcher.phrasings_per_entry)
+        matcher.thresholds = replace(DEFAULT, answer=answer)
     return matcher, time.perf_counter() - start
 
 
@@ -129,7 +138,7 @@ def metrics(
 
 def evaluate(
     task: ds.Task,
-    thresholds: Thresholds = DEFAULT,
+    thresholds: Thresholds | None = None,
     hits: int = 0,
     transform=None,
     matcher: Matcher | None = None,
@@ -160,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--shots", type=int, default=0)
     ap.add_argument("--tags", action="store_true", help="add the entry id as a tags phrasing")
     ap.add_argument("--hits", type=int, default=0, help="use dense_hits of this size")
-    ap.add_argument("--answer", type=float, default=DEFAULT.answer)
+    ap.add_argument("--answer", type=float, default=None, help="default: by the KB's richness")
     ap.add_argument("--clarify", type=float, default=DEFAULT.clarify)
     ap.add_argument("--margin", type=float, default=DEFAULT.margin)
     ap.add_argument("--sweep", action="store_true")
@@ -174,7 +183,9 @@ def main(argv: list[str] | None = None) -> None:
         help="print the fitted stacker (source of knowledge.calibration defaults)",
     )
     args = ap.parse_args(argv)
-    th = Thresholds(args.answer, args.clarify, args.margin)
+    th = None  # the product's defaults; --clarify and --margin apply with --answer
+    if args.answer is not None:
+        th = Thresholds(args.answer, args.clarify, args.margin)
     global BACKGROUND, VIEWS
     BACKGROUND = not args.no_background
     VIEWS = (384,) if args.e5_only else (384, 512)

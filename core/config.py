@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     loaded from Chroma ("memory", fastest), or a Chroma query per question ("chroma")."""
 
     # Answer decision; defaults chosen on validation splits (docs/retrieval.md)
-    answer_threshold: float = Field(default=0.15, ge=0.0, le=1.0)
+    answer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Unset: 0.15, or 0.08 for a KB with 80 or more phrasings per entry (docs/retrieval.md)."""
     clarify_threshold: float = Field(default=0.1, ge=0.0, le=1.0)
     clarify_margin: float = Field(default=0.1, ge=0.0, le=1.0)
     off_topic_negatives: bool = True

@@ -35,6 +35,22 @@ class Match:
     language: str | None
 
 
+ANSWER_THRESHOLD = 0.15  # answer threshold when none is configured ...
+RICH_ANSWER_THRESHOLD = 0.08  # ... and for a KB this rich in phrasings:
+RICH_PHRASINGS = 80  # median question phrasings per entry (docs/retrieval.md, "Default thresholds")
+
+
+def default_answer_threshold(phrasings_per_entry: float) -> float:
+    """The answer threshold of a KB when ``CXC_ANSWER_THRESHOLD`` is not set.
+
+    Chosen on validation splits with the issue's own rule (the lowest threshold that still
+    escalates 80% of out-of-scope questions): with many phrasings per entry the self-trained
+    calibration is conservative and 0.08 keeps that recall; with few it is not, and those KBs
+    keep 0.15 (docs/retrieval.md, "Default thresholds").
+    """
+    return RICH_ANSWER_THRESHOLD if phrasings_per_entry >= RICH_PHRASINGS else ANSWER_THRESHOLD
+
+
 @dataclass(frozen=True)
 class Thresholds:
     answer: float

@@ -38,7 +38,7 @@ import numpy as np
 from core.config import Settings
 from core.domain import Answer, Decision
 from core.errors import InvalidInput, SourceError
-from knowledge.retriever import build_knowledge
+from knowledge.retriever import KnowledgeBase, build_knowledge
 from knowledge.sources import (
     CsvColumns,
     csv_header,
@@ -105,7 +105,7 @@ def evaluate(
     sweep: Sequence[float] = (),
 ) -> dict[str, Any]:
     """Score the matcher on labelled queries (and at the ``sweep`` answer thresholds and the
-    configured one, if any); raises SourceError for unusable files."""
+    one in force, if any); raises SourceError for unusable files."""
     kb_path = Path(kb_path)
     if kb_path.suffix.lower() in (".csv", ".tsv") and kb_path.is_file():
         header = csv_header(read_text(kb_path), "\t" if kb_path.suffix == ".tsv" else None)
@@ -130,21 +130,30 @@ def evaluate(
         try:
             kb.ingest(entries)
             build_seconds = time.perf_counter() - started
-            answers, latencies = [], []
-            for i, (text, _) in enumerate(queries):
-                t0 = time.perf_counter()
-                answers.append(kb.ask_sync(text))
-                latencies.append((time.perf_counter() - t0) * 1e3)
-                if progress is not None:
-                    progress(i + 1, len(queries))
+            threshold = kb.thresholds().answer  # the one in force: its sweep row is this run
+            answers, latencies = _ask_all(kb, [text for text, _ in queries], progress)
         finally:
             kb.close()
     labels = [label for _, label in queries]
     result = score(answers, labels, latencies, columns.oos_label, build_seconds)
-    if sweep:  # the configured threshold too: its row is the run itself
-        grid = (*sweep, settings.answer_threshold)
+    if sweep:
+        grid = (*sweep, threshold)
         result["sweep"] = sweep_thresholds(answers, labels, columns.oos_label, grid)
     return result
+
+
+def _ask_all(
+    kb: KnowledgeBase, texts: list[str], progress: Progress | None
+) -> tuple[list[Answer], list[float]]:
+    """Every text through ``ask_sync``, with its wall time in milliseconds."""
+    answers, latencies = [], []
+    for i, text in enumerate(texts):
+        started = time.perf_counter()
+        answers.append(kb.ask_sync(text))
+        latencies.append((time.perf_counter() - started) * 1e3)
+        if progress is not None:
+            progress(i + 1, len(texts))
+    return answers, latencies
 
 
 def decision_at(answer: Answer, threshold: float) -> Decision:

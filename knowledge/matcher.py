@@ -103,6 +103,12 @@ class Matcher:
         self._columns: np.ndarray | None = None  # dense view transposed, contiguous: 2-3x faster
 
     @property
+    def phrasings_per_entry(self) -> float:
+        """Median number of question (and learned) phrasings per entry."""
+        counts = np.bincount(self._groups[self._is_query], minlength=len(self.entry_ids))
+        return float(np.median(counts)) if len(counts) else 0.0
+
+    @property
     def dense_vectors(self) -> np.ndarray:
         """The phrasings' vectors of the first view, the one cosines are taken on."""
         return self._vectors[:, : self.views[0]]

@@ -38,6 +38,7 @@ from core.errors import (
     InvalidTransition,
 )
 from knowledge.background import Background, off_topic
+from knowledge.decision import default_answer_threshold
 from knowledge.embeddings import embedder_views, one_blas_thread
 from knowledge.index import FaqIndex, Progress
 from knowledge.matcher import Match, Matcher, Phrasing, Thresholds
@@ -227,11 +228,14 @@ class KnowledgeBase:
 
     # -- state ----------------------------------------------------------------------------
 
-    def thresholds(self) -> Thresholds:
-        s = self.settings
-        return Thresholds(
-            answer=s.answer_threshold, clarify=s.clarify_threshold, margin=s.clarify_margin
-        )
+    def thresholds(self, matcher: Matcher | None = None) -> Thresholds:
+        """The settings' thresholds; an unset answer threshold is the KB's default for
+        ``matcher`` (the one in use when not given)."""
+        s, matcher = self.settings, matcher or self._matcher
+        answer = s.answer_threshold
+        if answer is None:
+            answer = default_answer_threshold(matcher.phrasings_per_entry if matcher else 0.0)
+        return Thresholds(answer=answer, clarify=s.clarify_threshold, margin=s.clarify_margin)
 
     def _fit(self, entries: list[FaqEntry]) -> tuple[Matcher | None, list[str]]:
         """Fit a matcher on every phrasing Chroma holds for these entries."""
@@ -252,6 +256,7 @@ class KnowledgeBase:
             background=self._off_topic() if self.settings.off_topic_negatives else None,
             views=embedder_views(self.index.query_embeddings),
         )
+        matcher.thresholds = self.thresholds(matcher)
         return matcher, sorted(p.key for p in phrasings)
 
     def _off_topic(self) -> Background:
@@ -292,7 +297,7 @@ class KnowledgeBase:
 
     def _install(self, matcher: Matcher | None, entries: dict[str, FaqEntry]) -> None:
         if matcher is not None:
-            matcher.thresholds = self.thresholds()
+            matcher.thresholds = self.thresholds(matcher)
         with self._read:
             self._matcher, self._entries = matcher, entries
 

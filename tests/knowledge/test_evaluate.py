@@ -10,7 +10,7 @@ import pytest
 from core.config import Settings
 from core.domain import Answer, Decision, Source
 from core.errors import SourceError
-from knowledge.decision import Thresholds, decide
+from knowledge.decision import ANSWER_THRESHOLD, Thresholds, decide
 from knowledge.evaluate import KEYS, SWEEP_KEYS, EvalColumns, decision_at, evaluate, score
 from tests.knowledge.conftest import write
 
@@ -67,14 +67,14 @@ def test_metrics_on_a_tiny_kb(settings: Settings, tmp_path: Path) -> None:
 def test_sweep_rescores_the_same_answers(settings: Settings, tmp_path: Path) -> None:
     kb = write(tmp_path / "kb.csv", KB)
     queries = write(tmp_path / "q.csv", QUERIES)
-    grid = (0.999, settings.answer_threshold, 0.01)
+    grid = (0.999, ANSWER_THRESHOLD, 0.01)  # the tiny KB's threshold: 3 phrasings per entry
     result = evaluate(kb, queries, columns=EvalColumns(), settings=settings, sweep=grid)
     rows = {row["answer_threshold"]: row for row in result.pop("sweep")}
     assert tuple(result) == KEYS
     assert list(rows) == sorted(grid)
     assert all(tuple(row) == ("answer_threshold", *SWEEP_KEYS) for row in rows.values())
     # the configured threshold's row is the run itself
-    here = rows[settings.answer_threshold]
+    here = rows[ANSWER_THRESHOLD]
     assert {k: here[k] for k in SWEEP_KEYS} == {k: result[k] for k in SWEEP_KEYS}
     # a higher bar escalates at least as much; a near-certain one escalates the in-scope too
     rates = [row["escalation_rate"] for row in rows.values()]

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from core.domain import Decision
+from core.domain import Decision, FaqEntry
 from core.errors import EntryNotFound, InvalidInput
 from core.ports import Retriever
+from knowledge.decision import ANSWER_THRESHOLD, RICH_ANSWER_THRESHOLD
 from knowledge.retriever import KnowledgeBase, build_knowledge
 from knowledge.sources import load_sources
 from tests.knowledge.conftest import GOOD_FILES
@@ -178,6 +179,35 @@ def test_settings_thresholds_override_the_saved_ones(kb_dir: Path) -> None:
         assert kb.ask_sync("when will my parcel be delivered").decision == Decision.ESCALATE
     finally:
         kb.close()
+
+
+def test_an_unset_answer_threshold_follows_the_kbs_richness(tmp_path: Path) -> None:
+    """0.15 for a KB with a few phrasings per entry, 0.08 from 80 (the median); a set value
+    wins. The rich KB's threshold survives a reload (docs/retrieval.md, "Default thresholds")."""
+    sparse = build_knowledge(settings_at(tmp_path / "sparse"))
+    try:
+        sparse.ingest(ENTRIES)
+        assert sparse.thresholds().answer == ANSWER_THRESHOLD == 0.15
+    finally:
+        sparse.close()
+    rich_entries = [
+        FaqEntry(topic, tuple(f"{topic} question number {i}" for i in range(80)), f"{topic}.")
+        for topic in ("delivery", "refund", "payment")
+    ]
+    rich = build_knowledge(settings_at(tmp_path / "rich"))
+    try:
+        rich.ingest(rich_entries)
+        assert rich.thresholds().answer == RICH_ANSWER_THRESHOLD == 0.08
+    finally:
+        rich.close()
+    for setting, expected in ((None, 0.08), (0.3, 0.3)):
+        again = build_knowledge(
+            settings_at(tmp_path / "rich").model_copy(update={"answer_threshold": setting})
+        )
+        try:
+            assert again.thresholds().answer == expected
+        finally:
+            again.close()
 
 
 def _free_port() -> int:
