@@ -181,33 +181,29 @@ def test_settings_thresholds_override_the_saved_ones(kb_dir: Path) -> None:
         kb.close()
 
 
+def _answer_threshold(settings: Settings, entries: list[FaqEntry] | None = None) -> float:
+    """The answer threshold in force after opening the KB (and ingesting ``entries``)."""
+    kb = build_knowledge(settings)
+    try:
+        if entries is not None:
+            kb.ingest(entries)
+        return kb.thresholds().answer
+    finally:
+        kb.close()
+
+
 def test_an_unset_answer_threshold_follows_the_kbs_richness(tmp_path: Path) -> None:
     """0.15 for a KB with a few phrasings per entry, 0.08 from 80 (the median); a set value
     wins. The rich KB's threshold survives a reload (docs/retrieval.md, "Default thresholds")."""
-    sparse = build_knowledge(settings_at(tmp_path / "sparse"))
-    try:
-        sparse.ingest(ENTRIES)
-        assert sparse.thresholds().answer == ANSWER_THRESHOLD == 0.15
-    finally:
-        sparse.close()
+    assert _answer_threshold(settings_at(tmp_path / "sparse"), ENTRIES) == ANSWER_THRESHOLD == 0.15
     rich_entries = [
         FaqEntry(topic, tuple(f"{topic} question number {i}" for i in range(80)), f"{topic}.")
         for topic in ("delivery", "refund", "payment")
     ]
-    rich = build_knowledge(settings_at(tmp_path / "rich"))
-    try:
-        rich.ingest(rich_entries)
-        assert rich.thresholds().answer == RICH_ANSWER_THRESHOLD == 0.08
-    finally:
-        rich.close()
-    for setting, expected in ((None, 0.08), (0.3, 0.3)):
-        again = build_knowledge(
-            settings_at(tmp_path / "rich").model_copy(update={"answer_threshold": setting})
-        )
-        try:
-            assert again.thresholds().answer == expected
-        finally:
-            again.close()
+    rich = settings_at(tmp_path / "rich")
+    assert _answer_threshold(rich, rich_entries) == RICH_ANSWER_THRESHOLD == 0.08
+    assert _answer_threshold(rich) == 0.08  # reloaded
+    assert _answer_threshold(rich.model_copy(update={"answer_threshold": 0.3})) == 0.3
 
 
 def _free_port() -> int:
