@@ -22,7 +22,7 @@ from core.config import Settings
 from core.domain import Decision
 from knowledge import DEMO_KB
 from knowledge.background import off_topic_texts
-from knowledge.decision import ANSWER_THRESHOLD, default_answer_threshold
+from knowledge.decision import ANSWER_THRESHOLD, answer_threshold
 from knowledge.embeddings import LocalEmbeddings
 from knowledge.matcher import Matcher, Phrasing, Thresholds
 from knowledge.sources import load_sources
@@ -49,8 +49,6 @@ def demo_kb() -> tuple[list, list[Phrasing], np.ndarray]:
 def main() -> None:
     s = Settings(_env_file=None)  # type: ignore[call-arg]
     thresholds = Thresholds(ANSWER_THRESHOLD, s.clarify_threshold, s.clarify_margin)
-    if s.answer_threshold is not None:
-        thresholds = replace(thresholds, answer=s.answer_threshold)
     entries, phrasings, vectors = demo_kb()
     query = LocalEmbeddings("query")
     listed = set(off_topic_texts())
@@ -63,9 +61,8 @@ def main() -> None:
     for name, bg in (("without negatives", None), ("with negatives", background)):
         views = LocalEmbeddings.views
         matcher = Matcher.fit(entries, phrasings, vectors, thresholds, background=bg, views=views)
-        if s.answer_threshold is None:  # the product's default for this KB
-            answer = default_answer_threshold(matcher.phrasings_per_entry)
-            matcher.thresholds = replace(thresholds, answer=answer)
+        answer = answer_threshold(s.answer_threshold, matcher.phrasings_per_entry)
+        matcher.thresholds = replace(thresholds, answer=answer)
 
         def ask(text: str, m: Matcher = matcher):
             return m.match(text, np.asarray(query.embed_query(m.prepare(text))))

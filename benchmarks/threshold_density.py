@@ -26,16 +26,10 @@ import numpy as np
 from benchmarks import datasets as ds
 from benchmarks import tune_matcher as tm
 from core.domain import Decision
+from knowledge.decision import decision_at
 from knowledge.matcher import Match
 
 GRID = (0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.12, 0.15, 0.2)
-
-
-def at(match: Match, threshold: float) -> Decision:
-    """``match``'s decision at another answer threshold (``knowledge.evaluate.decision_at``)."""
-    if match.decision == Decision.CLARIFY or not match.ranked:
-        return match.decision
-    return Decision.ANSWER if match.confidence >= threshold else Decision.ESCALATE
 
 
 def scores(
@@ -44,7 +38,7 @@ def scores(
     """(accuracy over in-scope queries, out-of-scope recall or NaN) at ``threshold``."""
     right = inside = oos = escalated = 0
     for m, (_, label) in zip(matches, queries, strict=True):
-        decision = at(m, threshold)
+        decision = decision_at(m.decision, m.confidence if m.ranked else None, threshold)
         if label is None:
             oos += 1
             escalated += decision == Decision.ESCALATE

@@ -24,7 +24,7 @@ import numpy as np
 from benchmarks import datasets as ds
 from core.domain import Decision, FaqEntry
 from knowledge.background import off_topic_texts
-from knowledge.decision import ANSWER_THRESHOLD, default_answer_threshold
+from knowledge.decision import ANSWER_THRESHOLD, answer_threshold
 from knowledge.matcher import Match, Matcher, Phrasing, Thresholds, decide
 
 DEFAULT = Thresholds(answer=ANSWER_THRESHOLD, clarify=0.1, margin=0.1)  # chosen on validation
@@ -73,7 +73,7 @@ def build(
         entries, phrasings, vectors, thresholds or DEFAULT, seed=seed, background=bg, views=VIEWS
     )
     if thresholds is None:
-        answer = default_answer_threshold(matcher.phrasings_per_entry)
+        answer = answer_threshold(None, matcher.phrasings_per_entry)
         matcher.thresholds = replace(DEFAULT, answer=answer)
     return matcher, time.perf_counter() - start
 

@@ -40,14 +40,16 @@ RICH_ANSWER_THRESHOLD = 0.08  # ... and for a KB this rich in phrasings:
 RICH_PHRASINGS = 80  # median question phrasings per entry (docs/retrieval.md, "Default thresholds")
 
 
-def default_answer_threshold(phrasings_per_entry: float) -> float:
-    """The answer threshold of a KB when ``CXC_ANSWER_THRESHOLD`` is not set.
+def answer_threshold(configured: float | None, phrasings_per_entry: float) -> float:
+    """The answer threshold of a KB: ``configured`` (``CXC_ANSWER_THRESHOLD``) when set.
 
-    Chosen on validation splits with the issue's own rule (the lowest threshold that still
-    escalates 80% of out-of-scope questions): with many phrasings per entry the self-trained
-    calibration is conservative and 0.08 keeps that recall; with few it is not, and those KBs
-    keep 0.15 (docs/retrieval.md, "Default thresholds").
+    The default was chosen on validation splits with the issue's own rule (the lowest
+    threshold that still escalates 80% of out-of-scope questions): with many phrasings per
+    entry the self-trained calibration is conservative and 0.08 keeps that recall; with few
+    it is not, and those KBs keep 0.15 (docs/retrieval.md, "Default thresholds").
     """
+    if configured is not None:
+        return configured
     return RICH_ANSWER_THRESHOLD if phrasings_per_entry >= RICH_PHRASINGS else ANSWER_THRESHOLD
 
 
@@ -78,3 +80,16 @@ def decide(scores: Sequence[float], thresholds: Thresholds, ties: Sequence[bool]
     if len(close) >= 2:
         return Decision.CLARIFY
     return Decision.ESCALATE
+
+
+def decision_at(decision: Decision, top: float | None, threshold: float) -> Decision:
+    """What :func:`decide` gave ``decision`` would be at another answer threshold; ``top``: the
+    top score (None: no candidates).
+
+    Exact: which candidates count as close does not depend on the answer threshold, so a
+    clarify stays a clarify, and any other decision is *answer* when the top score reaches the
+    threshold and *escalate* otherwise (``cxc eval --sweep`` re-decides its answers with it).
+    """
+    if decision == Decision.CLARIFY or top is None:
+        return decision
+    return Decision.ANSWER if top >= threshold else Decision.ESCALATE

@@ -21,7 +21,7 @@ Metrics (``None`` where the denominator is 0):
 With ``sweep`` thresholds, ``sweep`` lists what accuracy, out-of-scope recall, answered accuracy
 and escalation rate would be at each answer threshold (``CXC_ANSWER_THRESHOLD``), so a company
 can choose its own trade between answering more and escalating what its KB does not cover. The
-same answers are re-decided, not re-asked (:func:`decision_at`, exact).
+same answers are re-decided, not re-asked (``knowledge.decision.decision_at``, exact).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import numpy as np
 from core.config import Settings
 from core.domain import Answer, Decision
 from core.errors import InvalidInput, SourceError
+from knowledge.decision import decision_at
 from knowledge.retriever import KnowledgeBase, build_knowledge
 from knowledge.sources import (
     CsvColumns,
@@ -156,18 +157,6 @@ def _ask_all(
     return answers, latencies
 
 
-def decision_at(answer: Answer, threshold: float) -> Decision:
-    """The decision ``answer`` would have had at another answer threshold.
-
-    Exact for ``knowledge.decision.decide``: which candidates count as close does not depend on
-    the answer threshold, so a clarify stays a clarify, and any other decision is *answer* when
-    the top score (the confidence) reaches the threshold and *escalate* otherwise.
-    """
-    if answer.decision == Decision.CLARIFY or not answer.sources:
-        return answer.decision
-    return Decision.ANSWER if answer.confidence >= threshold else Decision.ESCALATE
-
-
 def parse_thresholds(text: str) -> tuple[float, ...]:
     """Answer thresholds from a comma-separated list such as ``"0.05,0.08,0.1"``."""
     values = []
@@ -182,13 +171,19 @@ def parse_thresholds(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
+def _top(answer: Answer) -> float | None:
+    return answer.confidence if answer.sources else None
+
+
 def sweep_thresholds(
     answers: list[Answer], labels: list[str], oos_label: str, thresholds: Sequence[float]
 ) -> list[dict[str, Any]]:
     """One row per answer threshold: the metrics of ``SWEEP_KEYS`` at that threshold."""
     rows = []
     for threshold in sorted(set(thresholds)):
-        decided = [replace(a, decision=decision_at(a, threshold)) for a in answers]
+        decided = [
+            replace(a, decision=decision_at(a.decision, _top(a), threshold)) for a in answers
+        ]
         metrics = score(decided, labels, [], oos_label, 0.0)
         rows.append({"answer_threshold": threshold, **{k: metrics[k] for k in SWEEP_KEYS}})
     return rows
@@ -277,7 +272,6 @@ __all__ = [
     "SWEEP",
     "EvalColumns",
     "evaluate",
-    "decision_at",
     "parse_thresholds",
     "read_queries",
     "score",

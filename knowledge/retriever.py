@@ -38,7 +38,7 @@ from core.errors import (
     InvalidTransition,
 )
 from knowledge.background import Background, off_topic
-from knowledge.decision import default_answer_threshold
+from knowledge.decision import answer_threshold
 from knowledge.embeddings import embedder_views, one_blas_thread
 from knowledge.index import FaqIndex, Progress
 from knowledge.matcher import Match, Matcher, Phrasing, Thresholds
@@ -232,9 +232,7 @@ class KnowledgeBase:
         """The settings' thresholds; an unset answer threshold is the KB's default for
         ``matcher`` (the one in use when not given)."""
         s, matcher = self.settings, matcher or self._matcher
-        answer = s.answer_threshold
-        if answer is None:
-            answer = default_answer_threshold(matcher.phrasings_per_entry if matcher else 0.0)
+        answer = answer_threshold(s.answer_threshold, matcher.phrasings_per_entry if matcher else 0)
         return Thresholds(answer=answer, clarify=s.clarify_threshold, margin=s.clarify_margin)
 
     def _fit(self, entries: list[FaqEntry]) -> tuple[Matcher | None, list[str]]:

@@ -10,8 +10,8 @@ import pytest
 from core.config import Settings
 from core.domain import Answer, Decision, Source
 from core.errors import SourceError
-from knowledge.decision import ANSWER_THRESHOLD, Thresholds, decide
-from knowledge.evaluate import KEYS, SWEEP_KEYS, EvalColumns, decision_at, evaluate, score
+from knowledge.decision import ANSWER_THRESHOLD, Thresholds, decide, decision_at
+from knowledge.evaluate import KEYS, SWEEP_KEYS, EvalColumns, evaluate, score
 from tests.knowledge.conftest import write
 
 KB = """text,intent
@@ -91,13 +91,13 @@ def test_decision_at_agrees_with_decide_at_every_threshold() -> None:
         ties = (rng.random(3) < 0.2).tolist()
         clarify, margin = float(rng.choice([0.05, 0.1])), float(rng.choice([0.05, 0.1, 0.2]))
         first = decide(scores, Thresholds(float(rng.choice(grid)), clarify, margin), ties)
-        sources = tuple(Source(e, "q", s) for e, s in zip("abc", scores, strict=True))
-        answer = Answer("", None, scores[0], first, sources)
         for threshold in grid:
             expected = decide(scores, Thresholds(threshold, clarify, margin), ties)
-            assert decision_at(answer, threshold) == expected
+            assert decision_at(first, scores[0], threshold) == expected
             seen.add(expected)
     assert seen == set(Decision)
+    # no candidates: escalated at any threshold, as decide([]) is
+    assert decide([], Thresholds(0.0, 0.0, 0.0)) == decision_at(Decision.ESCALATE, None, 0.0)
 
 
 def _answer(decision: Decision, ranked: list[str]) -> Answer:
