@@ -68,7 +68,7 @@ def _errors_to_exit() -> Iterator[None]:
 
 
 def _ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
-    from core.services.knowledge import sync_knowledge_items
+    from core.learning.items import sync_knowledge_items
     from knowledge.retriever import build_knowledge
     from knowledge.sources import load_sources
 
@@ -278,7 +278,7 @@ def users_create(
     ] = None,
 ) -> None:
     """Create a user and print their API token once (only its hash is stored)."""
-    from core.services.auth import create_user
+    from core.platform.auth import create_user
 
     settings = _settings()
     with _errors_to_exit():
@@ -292,7 +292,7 @@ def users_create(
 @users_app.command("token")
 def users_token(name: Annotated[str, typer.Option("--name")]) -> None:
     """Issue another API token for an existing user."""
-    from core.services.auth import issue_token
+    from core.platform.auth import issue_token
 
     settings = _settings()
     with _errors_to_exit():
@@ -302,7 +302,7 @@ def users_token(name: Annotated[str, typer.Option("--name")]) -> None:
 @users_app.command("revoke")
 def users_revoke(name: Annotated[str, typer.Option("--name")]) -> None:
     """Revoke every API token of a user."""
-    from core.services.auth import revoke_tokens
+    from core.platform.auth import revoke_tokens
 
     settings = _settings()
     with _errors_to_exit():

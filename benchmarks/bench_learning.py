@@ -1,11 +1,11 @@
 """How the bot's accuracy grows as operators resolve what it missed (issue 6, learning loop).
 
 A stream of real customer queries (BANKING77 test, or MInDS-14 ru) goes, in a fixed shuffled
-order, through the bot's own path (``core.services.conversations.handle_inbound``) over a REAL
+order, through the bot's own path (``core.conversation.turn.handle_inbound``) over a REAL
 ``KnowledgeBase`` that starts few-shot (``--shots`` train phrasings per intent, fixed seed). When
 the bot escalates, asks to clarify or answers the wrong entry, an "operator" resolves the case
 linking the true entry (``operators.resolve_case``) and a "supervisor" approves the candidate
-(``candidate_review.approve_candidate``; ``--review-every`` N queries, 1 = at once). The static KB
+(``review.approve_candidate``; ``--review-every`` N queries, 1 = at once). The static KB
 (no learning) answers the same stream as the baseline.
 
 Reported per window of ``--window`` queries: correct answers (answer with the true entry),
@@ -33,10 +33,13 @@ from sqlmodel import select
 from benchmarks.datasets import SEED, Task, banking77, few_shot, minds14_ru, subsample
 from core import db
 from core.config import Settings
+from core.conversation import turn
+from core.conversation.replies import Reply, ReplyKind
+from core.desk import operators
 from core.domain import FaqEntry
+from core.learning import review
 from core.models import KnowledgeCandidate, User
-from core.services import auth, candidate_review, conversations, operators
-from core.services.replies import Reply, ReplyKind
+from core.platform import auth
 
 DATASETS = {"banking77": banking77, "minds14_ru": minds14_ru}
 
@@ -84,7 +87,7 @@ async def stream(
         supervisor, _ = await auth.create_user(session, name="sup", role="supervisor")
         for i, (text, label) in enumerate(queries):
             t0 = time.perf_counter()
-            reply = await conversations.handle_inbound(
+            reply = await turn.handle_inbound(
                 session,
                 retriever=kb,
                 settings=settings,
@@ -128,7 +131,7 @@ async def _resolve(session: Any, kb: Any, operator: User, case_id: int, label: s
 
 async def _approve(session: Any, kb: Any, supervisor: User, ids: list[int]) -> int:
     for candidate_id in ids:
-        await candidate_review.approve_candidate(
+        await review.approve_candidate(
             session, candidate_id=candidate_id, user=supervisor, retriever=kb
         )
     return len(ids)

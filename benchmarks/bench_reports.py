@@ -2,7 +2,7 @@
 
 Creates a fresh database on the server (``--url``, default the local test server), migrates it,
 fills it with INSERT ... SELECT generate_series (about a minute), runs ANALYZE, then times
-``core.services.reports.summary`` (one warm-up, then ``--runs`` timed runs) and prints the
+``core.reports.metrics.summary`` (one warm-up, then ``--runs`` timed runs) and prints the
 figures. The database is dropped afterwards unless ``--keep``.
 
     uv run python benchmarks/bench_reports.py
@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core import db
-from core.services.reports import ReportFilter, summary
+from core.reports.metrics import ReportFilter, summary
 
 DEFAULT_URL = "postgresql+asyncpg://cxc:cxc@127.0.0.1:5432/cxc_test"
 FILL = [

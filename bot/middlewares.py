@@ -1,7 +1,7 @@
 """Update-level middleware: process each update once, with a database session per update.
 
 Order per update: a fast duplicate guard (memory, or Redis when ``CXC_REDIS_URL`` is set), then
-the persisted claim (``core.services.updates.claim_update``: the authority, survives restarts and
+the persisted claim (``core.platform.updates.claim_update``: the authority, survives restarts and
 works across processes), then the handlers with ``data["session"]``, then the update is marked
 done (or failed, with the error kept).
 """
@@ -19,7 +19,7 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.services import updates
+from core.platform import updates
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

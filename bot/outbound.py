@@ -4,7 +4,7 @@ Every send waits its turn: one message per ``telegram_per_chat_interval_s`` to a
 one chat go out in order) and at most ``telegram_global_rate_per_s`` overall. HTTP 429: wait
 ``retry_after`` and retry. Network errors and 5xx: retry with exponential backoff. Each send is
 recorded in the delivery log before it is tried and updated with its outcome, so a failed send
-is never dropped silently (``core.services.updates.failed_deliveries``).
+is never dropped silently (``core.platform.updates.failed_deliveries``).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.keyboards import markup
 from core.config import Settings
 from core.models import OutboundDelivery
+from core.platform import updates
 from core.ports import Delivery
-from core.services import updates
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.services.replies import Reply, ReplyKind
+from core.conversation.replies import Reply, ReplyKind
 
 LANGUAGES = ("ru", "uk", "ro", "en")
 DEFAULT = "en"

@@ -13,7 +13,7 @@ from fastapi import Depends, HTTPException, Request, status
 
 from copilot.deps import SessionDep
 from core.models import User
-from core.services import auth
+from core.platform import auth
 
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 

@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from copilot.deps import SessionDep
+from core.desk.case_index import CaseIndex, build_case_index
 from core.ports import CrmConnector, OutboundChannel, Retriever
-from core.services.case_index import CaseIndex, build_case_index
 
 _LOCK = "case_index_lock"
 

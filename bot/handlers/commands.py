@@ -14,11 +14,11 @@ from bot.keyboards import language_buttons
 from bot.outbound import TelegramOutbound
 from bot.texts import render_reply, t
 from core.config import Settings
+from core.conversation.replies import Intent
+from core.conversation.turn import handle_inbound
+from core.customers import identities
 from core.errors import InvalidInput
 from core.ports import Retriever
-from core.services import customers
-from core.services.conversations import handle_inbound
-from core.services.replies import Intent
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,12 @@ async def start(
 ) -> None:
     assert message.from_user is not None
     who = identity(message.from_user)
-    ident = await customers.identify(session, **who)
+    ident = await identities.identify(session, **who)
     customer = ident.customer
     assert customer.id is not None
     if command.args:
         try:
-            customer = await customers.store_deep_link(
+            customer = await identities.store_deep_link(
                 session, customer_id=customer.id, payload=command.args
             )
         except InvalidInput as exc:
@@ -59,7 +59,7 @@ async def start(
 
 async def help_(message: Message, session: AsyncSession, outbound: TelegramOutbound) -> None:
     assert message.from_user is not None
-    ident = await customers.identify(session, **identity(message.from_user))
+    ident = await identities.identify(session, **identity(message.from_user))
     await outbound.send(str(message.chat.id), t(ident.customer.language, "help"))
 
 
@@ -85,7 +85,7 @@ async def human(
 
 async def language(message: Message, session: AsyncSession, outbound: TelegramOutbound) -> None:
     assert message.from_user is not None
-    ident = await customers.identify(session, **identity(message.from_user))
+    ident = await identities.identify(session, **identity(message.from_user))
     await outbound.send(
         str(message.chat.id),
         t(ident.customer.language, "choose_language"),

@@ -9,8 +9,8 @@ from aiogram.types import User
 from bot.keyboards import reply_buttons
 from bot.outbound import TelegramOutbound
 from bot.texts import language_of
-from core.services.replies import Reply
-from core.services.updates import TELEGRAM
+from core.conversation.replies import Reply
+from core.platform.updates import TELEGRAM
 
 
 def identity(user: User) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from bot.handlers.common import deliver, identity
 from bot.outbound import TelegramOutbound
 from bot.texts import is_still_not_fixed, render_reply
 from core.config import Settings
+from core.conversation.replies import Intent
+from core.conversation.turn import handle_inbound
+from core.feedback import pulse_answers
 from core.ports import Retriever
-from core.services import pulse_answers
-from core.services.conversations import handle_inbound
-from core.services.replies import Intent
 
 
 def router() -> Router:

@@ -19,7 +19,8 @@ from copilot.deps import SessionDep
 from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep
 from copilot.operator_schemas import MAX_ID, case_detail
 from copilot.suggestion_schemas import SuggestionsOut
-from core.services import operators, suggestions, timeline
+from core.customers import timeline
+from core.desk import operators, suggestions
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))

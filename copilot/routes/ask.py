@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from copilot.deps import RetrieverDep
 from copilot.schemas import AskRequest, AskResponse
-from core.services.questions import answer_question
+from core.conversation.questions import answer_question
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
 

@@ -21,7 +21,9 @@ from copilot.operator_schemas import (
     case_detail,
 )
 from copilot.suggestion_schemas import AcceptedOut, AcceptIn, SuggestionsOut
-from core.services import learning, operators, suggestions, timeline
+from core.customers import timeline
+from core.desk import operators, suggestions
+from core.learning import candidates
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 CaseIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -108,7 +110,7 @@ async def resolve(
         resolution=body.resolution,
         resolution_code=body.resolution_code,
         knowledge_entry_id=body.knowledge_entry_id,
-        new_entry=learning.NewEntry(new.question, new.answer) if new else None,
+        new_entry=candidates.NewEntry(new.question, new.answer) if new else None,
         retriever=retriever,
     )
     return CaseOut.model_validate(case)

@@ -17,7 +17,8 @@ from copilot.operator_schemas import (
     CompensationOut,
     DecisionIn,
 )
-from core.services import compensation, operators, policy_store
+from core.compensation import offers, policy_store
+from core.desk import operators
 
 router = APIRouter(prefix="/v1/compensations", tags=["compensations"])
 CompId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -29,7 +30,7 @@ async def offer(
 ) -> CompensationOut:
     """Offer what the policy gives for the case. The amount is the policy's, never the
     caller's; above the caller's limit the offer waits for a supervisor's approval."""
-    comp = await compensation.offer(
+    comp = await offers.offer(
         session,
         case_id=body.case_id,
         user=user,
@@ -52,7 +53,7 @@ async def list_offers(
 ) -> list[CompensationOut]:
     if case_id is not None:
         await operators.accessible_case(session, case_id=case_id, user=user)
-    rows = await compensation.list_compensations(session, case_id=case_id, status=status_)
+    rows = await offers.list_compensations(session, case_id=case_id, status=status_)
     return [CompensationOut.model_validate(c) for c in rows]
 
 
@@ -68,9 +69,9 @@ async def get_offer(
     compensation_id: CompId, session: SessionDep, user: CurrentUser
 ) -> CompensationDetail:
     """The offer with its audit log (who offered, approved, rejected or issued it, and when)."""
-    comp = await compensation.get_compensation(session, compensation_id)
+    comp = await offers.get_compensation(session, compensation_id)
     await operators.accessible_case(session, case_id=comp.case_id, user=user)
-    audit = await compensation.audit_log(session, compensation_id=compensation_id)
+    audit = await offers.audit_log(session, compensation_id=compensation_id)
     return CompensationDetail.model_validate(comp).model_copy(
         update={"audit": [AuditOut.model_validate(a) for a in audit]}
     )
@@ -80,7 +81,7 @@ async def get_offer(
 async def approve(
     compensation_id: CompId, session: SessionDep, user: Supervisor
 ) -> CompensationOut:
-    comp = await compensation.approve(session, compensation_id=compensation_id, user=user)
+    comp = await offers.approve(session, compensation_id=compensation_id, user=user)
     return CompensationOut.model_validate(comp)
 
 
@@ -88,7 +89,7 @@ async def approve(
 async def reject(
     compensation_id: CompId, session: SessionDep, user: Supervisor, body: DecisionIn | None = None
 ) -> CompensationOut:
-    comp = await compensation.reject(
+    comp = await offers.reject(
         session, compensation_id=compensation_id, user=user, note=body.note if body else ""
     )
     return CompensationOut.model_validate(comp)
@@ -97,5 +98,5 @@ async def reject(
 @router.post("/{compensation_id}/issue", response_model=CompensationOut)
 async def issue(compensation_id: CompId, session: SessionDep, user: CurrentUser) -> CompensationOut:
     """Issue an approved offer (promo codes get their code); 409 while approval is pending."""
-    comp = await compensation.issue(session, compensation_id=compensation_id, user=user)
+    comp = await offers.issue(session, compensation_id=compensation_id, user=user)
     return CompensationOut.model_validate(comp)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, status
 from copilot.auth import CurrentUser
 from copilot.deps import SessionDep
 from copilot.operator_schemas import InteractionIn, InteractionOut, MessageOut
-from core.services.interactions import record_interaction
+from core.customers.interactions import record_interaction
 
 router = APIRouter(prefix="/v1", tags=["interactions"])
 

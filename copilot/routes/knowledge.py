@@ -13,7 +13,7 @@ from copilot.auth import CurrentUser
 from copilot.deps import RetrieverDep, SessionDep
 from copilot.operator_schemas import MAX_ID
 from copilot.schemas import AskResponse
-from core.services import candidate_review
+from core.learning import review
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 CandidateIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -61,9 +61,7 @@ async def list_candidates(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[CandidateOut]:
     """Phrasings and new entries proposed from resolved cases, oldest first."""
-    rows = await candidate_review.list_candidates(
-        session, status=status, limit=limit, offset=offset
-    )
+    rows = await review.list_candidates(session, status=status, limit=limit, offset=offset)
     return [CandidateOut.model_validate(c) for c in rows]
 
 
@@ -72,7 +70,7 @@ async def approve(
     candidate_id: CandidateIdPath, session: SessionDep, user: CurrentUser, retriever: RetrieverDep
 ) -> CandidateOut:
     """Supervisors: index the phrasing (or create the entry) now; 409 when already decided."""
-    candidate = await candidate_review.approve_candidate(
+    candidate = await review.approve_candidate(
         session, candidate_id=candidate_id, user=user, retriever=retriever
     )
     return CandidateOut.model_validate(candidate)
@@ -86,7 +84,7 @@ async def reject(
     body: RejectIn | None = None,
 ) -> CandidateOut:
     """Supervisors: drop the candidate; 409 when already decided."""
-    candidate = await candidate_review.reject_candidate(
+    candidate = await review.reject_candidate(
         session, candidate_id=candidate_id, user=user, note=body.note if body else None
     )
     return CandidateOut.model_validate(candidate)

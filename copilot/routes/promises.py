@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Query, status
 from copilot.auth import CurrentUser
 from copilot.deps import SessionDep
 from copilot.operator_schemas import MAX_ID, PromiseIn, PromiseOut
-from core.services import operators, promises
+from core.cases import promises
+from core.desk import operators
 
 router = APIRouter(prefix="/v1", tags=["promises"])
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -13,9 +13,9 @@ from fastapi.templating import Jinja2Templates
 
 from copilot.deps import SessionDep, SettingsDep
 from core.errors import InvalidInput, InvalidTransition, NotFound
+from core.feedback import pulse_answers
+from core.feedback.pulse_texts import text
 from core.models import Customer, Pulse
-from core.services import pulse_answers
-from core.services.pulse_texts import text
 
 templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "console" / "templates"))
 router = APIRouter(prefix="/pulse", include_in_schema=False)

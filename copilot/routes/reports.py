@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from copilot.auth import Supervisor
 from copilot.deps import SessionDep, SettingsDep
-from core.services import churn, report_log, reports
+from core.reports import churn, metrics, resolution_log
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 Text = Annotated[str | None, Query(max_length=200)]
@@ -25,7 +25,7 @@ def report_filter(
     channel: Text = None,
     topic: Text = None,
     operator: Text = None,
-) -> reports.ReportFilter:
+) -> metrics.ReportFilter:
     """Naive datetimes are taken as UTC; the window is [from, to)."""
 
     def utc(value: datetime | None) -> datetime | None:
@@ -33,12 +33,12 @@ def report_filter(
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
-    return reports.ReportFilter(
+    return metrics.ReportFilter(
         utc(from_), utc(to), channel or None, topic or None, operator or None
     )
 
 
-FilterDep = Annotated[reports.ReportFilter, Depends(report_filter)]
+FilterDep = Annotated[metrics.ReportFilter, Depends(report_filter)]
 
 
 @router.get("/summary")
@@ -48,7 +48,7 @@ async def summary(
     filters: FilterDep,
 ) -> dict[str, Any]:
     """Summary metrics over the cases in the window, with the filters applied."""
-    return await reports.summary(session, filters=filters)
+    return await metrics.summary(session, filters=filters)
 
 
 @router.get("/resolutions.csv", response_class=Response)
@@ -58,9 +58,9 @@ async def resolutions_csv(
     filters: FilterDep,
 ) -> Response:
     """The resolution log: one row per case resolved in the window."""
-    rows = await report_log.resolution_log(session, filters=filters)
+    rows = await resolution_log.resolution_log(session, filters=filters)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=report_log.CSV_COLUMNS)
+    writer = csv.DictWriter(buf, fieldnames=resolution_log.CSV_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
     return Response(
@@ -77,8 +77,8 @@ async def series(
     filters: FilterDep,
 ) -> dict[str, Any]:
     """Chart data for the dashboard (from the resolution log of the window)."""
-    rows = await report_log.resolution_log(session, filters=filters)
-    return report_log.dashboard_series(rows)
+    rows = await resolution_log.resolution_log(session, filters=filters)
+    return resolution_log.dashboard_series(rows)
 
 
 @router.get("/churn-risk")

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.deps import SessionDep, SettingsDep
-from core.services.updates import enqueue_update
+from core.platform.updates import enqueue_update
 
 router = APIRouter(tags=["telegram"])
 

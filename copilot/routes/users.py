@@ -5,7 +5,7 @@ from fastapi import APIRouter, status
 from copilot.auth import Admin, CurrentUser, Supervisor
 from copilot.deps import SessionDep
 from copilot.operator_schemas import NewUserOut, UserIn, UserOut
-from core.services import auth
+from core.platform import auth
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 

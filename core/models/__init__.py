@@ -12,7 +12,8 @@ from core.models.knowledge import KnowledgeItem
 from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
 from core.models.message import Author, Direction, Message
 from core.models.promise import Promise, PromiseStatus
-from core.models.survey import Pulse, PulseKind, PulseStatus, SuggestionUse
+from core.models.suggestion import SuggestionUse
+from core.models.survey import Pulse, PulseKind, PulseStatus
 from core.models.updates import DeliveryStatus, InboundUpdate, OutboundDelivery, UpdateStatus
 from core.models.users import ApiToken, Role, User
 

@@ -1,17 +1,14 @@
-"""Satisfaction pulses (CSAT/CES after a resolution, NPS on a cadence), suggestion use, and the
-indexes the supervisor reports need on tables owned elsewhere.
-"""
+"""Satisfaction pulses: CSAT/CES after a resolution, NPS on a cadence."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint, and_, or_
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.base import UTCDateTime, utcnow
-from core.models.message import Message
 
 
 class PulseKind(StrEnum):
@@ -62,35 +59,3 @@ class Pulse(SQLModel, table=True):
     recovery_case_id: int | None = Field(default=None, foreign_key="case.id")
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-
-
-class SuggestionUse(SQLModel, table=True):
-    """Suggestions shown to an operator on a case, and whether the operator used one."""
-
-    __tablename__ = "suggestion_use"
-    __table_args__ = (UniqueConstraint("case_id", "user_name", name="uq_suggestion_use_case_user"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
-    user_name: str = Field(max_length=100)
-    shown_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    ref: str | None = Field(default=None, max_length=200)
-    """What was used: "draft", "faq:<entry>", "cases:<code>"."""
-
-
-PERSON_EVENTS = ("escalated", "assigned", "reopened")
-"""System events on a case timeline that mean a person owned the case."""
-
-_person = or_(
-    Message.author == "operator",  # type: ignore[arg-type]
-    and_(Message.author == "system", Message.text.in_(PERSON_EVENTS)),  # type: ignore[arg-type,attr-defined]
-)
-# Reports: "was a person involved, and since when" without scanning every message.
-ix_message_person = Index(
-    "ix_message_person",
-    Message.case_id,  # type: ignore[arg-type]
-    Message.created_at,  # type: ignore[arg-type]
-    postgresql_where=_person,
-    sqlite_where=_person,
-)

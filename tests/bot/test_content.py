@@ -10,9 +10,9 @@ from fakes import Updates
 from harness import Harness, MakeHarness
 from sqlmodel import select
 
+from core.conversation.replies import MAX_TEXT_CHARS
 from core.models import CaseStatus, Direction, InboundUpdate, Owner, UpdateStatus
 from core.ports import Retriever
-from core.services.replies import MAX_TEXT_CHARS
 
 STICKER = {
     "sticker": {

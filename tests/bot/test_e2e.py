@@ -16,8 +16,8 @@ from fakes import LoopbackBotApi, Updates
 from harness import TOKEN, Harness
 
 from bot.app import run_webhook_worker
+from core.platform import updates
 from core.ports import Retriever
-from core.services import updates
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_COMMAND = [sys.executable, str(ROOT / "cli.py"), "bot"]

@@ -7,8 +7,8 @@ from harness import Harness
 from sqlmodel import select
 
 from core.models import DeliveryStatus, OutboundDelivery
+from core.platform import updates
 from core.ports import OutboundChannel
-from core.services import updates
 
 
 async def _log(harness: Harness) -> list[OutboundDelivery]:

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from harness import Harness
 
+from core.cases import lifecycle
 from core.models import CaseStatus, Direction, Owner
 from core.models.base import utcnow
-from core.services import cases
 
 
 async def _escalated_case_id(harness: Harness) -> int:
@@ -24,7 +24,7 @@ async def test_operator_hands_the_case_back_to_the_bot(harness: Harness) -> None
     await harness.say("Anyone there?")
     silent = len(harness.api.sent)
     async with harness.sessions() as s:
-        await cases.hand_back(s, case_id=case_id, operator="olga")
+        await lifecycle.hand_back(s, case_id=case_id, operator="olga")
     await harness.say("Can I pay by card?")
     assert len(harness.api.sent) == silent + 1
     assert harness.api.sent[-1]["text"].startswith("We accept Visa, Mastercard and Mir")
@@ -34,7 +34,7 @@ async def test_operator_hands_the_case_back_to_the_bot(harness: Harness) -> None
 async def test_still_not_fixed_within_7_days_reopens(harness: Harness) -> None:
     case_id = await _escalated_case_id(harness)
     async with harness.sessions() as s:
-        await cases.resolve(
+        await lifecycle.resolve(
             s,
             case_id=case_id,
             resolution="courier re-sent",
@@ -59,15 +59,15 @@ async def test_still_not_fixed_within_7_days_reopens(harness: Harness) -> None:
 async def test_still_not_fixed_button_on_answers_reopens(harness: Harness) -> None:
     case_id = await _escalated_case_id(harness)
     async with harness.sessions() as s:
-        await cases.resolve(s, case_id=case_id, by="olga")
+        await lifecycle.resolve(s, case_id=case_id, by="olga")
     await harness.say("How do I return an item?")  # a new bot conversation
     buttons = dict(harness.api.buttons())
     assert buttons["Still not fixed"] == "reopen"
     await harness.tap("reopen")
     assert f"reopened your case #{case_id}" in harness.api.sent[-1]["text"]
     async with harness.sessions() as s:
-        case = await cases.get_case(s, case_id)
-        active = await cases.active_case(s, customer_id=case.customer_id)
+        case = await lifecycle.get_case(s, case_id)
+        active = await lifecycle.active_case(s, customer_id=case.customer_id)
     assert (case.reopen_count, case.owner) == (1, Owner.HUMAN)
     assert active is not None and active.id == case_id  # the short bot chat was folded away
     newest = await harness.case()
@@ -77,7 +77,7 @@ async def test_still_not_fixed_button_on_answers_reopens(harness: Harness) -> No
 async def test_after_7_days_a_new_case_is_opened(harness: Harness) -> None:
     case_id = await _escalated_case_id(harness)
     async with harness.sessions() as s:
-        await cases.resolve(s, case_id=case_id, now=utcnow() - timedelta(days=8))
+        await lifecycle.resolve(s, case_id=case_id, now=utcnow() - timedelta(days=8))
     await harness.say("Still not fixed: how long does delivery take?")
     case = await harness.case()
     assert case.id != case_id and case.owner == Owner.BOT

@@ -19,7 +19,7 @@ from bot.app import run_worker
 from core.config import Settings
 from core.models import Case, CaseStatus, Message, Owner, Pulse, PulseStatus
 from core.models.base import utcnow
-from core.services.worker import run_worker_once
+from core.worker import run_worker_once
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from harness import Harness
 from sqlmodel import select
 
+from core.desk import operators
 from core.models import DeliveryStatus, Message, OutboundDelivery
-from core.services import auth, operators
+from core.platform import auth
 
 
 async def test_queued_operator_reply_is_sent_once(harness: Harness) -> None:

@@ -11,7 +11,7 @@ from bot.app import check_token, create_bot, process_pending_updates, require_to
 from core.config import Settings
 from core.errors import ConfigError
 from core.models import InboundUpdate, UpdateStatus
-from core.services import updates
+from core.platform import updates
 
 
 def test_missing_token_is_a_config_error(bot_settings: Settings) -> None:

@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from copilot.main import create_app
 from core.config import Settings
 from core.models import Case, ChannelIdentity, Customer, Message
+from core.platform import auth
 from core.ports import Delivery
-from core.services import auth
 
 FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "copilot" / "faq.csv"
 

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from copilot.main import create_app
 from core.config import Settings
 from core.models import DeliveryStatus, OutboundDelivery
-from core.services import auth
+from core.platform import auth
 from tests.copilot.conftest import RecordingTelegram, Users, seed_case
 
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from core.services import conversations
-from core.services.replies import Reply, ReplyKind
+from core.conversation import turn
+from core.conversation.replies import Reply, ReplyKind
 from tests.copilot.conftest import Users
 
 FAQ = Path(__file__).resolve().parents[1] / "bot" / "faq.yaml"
@@ -38,7 +38,7 @@ def kb(tmp_path: Path) -> Iterator[Any]:  # overrides the shared session KB for 
 async def customer_says(app: FastAPI, text: str, external_id: str = "8080") -> Reply:
     """The bot's path for one Telegram message, on the app's database and knowledge base."""
     async with app.state.session_factory() as session:
-        return await conversations.handle_inbound(
+        return await turn.handle_inbound(
             session,
             retriever=app.state.retriever,
             settings=app.state.settings,

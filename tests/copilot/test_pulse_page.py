@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
+from core.feedback import pulse_answers, surveys
 from core.models import Case, ChannelIdentity, Customer, Pulse
 from core.models.base import utcnow
-from core.services import cases, pulse_answers, surveys
 
 
 async def _sent(session: AsyncSession, app: FastAPI, *, language: str = "en") -> Pulse:
@@ -23,8 +24,10 @@ async def _sent(session: AsyncSession, app: FastAPI, *, language: str = "en") ->
     assert customer.id is not None
     session.add(ChannelIdentity(customer_id=customer.id, channel="email", external_id="i@x.io"))
     await session.commit()
-    case = await cases.open_case(session, customer_id=customer.id, channel="email", topic="refund")
-    await cases.resolve(session, case_id=case.id or 0, code="refunded")
+    case = await lifecycle.open_case(
+        session, customer_id=customer.id, channel="email", topic="refund"
+    )
+    await lifecycle.resolve(session, case_id=case.id or 0, code="refunded")
     pulse = await surveys.schedule_pulse(session, case_id=case.id or 0, settings=settings)
     await surveys.claim_due(session, now=pulse.due_at)
     return await surveys.mark_sent(session, pulse_id=pulse.id or 0, settings=settings)

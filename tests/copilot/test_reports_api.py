@@ -11,7 +11,7 @@ import pytest
 import report_fixture as fx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.services import report_log
+from core.reports import resolution_log
 
 WINDOW = {"from": "2026-03-01T00:00:00Z", "to": "2026-03-15T00:00:00Z"}
 
@@ -54,7 +54,7 @@ async def test_resolution_log_csv(
     assert res.headers["content-type"].startswith("text/csv")
     assert "resolutions.csv" in res.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(res.text)))
-    assert tuple(rows[0]) == report_log.CSV_COLUMNS
+    assert tuple(rows[0]) == resolution_log.CSV_COLUMNS
     assert len(rows) == 6
     c2 = next(r for r in rows if r["case_id"] == str(ids["c2"]))
     assert (c2["owner_path"], c2["operator"], c2["ttr_s"], c2["csat"], c2["ces"]) == (

@@ -7,7 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.models import ApiToken
-from core.services import auth
+from core.platform import auth
 from tests.copilot.conftest import Users
 
 

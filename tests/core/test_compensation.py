@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.compensation import offers, policy_store
+from core.compensation.policy import Facts, evaluate, load_policy_file
 from core.errors import InvalidInput, InvalidTransition, NotAllowed
 from core.models import Case, ChannelIdentity, CompensationPolicy, Customer, Message, User
-from core.services import auth, compensation, policy_store
-from core.services.compensation_policy import Facts, evaluate, load_policy_file
+from core.platform import auth
 
 POLICY = load_policy_file()
 
@@ -105,23 +106,23 @@ async def test_policy_versions_and_offer_lifecycle(any_session: AsyncSession) ->
     assert case.id is not None
     operator = await _user(any_session, "op", "operator")
     sup = await _user(any_session, "sup", "supervisor")
-    comp = await compensation.offer(any_session, case_id=case.id, user=operator)
+    comp = await offers.offer(any_session, case_id=case.id, user=operator)
     assert comp.status == "pending_approval" and comp.policy_version == 2
     assert comp.facts["affected_value"] == 1200 and comp.facts["order_id"] == "B-2"
     with pytest.raises(NotAllowed):
-        await compensation.approve(any_session, compensation_id=comp.id or 0, user=operator)
+        await offers.approve(any_session, compensation_id=comp.id or 0, user=operator)
     with pytest.raises(InvalidTransition):
-        await compensation.issue(any_session, compensation_id=comp.id or 0, user=operator)
-    await compensation.approve(any_session, compensation_id=comp.id or 0, user=sup)
-    issued = await compensation.issue(any_session, compensation_id=comp.id or 0, user=operator)
+        await offers.issue(any_session, compensation_id=comp.id or 0, user=operator)
+    await offers.approve(any_session, compensation_id=comp.id or 0, user=sup)
+    issued = await offers.issue(any_session, compensation_id=comp.id or 0, user=operator)
     assert issued.status == "issued" and issued.issued_at is not None
-    log = await compensation.audit_log(any_session, compensation_id=comp.id or 0)
+    log = await offers.audit_log(any_session, compensation_id=comp.id or 0)
     assert [(a.action, a.actor) for a in log] == [
         ("offered_pending_approval", "op"),
         ("approved", "sup"),
         ("issued", "op"),
     ]
-    assert await compensation.recent_count(any_session, customer_id=case.customer_id, days=90) == 1
+    assert await offers.recent_count(any_session, customer_id=case.customer_id, days=90) == 1
 
 
 async def test_a_supervisor_cannot_approve_above_their_own_limit(session: AsyncSession) -> None:
@@ -129,6 +130,6 @@ async def test_a_supervisor_cannot_approve_above_their_own_limit(session: AsyncS
     assert case.id is not None
     operator = await _user(session, "op", "operator")
     sup, _ = await auth.create_user(session, name="small", role="supervisor", compensation_limit=50)
-    comp = await compensation.offer(session, case_id=case.id, user=operator, affected_amount=9000)
+    comp = await offers.offer(session, case_id=case.id, user=operator, affected_amount=9000)
     with pytest.raises(NotAllowed, match="approval limit"):
-        await compensation.approve(session, compensation_id=comp.id or 0, user=sup)
+        await offers.approve(session, compensation_id=comp.id or 0, user=sup)

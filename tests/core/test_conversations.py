@@ -1,4 +1,4 @@
-"""core.services.conversations / customers / updates with the real KB on real SQLite."""
+"""core.conversation.turn / customers / updates with the real KB on real SQLite."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.config import Settings
+from core.conversation import buttons, turn
+from core.conversation.replies import Intent, Reply, ReplyKind, classify_content, small_talk
+from core.customers import identities
 from core.errors import InvalidInput, NotAllowed
 from core.models import Direction, InboundUpdate, Message, Owner
 from core.models.base import utcnow
+from core.platform import updates
 from core.ports import Retriever
-from core.services import cases, conversations, customers, reply_buttons, updates
-from core.services.replies import Intent, Reply, ReplyKind, classify_content, small_talk
 
 
 def render(reply: Reply) -> str:
@@ -29,7 +32,7 @@ def render(reply: Reply) -> str:
 async def _inbound(
     session: AsyncSession, kb: Retriever, settings: Settings, text: str, **kw: Any
 ) -> Reply:
-    return await conversations.handle_inbound(
+    return await turn.handle_inbound(
         session,
         retriever=kb,
         settings=settings,
@@ -96,9 +99,9 @@ async def test_pending_case_resumes_when_the_customer_writes(
     session: AsyncSession, knowledge_base: Retriever, settings: Settings
 ) -> None:
     first = await _inbound(session, knowledge_base, settings, "", intent=Intent.HUMAN)
-    await cases.await_customer(session, case_id=first.case_id)
+    await lifecycle.await_customer(session, case_id=first.case_id)
     reply = await _inbound(session, knowledge_base, settings, "Here is the receipt")
-    case = await cases.get_case(session, first.case_id)
+    case = await lifecycle.get_case(session, first.case_id)
     assert reply.silent and (case.status, case.owner) == ("open", Owner.HUMAN)
 
 
@@ -107,9 +110,9 @@ async def test_someone_elses_clarify_message_is_refused(
 ) -> None:
     reply = await _inbound(session, knowledge_base, settings, "How do I return an item?")
     assert reply.message_id is not None
-    await customers.identify(session, channel="telegram", external_id="intruder")
+    await identities.identify(session, channel="telegram", external_id="intruder")
     with pytest.raises(NotAllowed):
-        await reply_buttons.pick_candidate(
+        await buttons.pick_candidate(
             session,
             retriever=knowledge_base,
             settings=settings,
@@ -120,7 +123,7 @@ async def test_someone_elses_clarify_message_is_refused(
             index=0,
         )
     with pytest.raises(InvalidInput):  # an answer has no candidates to pick
-        await reply_buttons.pick_candidate(
+        await buttons.pick_candidate(
             session,
             retriever=knowledge_base,
             settings=settings,
@@ -175,10 +178,10 @@ def test_small_talk(text: str, kind: str | None) -> None:
 
 
 async def test_identify_recognises_and_keeps_known_data(session: AsyncSession) -> None:
-    first = await customers.identify(
+    first = await identities.identify(
         session, channel="telegram", external_id="7", display_name="Ann", language="en"
     )
-    again = await customers.identify(
+    again = await identities.identify(
         session, channel="telegram", external_id="7", display_name="Ann K", language="ru"
     )
     assert first.created and not again.created
@@ -186,10 +189,10 @@ async def test_identify_recognises_and_keeps_known_data(session: AsyncSession) -
     assert (again.customer.name, again.customer.language) == ("Ann", "en")
     assert again.identity.display_name == "Ann K"
     with pytest.raises(InvalidInput):
-        await customers.store_deep_link(
+        await identities.store_deep_link(
             session, customer_id=first.customer.id or 0, payload="has spaces!"
         )
-    customer = await customers.store_deep_link(
+    customer = await identities.store_deep_link(
         session, customer_id=first.customer.id or 0, payload="campaign_spring"
     )
     assert customer.attributes["campaign"] == "spring"

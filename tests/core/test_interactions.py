@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.customers.interactions import record_interaction
 from core.errors import InvalidInput
 from core.models import ChannelIdentity, Customer
-from core.services.interactions import record_interaction
 
 WHEN = datetime(2030, 5, 1, 9, 30, tzinfo=UTC)
 

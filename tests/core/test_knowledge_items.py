@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.domain import FaqEntry
-from core.services.knowledge import list_knowledge_items, sync_knowledge_items
+from core.learning.items import list_knowledge_items, sync_knowledge_items
 
 
 async def test_sync_is_incremental_and_prunes(any_session: AsyncSession) -> None:

@@ -1,4 +1,4 @@
-"""core.services.learning: operators' resolutions teach the REAL knowledge base (a fresh one per
+"""core.learning.candidates: operators' resolutions teach the REAL knowledge base (a fresh one per
 test, since approvals change it), checked through the bot's own path (handle_inbound)."""
 
 from __future__ import annotations
@@ -11,12 +11,16 @@ import pytest
 from factories import FIXTURE_FAQ, kb_settings, make_case, make_message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.config import Settings
+from core.conversation import turn
+from core.conversation.replies import Reply, ReplyKind
+from core.desk import operators
 from core.domain import FaqEntry
 from core.errors import EntryNotFound, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from core.learning import candidates, review
 from core.models import Author, CandidateStatus, Case, Direction, KnowledgeItem, User
-from core.services import auth, candidate_review, cases, conversations, learning, operators
-from core.services.replies import Reply, ReplyKind
+from core.platform import auth
 
 ESCALATED = "пакет порвался, яйца разбились"  # the fixture KB escalates this situation
 JOBS = "У вас есть вакансии?"
@@ -46,7 +50,7 @@ def render(reply: Reply) -> str:
 
 
 async def inbound(session: AsyncSession, kb: Any, settings: Settings, text: str) -> Reply:
-    return await conversations.handle_inbound(
+    return await turn.handle_inbound(
         session,
         retriever=kb,
         settings=settings,
@@ -79,7 +83,7 @@ async def test_an_approved_resolution_is_answered_by_the_bot_next_time(
         session, kb, people["olga"], first.case_id, knowledge_entry_id="return-item"
     )
     assert case.knowledge_entry_id == "return-item"
-    [candidate] = await candidate_review.list_candidates(session, status="proposed")
+    [candidate] = await review.list_candidates(session, status="proposed")
     assert (candidate.case_id, candidate.entry_id, candidate.text) == (
         first.case_id,
         "return-item",
@@ -89,12 +93,12 @@ async def test_an_approved_resolution_is_answered_by_the_bot_next_time(
     assert candidate.id is not None
 
     with pytest.raises(NotAllowed):
-        await candidate_review.approve_candidate(
+        await review.approve_candidate(
             session, candidate_id=candidate.id, user=people["olga"], retriever=kb
         )
     assert (await kb.ask(ESCALATED)).decision == "escalate"  # nothing learned yet
 
-    approved = await candidate_review.approve_candidate(
+    approved = await review.approve_candidate(
         session, candidate_id=candidate.id, user=people["sveta"], retriever=kb
     )
     assert (approved.status, approved.decided_by) == (CandidateStatus.APPROVED, "sveta")
@@ -113,14 +117,14 @@ async def test_a_new_entry_written_from_a_case_answers_once_approved(
 ) -> None:
     first = await inbound(session, kb, settings, JOBS)
     assert first.kind == ReplyKind.ESCALATED
-    new = learning.NewEntry("Do you have job openings?", "Yes: write to jobs@example.com.")
+    new = candidates.NewEntry("Do you have job openings?", "Yes: write to jobs@example.com.")
     await resolve(session, kb, people["olga"], first.case_id, new_entry=new)
-    [candidate] = await candidate_review.list_candidates(session)
+    [candidate] = await review.list_candidates(session)
     assert candidate.entry_id == f"case-{first.case_id}" and candidate.text == JOBS
     assert candidate.new_entry_answer == "Yes: write to jobs@example.com."
     assert candidate.id is not None and kb.entry(candidate.entry_id) is None
 
-    await candidate_review.approve_candidate(
+    await review.approve_candidate(
         session, candidate_id=candidate.id, user=people["sveta"], retriever=kb
     )
     entry = kb.entry(candidate.entry_id)
@@ -140,28 +144,24 @@ async def test_rejected_and_decided_candidates(
 ) -> None:
     first = await inbound(session, kb, settings, ESCALATED)
     await resolve(session, kb, people["olga"], first.case_id, knowledge_entry_id="return-item")
-    [candidate] = await candidate_review.list_candidates(session)
+    [candidate] = await review.list_candidates(session)
     assert candidate.id is not None
     with pytest.raises(NotAllowed):
-        await candidate_review.reject_candidate(
-            session, candidate_id=candidate.id, user=people["olga"]
-        )
-    rejected = await candidate_review.reject_candidate(
+        await review.reject_candidate(session, candidate_id=candidate.id, user=people["olga"])
+    rejected = await review.reject_candidate(
         session, candidate_id=candidate.id, user=people["sveta"], note="too vague"
     )
     assert (rejected.status, rejected.note) == (CandidateStatus.REJECTED, "too vague")
     with pytest.raises(InvalidTransition):
-        await candidate_review.reject_candidate(
-            session, candidate_id=candidate.id, user=people["sveta"]
-        )
+        await review.reject_candidate(session, candidate_id=candidate.id, user=people["sveta"])
     with pytest.raises(InvalidTransition):
-        await candidate_review.approve_candidate(
+        await review.approve_candidate(
             session, candidate_id=candidate.id, user=people["sveta"], retriever=kb
         )
     assert (await kb.ask(ESCALATED)).decision == "escalate"
-    assert await candidate_review.list_candidates(session, status="proposed") == []
+    assert await review.list_candidates(session, status="proposed") == []
     with pytest.raises(NotFound):
-        await candidate_review.approve_candidate(
+        await review.approve_candidate(
             session, candidate_id=candidate.id + 99, user=people["sveta"], retriever=kb
         )
 
@@ -172,7 +172,7 @@ async def test_unknown_entry_is_refused_before_the_case_changes(
     first = await inbound(session, kb, settings, ESCALATED)
     with pytest.raises(EntryNotFound):
         await resolve(session, kb, people["olga"], first.case_id, knowledge_entry_id="nope")
-    case = await cases.get_case(session, first.case_id)
+    case = await lifecycle.get_case(session, first.case_id)
     assert case.status == "open" and case.knowledge_entry_id is None
     with pytest.raises(InvalidInput):
         await resolve(
@@ -181,9 +181,9 @@ async def test_unknown_entry_is_refused_before_the_case_changes(
             people["olga"],
             first.case_id,
             knowledge_entry_id="return-item",
-            new_entry=learning.NewEntry("q", "a"),
+            new_entry=candidates.NewEntry("q", "a"),
         )
-    assert await candidate_review.list_candidates(session) == []
+    assert await review.list_candidates(session) == []
 
 
 async def test_only_the_customers_failed_questions_are_taken(session: AsyncSession) -> None:
@@ -204,7 +204,7 @@ async def test_only_the_customers_failed_questions_are_taken(session: AsyncSessi
     await say("customer", "👍")
     await say("operator", "Оформлю возврат")
     await say("customer", "спасибо, а когда деньги?")
-    assert await learning.customer_questions(session, case_id=case.id) == ["яйца разбились"]
+    assert await candidates.customer_questions(session, case_id=case.id) == ["яйца разбились"]
 
 
 async def test_without_bot_replies_the_first_questions_count_once(
@@ -215,15 +215,15 @@ async def test_without_bot_replies_the_first_questions_count_once(
         meta = {"intent": "human"} if text == "/human" else {}
         await make_message(session, case_id=case.id, text=text, meta=meta)
     assert case.id is not None
-    assert await learning.customer_questions(session, case_id=case.id) == [
+    assert await candidates.customer_questions(session, case_id=case.id) == [
         "Как вернуть товар?",
         "пакет порвался",
     ]
-    made = await learning.propose_from_resolution(
+    made = await candidates.propose_from_resolution(
         session, case_id=case.id, user=people["olga"], retriever=kb, entry_id="return-item"
     )
     assert [c.text for c in made] == ["пакет порвался"]  # the first is already a question
-    again = await learning.propose_from_resolution(
+    again = await candidates.propose_from_resolution(
         session, case_id=case.id, user=people["olga"], retriever=kb, entry_id="return-item"
     )
     assert again == []  # already proposed
@@ -245,11 +245,11 @@ async def test_approval_creates_the_row_only_when_missing(
     case = await make_case(session, owner="human")
     await make_message(session, case_id=case.id, text=ESCALATED, author=Author.CUSTOMER)
     assert case.id is not None
-    [candidate] = await learning.propose_from_resolution(
+    [candidate] = await candidates.propose_from_resolution(
         session, case_id=case.id, user=people["olga"], retriever=kb, entry_id="return-item"
     )
     assert candidate.id is not None
-    await candidate_review.approve_candidate(
+    await review.approve_candidate(
         session, candidate_id=candidate.id, user=people["sveta"], retriever=kb
     )
     item = await session.get(KnowledgeItem, "return-item")

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import promises
+from core.customers.context import churn_risk, promise_counts
 from core.errors import InvalidTransition, NotAllowed
 from core.models import Case, Customer
-from core.services import auth, promises
-from core.services.customer_context import churn_risk, promise_counts
+from core.platform import auth
 
 
 async def test_overdue_kept_and_broken(any_session: AsyncSession) -> None:

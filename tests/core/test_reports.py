@@ -7,17 +7,17 @@ import pytest
 import report_fixture as fx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.customers.context import churn_risk
 from core.models import Customer
-from core.services import churn, report_log, reports
-from core.services.customer_context import churn_risk
-from core.services.reports import ReportFilter
+from core.reports import churn, metrics, resolution_log
+from core.reports.metrics import ReportFilter
 
 WINDOW = ReportFilter(start=fx.START, end=fx.END)
 
 
 async def test_summary_matches_the_hand_computed_figures(any_session: AsyncSession) -> None:
     await fx.build(any_session)
-    got = await reports.summary(any_session, filters=WINDOW, now=fx.NOW)
+    got = await metrics.summary(any_session, filters=WINDOW, now=fx.NOW)
     assert set(fx.EXPECTED) <= set(got)
     for name, value in fx.EXPECTED.items():
         assert got[name] == pytest.approx(value, rel=1e-9), name
@@ -25,19 +25,19 @@ async def test_summary_matches_the_hand_computed_figures(any_session: AsyncSessi
 
 async def test_filters_by_channel_operator_and_topic(any_session: AsyncSession) -> None:
     await fx.build(any_session)
-    telegram = await reports.summary(
+    telegram = await metrics.summary(
         any_session,
         filters=ReportFilter(start=fx.START, end=fx.END, channel="telegram"),
         now=fx.NOW,
     )
     for name, value in fx.EXPECTED_TELEGRAM.items():
         assert telegram[name] == pytest.approx(value), name
-    olga = await reports.summary(
+    olga = await metrics.summary(
         any_session, filters=ReportFilter(start=fx.START, end=fx.END, operator="olga"), now=fx.NOW
     )
     for name, value in fx.EXPECTED_OLGA.items():
         assert olga[name] == pytest.approx(value), name
-    refund = await reports.summary(
+    refund = await metrics.summary(
         any_session, filters=ReportFilter(start=fx.START, end=fx.END, topic="refund"), now=fx.NOW
     )
     assert (refund["cases_opened"], refund["cases_resolved"]) == (2, 2)
@@ -46,7 +46,7 @@ async def test_filters_by_channel_operator_and_topic(any_session: AsyncSession) 
 async def test_empty_window_gives_zero_counts_and_no_rates(any_session: AsyncSession) -> None:
     await fx.build(any_session)
     empty = ReportFilter(start=fx.at(1, month=1), end=fx.at(2, month=1))
-    got = await reports.summary(any_session, filters=empty, now=fx.NOW)
+    got = await metrics.summary(any_session, filters=empty, now=fx.NOW)
     assert got["cases_opened"] == 0 and got["compensation_total"] == 0.0
     for name in ("escalation_rate", "ttr_p50_s", "csat_avg", "nps", "pulse_response_rate"):
         assert got[name] is None, name
@@ -54,10 +54,10 @@ async def test_empty_window_gives_zero_counts_and_no_rates(any_session: AsyncSes
 
 async def test_resolution_log_has_one_row_per_resolved_case(any_session: AsyncSession) -> None:
     ids = await fx.build(any_session)
-    rows = await report_log.resolution_log(any_session, filters=WINDOW)
+    rows = await resolution_log.resolution_log(any_session, filters=WINDOW)
     by_case = {r["case_id"]: r for r in rows}
     assert set(by_case) == {ids[c] for c in ("c1", "c2", "c3", "c4", "c5", "c7")}
-    assert list(rows[0]) == list(report_log.CSV_COLUMNS)
+    assert list(rows[0]) == list(resolution_log.CSV_COLUMNS)
     assert rows[0]["case_id"] == ids["c7"]  # oldest resolution first
     c2 = by_case[ids["c2"]]
     assert c2["owner_path"] == "bot → person" and c2["operator"] == "olga"
@@ -91,7 +91,7 @@ async def test_churn_ranking_with_reasons_and_in_the_customer_context(
 
 
 def test_percentile_matches_percentile_cont() -> None:
-    assert reports.percentile([], 0.5) is None
-    assert reports.percentile([7.0], 0.9) == 7.0
-    assert reports.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
-    assert reports.percentile([10.0, 0.0, 5.0], 0.9) == pytest.approx(9.0)
+    assert metrics.percentile([], 0.5) is None
+    assert metrics.percentile([7.0], 0.9) == 7.0
+    assert metrics.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert metrics.percentile([10.0, 0.0, 5.0], 0.9) == pytest.approx(9.0)

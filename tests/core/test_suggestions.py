@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
+from core.desk.case_index import CaseIndex, build_case_index, terms
+from core.desk.drafts import detect_language
+from core.desk.suggestions import suggest
 from core.models import Case, Customer, Message, User
-from core.services import auth, cases
-from core.services.case_index import CaseIndex, build_case_index, terms
-from core.services.drafts import detect_language
-from core.services.suggestions import suggest
+from core.platform import auth
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -115,7 +116,7 @@ async def test_the_index_picks_up_cases_resolved_later(session: AsyncSession) ->
     await index.refresh(session)
     assert len(index) == 0
     case = await _open(session, "Списали дважды за заказ")
-    await cases.resolve(
+    await lifecycle.resolve(
         session,
         case_id=case.id or 0,
         resolution="Вернули",

@@ -13,12 +13,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import db
+from core.cases import lifecycle, promises
 from core.config import Settings
+from core.desk import operators
 from core.errors import InvalidInput, InvalidTransition, NotFound
+from core.feedback import pulse_answers, surveys
 from core.models import Case, ChannelIdentity, Customer, Message, PromiseStatus, Pulse, User
 from core.ports import Delivery
-from core.services import cases, operators, promises, pulse_answers, surveys
-from core.services.worker import run_worker_once
+from core.worker import run_worker_once
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -61,11 +63,11 @@ async def _resolved_case(
         )
         await session.commit()
     assert customer.id is not None
-    case = await cases.open_case(
+    case = await lifecycle.open_case(
         session, customer_id=customer.id, channel=channel, topic=topic, now=at - timedelta(hours=1)
     )
     assert case.id is not None
-    return await cases.resolve(session, case_id=case.id, code="answered", now=at)
+    return await lifecycle.resolve(session, case_id=case.id, code="answered", now=at)
 
 
 async def test_operator_resolution_schedules_one_pulse_sent_once_after_the_delay(
@@ -80,7 +82,7 @@ async def test_operator_resolution_schedules_one_pulse_sent_once_after_the_delay
     user = User(name="olga", role="operator")
     any_session.add(user)
     await any_session.commit()
-    case = await cases.open_case(any_session, customer_id=customer.id, channel="telegram")
+    case = await lifecycle.open_case(any_session, customer_id=customer.id, channel="telegram")
     assert case.id is not None
     await operators.resolve_case(
         any_session, case_id=case.id, user=user, resolution="done", resolution_code="fixed"
@@ -125,11 +127,13 @@ async def test_one_pulse_per_resolution_and_a_new_one_after_reopening(
     assert first.id == same.id and first.status == "scheduled"
     assert first.due_at == T0 + timedelta(seconds=60)
     assert first.expires_at == first.due_at + timedelta(hours=72)
-    await cases.reopen(any_session, case_id=case.id, settings=settings, now=T0 + timedelta(hours=1))
-    await cases.resolve(any_session, case_id=case.id, now=T0 + timedelta(hours=2))
+    await lifecycle.reopen(
+        any_session, case_id=case.id, settings=settings, now=T0 + timedelta(hours=1)
+    )
+    await lifecycle.resolve(any_session, case_id=case.id, now=T0 + timedelta(hours=2))
     second = await surveys.schedule_pulse(any_session, case_id=case.id, settings=settings)
     assert second.id != first.id and second.resolved_at == T0 + timedelta(hours=2)
-    open_case = await cases.open_case(any_session, customer_id=case.customer_id, channel="web")
+    open_case = await lifecycle.open_case(any_session, customer_id=case.customer_id, channel="web")
     with pytest.raises(InvalidTransition):
         await surveys.schedule_pulse(any_session, case_id=open_case.id or 0)
 
@@ -247,7 +251,7 @@ async def test_low_score_opens_one_recovery_case_for_a_person(any_session: Async
     )
     await any_session.refresh(pulse)
     assert pulse.recovery_case_id is not None
-    recovery = await cases.get_case(any_session, pulse.recovery_case_id)
+    recovery = await lifecycle.get_case(any_session, pulse.recovery_case_id)
     assert (recovery.status, recovery.owner, recovery.topic) == (
         "open",
         "human",

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.customers.timeline import case_view
 from core.errors import BackendUnavailable
 from core.models import Case, ChannelIdentity, Customer, Message
 from core.ports import CrmRecord
-from core.services.timeline import case_view
 
 T0 = datetime(2030, 3, 1, tzinfo=UTC)
 

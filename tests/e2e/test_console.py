@@ -19,7 +19,7 @@ import pytest
 from core import db
 from core.config import Settings
 from core.models import Case, ChannelIdentity, Customer, Message
-from core.services import auth
+from core.platform import auth
 from tests.copilot.conftest import FAQ, RecordingTelegram
 
 CHROMIUM = "/usr/bin/chromium"

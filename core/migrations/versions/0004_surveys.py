@@ -16,7 +16,7 @@ import core.models.base
 PERSON = sa.text(
     "author = 'operator' OR (author = 'system' AND text IN ('escalated', 'assigned', 'reopened'))"
 )
-"""Messages that show a person was involved (mirrors core.models.survey.PERSON_EVENTS)."""
+"""Messages that show a person was involved (mirrors core.models.message.PERSON_EVENTS)."""
 
 revision: str = "0004"
 down_revision: str | None = "0003"

@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.errors import InvalidInput, InvalidTransition
+from core.feedback import surveys
+from core.learning import candidates
 from core.models import (
     Author,
     Case,
@@ -24,8 +27,8 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
+from core.platform import auth, updates
 from core.ports import OutboundChannel, Retriever
-from core.services import auth, cases, learning, surveys, updates
 
 
 async def list_cases(
@@ -57,7 +60,7 @@ async def list_cases(
 
 
 async def accessible_case(session: AsyncSession, *, case_id: int, user: User) -> Case:
-    case = await cases.get_case(session, case_id)
+    case = await lifecycle.get_case(session, case_id)
     auth.require_case_access(user, case)
     return case
 
@@ -71,9 +74,9 @@ async def assign_case(
         auth.require_role(user, auth.SUPERVISING)
         await auth.get_user_by_name(session, target)
     case = await accessible_case(session, case_id=case_id, user=user)
-    if case.owner == Owner.BOT and case.status in cases.ACTIVE:
-        await cases.escalate(session, case_id=case_id, reason=f"taken by {user.name}")
-    return await cases.assign(session, case_id=case_id, operator=target)
+    if case.owner == Owner.BOT and case.status in lifecycle.ACTIVE:
+        await lifecycle.escalate(session, case_id=case_id, reason=f"taken by {user.name}")
+    return await lifecycle.assign(session, case_id=case_id, operator=target)
 
 
 async def add_note(session: AsyncSession, *, case_id: int, user: User, text: str) -> Message:
@@ -91,7 +94,7 @@ async def reply(
 ) -> Message:
     """Send ``text`` to the customer on the case's channel; the case becomes the user's."""
     case = await accessible_case(session, case_id=case_id, user=user)
-    if case.status not in cases.ACTIVE:
+    if case.status not in lifecycle.ACTIVE:
         raise InvalidTransition(f"case {case_id} is {case.status}; reopen it before replying")
     if case.assigned_operator is None:
         case = await assign_case(session, case_id=case_id, user=user)
@@ -124,17 +127,17 @@ async def resolve_case(
     resolution: str,
     resolution_code: str,
     knowledge_entry_id: str | None = None,
-    new_entry: learning.NewEntry | None = None,
+    new_entry: candidates.NewEntry | None = None,
     retriever: Retriever | None = None,
 ) -> Case:
     """Resolve; a linked ``knowledge_entry_id`` or a ``new_entry`` proposes the customer's
-    question as a knowledge candidate for a supervisor (``core.services.learning``)."""
+    question as a knowledge candidate for a supervisor (``core.learning.candidates``)."""
     await accessible_case(session, case_id=case_id, user=user)
     if knowledge_entry_id is not None and new_entry is not None:
         raise InvalidInput("link a knowledge entry or write a new one, not both")
     if knowledge_entry_id is not None:  # unknown entry: 404 before anything changes
-        await learning.known_entry(session, entry_id=knowledge_entry_id, retriever=retriever)
-    case = await cases.resolve(
+        await candidates.known_entry(session, entry_id=knowledge_entry_id, retriever=retriever)
+    case = await lifecycle.resolve(
         session,
         case_id=case_id,
         resolution=resolution,
@@ -143,7 +146,7 @@ async def resolve_case(
         knowledge_entry_id=knowledge_entry_id,
     )
     if knowledge_entry_id is not None or new_entry is not None:
-        await learning.propose_from_resolution(
+        await candidates.propose_from_resolution(
             session,
             case_id=case_id,
             user=user,
@@ -157,7 +160,7 @@ async def resolve_case(
 
 async def hand_back_case(session: AsyncSession, *, case_id: int, user: User) -> Case:
     await accessible_case(session, case_id=case_id, user=user)
-    return await cases.hand_back(session, case_id=case_id, operator=user.name)
+    return await lifecycle.hand_back(session, case_id=case_id, operator=user.name)
 
 
 async def _send_now(

@@ -11,12 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.domain import FaqEntry
 from core.errors import EntryNotFound, InvalidTransition, NotFound
+from core.learning.candidates import known_entry, phrasing_key
+from core.learning.items import entry_hash
 from core.models import CandidateStatus, KnowledgeCandidate, KnowledgeItem, User
 from core.models.base import utcnow
+from core.platform import auth
 from core.ports import Retriever
-from core.services import auth
-from core.services.knowledge import entry_hash
-from core.services.learning import known_entry, phrasing_key
 
 
 async def approve_candidate(

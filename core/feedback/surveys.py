@@ -27,8 +27,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.config import Settings
 from core.errors import InvalidTransition
+from core.feedback.pulse_texts import Prompt, comment_prompt, first_prompt, next_prompt
 from core.models import (
     Case,
     CaseStatus,
@@ -38,9 +40,7 @@ from core.models import (
     PulseStatus,
 )
 from core.models.base import utcnow
-from core.services import cases
-from core.services.pulse_texts import Prompt, comment_prompt, first_prompt, next_prompt
-from core.services.records import fetch
+from core.platform.records import fetch
 
 __all__ = ["Prompt", "comment_prompt", "first_prompt", "next_prompt"]
 
@@ -59,7 +59,7 @@ async def schedule_pulse(
 
     Without ``settings`` the pulse stays ``new`` and the worker applies the policy with its own.
     """
-    case = await cases.get_case(session, case_id)
+    case = await lifecycle.get_case(session, case_id)
     if case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED) or case.resolved_at is None:
         raise InvalidTransition(f"case {case_id} is {case.status}, not resolved")
     existing = await _for_resolution(session, case)

@@ -12,8 +12,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.compensation.policy import DEFAULT_POLICY, load_policy_file, validate_policy
 from core.models import CompensationPolicy
-from core.services.compensation_policy import DEFAULT_POLICY, load_policy_file, validate_policy
 
 
 async def active_policy(session: AsyncSession) -> CompensationPolicy:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.config import Settings
+from core.conversation.replies import Render, Reply
+from core.conversation.turn import handle_inbound
+from core.customers import identities
 from core.errors import InvalidInput, NotAllowed
+from core.feedback import surveys
 from core.models import Author, Case, Message, Owner
 from core.ports import Retriever
-from core.services import cases, customers, surveys
-from core.services.conversations import handle_inbound
-from core.services.replies import Render, Reply
 
 
 async def pick_candidate(
@@ -57,9 +59,9 @@ async def mark_helped(
     message.meta = {**message.meta, "feedback": "helped"}
     session.add(message)
     await session.commit()
-    case = await cases.get_case(session, message.case_id)
-    if case.owner == Owner.BOT and case.status in cases.ACTIVE:
-        case = await cases.resolve(
+    case = await lifecycle.get_case(session, message.case_id)
+    if case.owner == Owner.BOT and case.status in lifecycle.ACTIVE:
+        case = await lifecycle.resolve(
             session,
             case_id=_case_id(case),
             code="self_service",
@@ -75,10 +77,10 @@ async def _own_bot_message(
     session: AsyncSession, *, channel: str, external_id: str, message_id: int
 ) -> Message:
     message = await session.get(Message, message_id)
-    customer = await customers.find_customer(session, channel=channel, external_id=external_id)
+    customer = await identities.find_customer(session, channel=channel, external_id=external_id)
     if message is None or customer is None or message.author != Author.BOT:
         raise NotAllowed(f"message {message_id} is not a bot message to this customer")
-    case = await cases.get_case(session, message.case_id)
+    case = await lifecycle.get_case(session, message.case_id)
     if case.customer_id != customer.id:
         raise NotAllowed(f"message {message_id} is not a bot message to this customer")
     return message

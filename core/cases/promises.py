@@ -11,17 +11,18 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.errors import InvalidInput, InvalidTransition
 from core.models import Promise, PromiseStatus, User
 from core.models.base import utcnow
-from core.services import auth, cases
-from core.services.records import fetch
+from core.platform import auth
+from core.platform.records import fetch
 
 
 async def make_promise(
     session: AsyncSession, *, case_id: int, user: User, text: str, due_at: datetime
 ) -> Promise:
-    case = await cases.get_case(session, case_id)
+    case = await lifecycle.get_case(session, case_id)
     auth.require_case_access(user, case)
     text = text.strip()
     if not text:
@@ -38,7 +39,7 @@ async def make_promise(
     )
     session.add(promise)
     session.add(
-        cases.event_message(
+        lifecycle.event_message(
             case,
             "promised",
             text=f"promise: {promise.text} (due {due_at.isoformat()})",
@@ -58,7 +59,7 @@ async def close_promise(
     session: AsyncSession, *, promise_id: int, user: User, kept: bool
 ) -> Promise:
     promise = await get_promise(session, promise_id)
-    auth.require_case_access(user, await cases.get_case(session, promise.case_id))
+    auth.require_case_access(user, await lifecycle.get_case(session, promise.case_id))
     if promise.status != PromiseStatus.OPEN:
         raise InvalidTransition(f"promise {promise_id} is already {promise.status}")
     promise.status = PromiseStatus.KEPT if kept else PromiseStatus.BROKEN

@@ -15,6 +15,19 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases.lifecycle import get_case
+from core.compensation import offers
+from core.compensation.policy import Offer
+from core.customers.context import (
+    ChurnRisk,
+    churn_risk,
+    csat_history,
+    orders_of,
+    promise_counts,
+)
+from core.customers.identities import get_customer
+from core.desk import drafts
+from core.desk.case_index import CaseIndex, Hit
 from core.errors import BackendUnavailable, InvalidInput
 from core.models import (
     Author,
@@ -28,20 +41,8 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
+from core.platform.auth import require_case_access
 from core.ports import CrmConnector, Retriever
-from core.services import compensation, drafts
-from core.services.auth import require_case_access
-from core.services.case_index import CaseIndex, Hit
-from core.services.cases import get_case
-from core.services.compensation_policy import Offer
-from core.services.customer_context import (
-    ChurnRisk,
-    churn_risk,
-    csat_history,
-    orders_of,
-    promise_counts,
-)
-from core.services.customers import get_customer
 
 TOP = 3
 ACCEPT_KINDS = ("draft", "resolution", "compensation")
@@ -213,7 +214,7 @@ async def _context(
     promises_stmt = select(Promise).where(
         Promise.customer_id == customer.id, Promise.status == PromiseStatus.OPEN
     )
-    comps = await compensation.list_compensations(session, customer_id=customer.id, limit=20)
+    comps = await offers.list_compensations(session, customer_id=customer.id, limit=20)
     return CustomerContext(
         open_promises=list((await session.exec(promises_stmt.order_by(col(Promise.due_at)))).all()),
         promise_counts=await promise_counts(session, customer_id=customer.id),
@@ -228,7 +229,7 @@ async def _offer(
     session: AsyncSession, *, case_id: int, user: User, crm: CrmConnector | None
 ) -> tuple[Offer | None, str | None]:
     try:
-        proposal = await compensation.propose(session, case_id=case_id, user=user, crm=crm)
+        proposal = await offers.propose(session, case_id=case_id, user=user, crm=crm)
     except InvalidInput as exc:
         return None, str(exc)
     return proposal.offer, None

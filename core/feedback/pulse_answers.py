@@ -13,8 +13,12 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.config import Settings
 from core.errors import InvalidInput, InvalidTransition, NotFound
+from core.feedback import pulse_texts
+from core.feedback.pulse_texts import Prompt, next_prompt
+from core.feedback.surveys import get_pulse
 from core.models import (
     Author,
     ChannelIdentity,
@@ -26,9 +30,6 @@ from core.models import (
     PulseStatus,
 )
 from core.models.base import utcnow
-from core.services import cases, pulse_texts
-from core.services.pulse_texts import Prompt, next_prompt
-from core.services.surveys import get_pulse
 
 SCALES = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
 COMMENT_WINDOW = timedelta(minutes=15)
@@ -112,13 +113,13 @@ def is_low(pulse: Pulse, *, settings: Settings) -> bool:
 
 
 async def _open_recovery(session: AsyncSession, pulse: Pulse) -> None:
-    source = await cases.get_case(session, pulse.case_id) if pulse.case_id else None
+    source = await lifecycle.get_case(session, pulse.case_id) if pulse.case_id else None
     topic = f"recovery: {source.topic}" if source and source.topic else "recovery"
-    case = await cases.open_case(
+    case = await lifecycle.open_case(
         session, customer_id=pulse.customer_id, channel=pulse.channel, topic=topic[:200]
     )
     assert case.id is not None
-    await cases.escalate(session, case_id=case.id, reason="low satisfaction score")
+    await lifecycle.escalate(session, case_id=case.id, reason="low satisfaction score")
     pulse.recovery_case_id = case.id
     session.add(pulse)
     parts = [f"Low satisfaction after case #{pulse.case_id}"]

@@ -18,6 +18,17 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
+from core.compensation.policy import (
+    Facts,
+    Offer,
+    approval_limit,
+    detect_issue,
+    evaluate,
+)
+from core.compensation.policy_store import active_policy
+from core.customers.context import churn_risk, orders_of, pick_order
+from core.customers.identities import get_customer
 from core.errors import InvalidInput, InvalidTransition, NotAllowed
 from core.models import (
     Author,
@@ -29,19 +40,9 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
+from core.platform import auth
+from core.platform.records import fetch
 from core.ports import CrmConnector
-from core.services import auth, cases
-from core.services.compensation_policy import (
-    Facts,
-    Offer,
-    approval_limit,
-    detect_issue,
-    evaluate,
-)
-from core.services.customer_context import churn_risk, orders_of, pick_order
-from core.services.customers import get_customer
-from core.services.policy_store import active_policy
-from core.services.records import fetch
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ async def propose(
 ) -> Proposal:
     """What the policy offers for this case, computed from what the company already knows."""
     policy = await active_policy(session)
-    case = await cases.get_case(session, case_id)
+    case = await lifecycle.get_case(session, case_id)
     customer = await get_customer(session, case.customer_id)
     text = await _customer_text(session, case_id=case_id)
     issue = (
@@ -89,7 +90,7 @@ async def offer(
     crm: CrmConnector | None = None,
 ) -> Compensation:
     """Record the policy's offer. Above the user's limit it waits for a supervisor."""
-    case = await cases.get_case(session, case_id)
+    case = await lifecycle.get_case(session, case_id)
     auth.require_case_access(user, case)
     proposal = await propose(
         session,
@@ -145,7 +146,7 @@ async def reject(
 async def issue(session: AsyncSession, *, compensation_id: int, user: User) -> Compensation:
     """Issue an approved offer: promo codes get their code. Approval cannot be skipped."""
     comp = await get_compensation(session, compensation_id)
-    auth.require_case_access(user, await cases.get_case(session, comp.case_id))
+    auth.require_case_access(user, await lifecycle.get_case(session, comp.case_id))
     if comp.status != CompensationStatus.APPROVED:
         raise InvalidTransition(f"compensation {compensation_id} is {comp.status}, not approved")
     items = []

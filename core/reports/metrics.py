@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.models import Case, Compensation, Promise, Pulse, SuggestionUse
 from core.models.base import utcnow
-from core.services.report_query import (
+from core.reports.query import (
     DURABLE_DAYS,
     PAID,
     ReportFilter,

@@ -12,12 +12,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.customers.timeline import identities_of
 from core.errors import BackendUnavailable
 from core.models import Case, Customer, Promise, PromiseStatus
 from core.models.base import utcnow
 from core.ports import CrmConnector
-from core.services.churn import customer_churn
-from core.services.timeline import identities_of
+from core.reports.churn import customer_churn
 
 CHURN_WINDOW = timedelta(days=90)
 
@@ -87,7 +87,7 @@ async def promise_counts(session: AsyncSession, *, customer_id: int) -> dict[str
 
 
 async def churn_risk(session: AsyncSession, *, customer: Customer) -> ChurnRisk:
-    """The flag of the supervisors' churn-risk list (``core.services.churn``), plus what the
+    """The flag of the supervisors' churn-risk list (``core.reports.churn``), plus what the
     customer's own record says."""
     assert customer.id is not None
     reasons: list[str] = []

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
+from core.conversation.replies import classify_content
 from core.domain import FaqEntry
 from core.errors import EntryNotFound, InvalidInput
 from core.models import (
@@ -27,8 +29,6 @@ from core.models import (
     User,
 )
 from core.ports import Retriever
-from core.services import cases
-from core.services.replies import classify_content
 
 MAX_PHRASINGS = 3
 """At most this many customer messages of one case become candidates."""
@@ -119,7 +119,7 @@ async def propose_from_resolution(
     """Candidates from a resolved case: phrasings of ``entry_id``, or one ``new_entry``."""
     if (entry_id is None) == (new_entry is None):
         raise InvalidInput("give either a knowledge entry id or a new entry, not both")
-    case = await cases.get_case(session, case_id)
+    case = await lifecycle.get_case(session, case_id)
     texts = await customer_questions(session, case_id=case_id)
     customer = await session.get(Customer, case.customer_id)
     language = customer.language if customer is not None else None

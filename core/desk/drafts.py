@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from core.services.compensation_policy import Offer
+from core.compensation.policy import Offer
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "ru": {

@@ -16,7 +16,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.models import Case, Message
-from core.models.survey import PERSON_EVENTS
+from core.models.message import PERSON_EVENTS
 
 PAID = ("approved", "issued")
 DURABLE_DAYS = 7

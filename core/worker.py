@@ -14,11 +14,12 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import promises
 from core.config import Settings
+from core.feedback import pulse_answers, surveys
 from core.models import Customer, Pulse
 from core.models.base import utcnow
 from core.ports import OutboundChannel
-from core.services import promises, pulse_answers, surveys
 
 log = logging.getLogger(__name__)
 BUTTON_CHANNELS = ("telegram",)

@@ -14,14 +14,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.config import Settings
-from core.domain import Answer, Decision, Source
-from core.errors import BackendUnavailable, EntryNotFound
-from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
-from core.models.base import utcnow
-from core.ports import Retriever
-from core.services import cases, customers
-from core.services.replies import (
+from core.conversation.replies import (
     Intent,
     Render,
     Reply,
@@ -30,6 +25,12 @@ from core.services.replies import (
     reply_meta,
     small_talk,
 )
+from core.customers import identities
+from core.domain import Answer, Decision, Source
+from core.errors import BackendUnavailable, EntryNotFound
+from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
+from core.models.base import utcnow
+from core.ports import Retriever
 
 DEFAULT_LANGUAGE = "en"
 MAX_CANDIDATES = 3
@@ -56,7 +57,7 @@ async def handle_inbound(
 
     ``chosen_entry_id`` answers that knowledge entry directly (a tapped clarify button).
     """
-    ident = await customers.identify(
+    ident = await identities.identify(
         session,
         channel=channel,
         external_id=external_id,
@@ -70,7 +71,7 @@ async def handle_inbound(
     stored_meta = _inbound_meta(meta, edited=edited, intent=intent)
     await _store_inbound(session, case, external_id, text, attachments, stored_meta)
     if case.status == CaseStatus.PENDING:
-        case = await cases.resume(session, case_id=_id(case))
+        case = await lifecycle.resume(session, case_id=_id(case))
     draft = _queued(case, customer, reopenable)
     if reopened:
         return await _reply(session, draft, ReplyKind.REOPENED, render, settings=settings)
@@ -141,23 +142,25 @@ async def _current_case(
     session: AsyncSession, *, customer: Customer, channel: str, settings: Settings, intent: Intent
 ) -> tuple[Case, bool, int | None]:
     """(case, reopened, reopenable case id) for a new message from ``customer``."""
-    active = await cases.active_case(session, customer_id=_id(customer))
+    active = await lifecycle.active_case(session, customer_id=_id(customer))
     last = None
     if active is None or active.owner == Owner.BOT:
-        last = await cases.reopenable_case(session, customer_id=_id(customer), settings=settings)
+        last = await lifecycle.reopenable_case(
+            session, customer_id=_id(customer), settings=settings
+        )
     if last is not None and intent == Intent.REOPEN:
         if active is not None:  # a fresh bot conversation gives way to the reopened case
-            await cases.resolve(
+            await lifecycle.resolve(
                 session,
                 case_id=_id(active),
                 code="merged",
                 by="customer",
                 resolution=f"continued in reopened case {last.id}",
             )
-            await cases.close(session, case_id=_id(active))
-        return await cases.reopen(session, case_id=_id(last), settings=settings), True, None
+            await lifecycle.close(session, case_id=_id(active))
+        return await lifecycle.reopen(session, case_id=_id(last), settings=settings), True, None
     if active is None:
-        active = await cases.open_case(session, customer_id=_id(customer), channel=channel)
+        active = await lifecycle.open_case(session, customer_id=_id(customer), channel=channel)
     return active, False, last.id if last is not None else None
 
 
@@ -221,7 +224,7 @@ async def _escalate(
     reason: str,
     answer: Answer | None = None,
 ) -> Reply:
-    await cases.escalate(session, case_id=draft.case_id, reason=reason)
+    await lifecycle.escalate(session, case_id=draft.case_id, reason=reason)
     return await _reply(
         session, draft, ReplyKind.ESCALATED, render, settings=settings, answer=answer, reason=reason
     )
@@ -238,12 +241,12 @@ async def _reply(
 ) -> Reply:
     """Render the reply, store it on the timeline as the bot's message, and commit."""
     if settings is not None:
-        fields["queue"] = await cases.queue_status(
+        fields["queue"] = await lifecycle.queue_status(
             session, case_id=draft.case_id, settings=settings
         )
     reply = dataclasses.replace(draft, kind=kind, **fields)
     reply = dataclasses.replace(reply, text=render(reply))
-    case = await cases.get_case(session, reply.case_id)
+    case = await lifecycle.get_case(session, reply.case_id)
     if kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY):
         case.first_response_at = case.first_response_at or utcnow()
         if reply.answer is not None and reply.answer.entry_id and kind == ReplyKind.ANSWER:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases.lifecycle import get_case
+from core.customers.identities import get_customer
 from core.errors import BackendUnavailable
 from core.models import Case, ChannelIdentity, Compensation, Customer, Message, Promise
 from core.ports import CrmConnector, CrmRecord
-from core.services.cases import get_case
-from core.services.customers import get_customer
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.models import Case, Compensation, Pulse
-from core.services.report_query import (
+from core.reports.query import (
     PAID,
     ReportFilter,
     dialect_of,

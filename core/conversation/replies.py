@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core.cases.lifecycle import QueueStatus
 from core.domain import Answer, Candidate
-from core.services.cases import QueueStatus
 
 MAX_TEXT_CHARS = 1500
 """Longer messages are stored in full but not sent to the knowledge base."""

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.errors import InvalidInput
 from core.models import (
     Author,
@@ -27,7 +28,6 @@ from core.models import (
     Message,
     Owner,
 )
-from core.services import cases
 
 IDENTITY_CHANNELS = {
     "phone": "phone",
@@ -153,20 +153,20 @@ async def _target_case(
     session: AsyncSession, *, customer_id: int, case_id: int | None, channel: str
 ) -> tuple[Case, bool]:
     if case_id is not None:
-        case = await cases.get_case(session, case_id)
+        case = await lifecycle.get_case(session, case_id)
         if case.customer_id != customer_id:
             raise InvalidInput(f"case {case_id} belongs to another customer than this identity")
         return case, False
     stmt = (
         select(Case)
-        .where(Case.customer_id == customer_id, col(Case.status).in_(cases.ACTIVE))
+        .where(Case.customer_id == customer_id, col(Case.status).in_(lifecycle.ACTIVE))
         .order_by(col(Case.opened_at).desc(), col(Case.id).desc())
     )
     active = (await session.exec(stmt)).first()
     if active is not None:
         return active, False
-    case = await cases.open_case(session, customer_id=customer_id, channel=channel)
+    case = await lifecycle.open_case(session, customer_id=customer_id, channel=channel)
     assert case.id is not None
-    case = await cases.escalate(session, case_id=case.id, reason=f"{channel} interaction")
+    case = await lifecycle.escalate(session, case_id=case.id, reason=f"{channel} interaction")
     assert case.status == CaseStatus.OPEN and case.owner == Owner.HUMAN
     return case, True
