@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.table import Table
 from core.config import Settings, load_settings
 from core.domain import Decision
 from core.errors import ConfigError, CxcError, InvalidInput
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
 
 app = typer.Typer(
     help="CX Copilot: support copilot and self-service bot backend.",
@@ -68,38 +71,44 @@ def _errors_to_exit() -> Iterator[None]:
 
 
 def _ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
-    from core.learning.items import sync_knowledge_items
-    from knowledge.retriever import build_knowledge
+    from core.learning.items import ingest_knowledge
     from knowledge.sources import load_sources
 
     entries = load_sources(paths)
-    kb = build_knowledge(settings)
-    try:
-        with _progress("embedding") as progress:
-            report = kb.ingest(entries, progress=progress)
-    finally:
-        kb.close()
 
-    items = _in_session(settings, lambda s: sync_knowledge_items(s, entries=entries))
-    return {**asdict(report), "items": items}
+    async def work(rt: Runtime) -> dict[str, Any]:
+        assert rt.retriever is not None
+        with _progress("embedding") as progress:
+            async with rt.sessions() as session:
+                done = await ingest_knowledge(
+                    session, retriever=rt.retriever, entries=entries, progress=progress
+                )
+        return {**asdict(done.report), "items": done.items}
+
+    return _run(settings, work, knowledge=True)
+
+
+def _run(
+    settings: Settings, work: Callable[[Runtime], Awaitable[T]], *, knowledge: bool = False
+) -> T:
+    """Open the runtime (migrations, database, the knowledge base when asked), run ``work``."""
+    from runtime import open_runtime
+
+    async def run() -> T:
+        async with open_runtime(settings, knowledge=knowledge) as rt:
+            return await work(rt)
+
+    return asyncio.run(run())
 
 
 def _in_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Migrate the database, then run ``work(session)`` in a fresh event loop."""
-    from core import db
+    """Run ``work(session)`` in a runtime without the knowledge base."""
 
-    if settings.auto_migrate:
-        db.upgrade(settings.resolved_database_url)
+    async def in_session(rt: Runtime) -> T:
+        async with rt.sessions() as session:
+            return await work(session)
 
-    async def run() -> T:
-        engine = db.create_engine(settings.resolved_database_url)
-        try:
-            async with db.session_factory(engine)() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return _run(settings, in_session)
 
 
 @app.command()
@@ -243,23 +252,17 @@ def bot(
 ) -> None:
     """Run the Telegram bot (long polling by default)."""
     from bot.app import require_token, run_polling, run_webhook_worker
-    from knowledge.retriever import build_knowledge
 
     settings = _settings()
     with _errors_to_exit():
         require_token(settings)
-        kb = build_knowledge(settings)
-        try:
-            run = run_webhook_worker if webhook_worker else run_polling
-            asyncio.run(run(settings, retriever=kb))
-        finally:
-            kb.close()
+        _run(settings, run_webhook_worker if webhook_worker else run_polling, knowledge=True)
 
 
 @app.command()
 def worker() -> None:
     """Run the background worker: satisfaction pulses, overdue promises, queued replies."""
-    from bot.app import run_worker
+    from worker import run_worker
 
     settings = _settings()
     with _errors_to_exit():

@@ -1,5 +1,6 @@
-"""Start-up: build the bot, check the token, run long polling, the webhook-queue worker, or the
-background worker (pulses, promises, queued operator replies)."""
+"""Start-up of the Telegram side: build the bot, check the token, run long polling or the
+webhook-queue worker over a runtime the caller opened (``runtime.open_runtime``), and send the
+operator replies the API queued."""
 
 from __future__ import annotations
 
@@ -16,16 +17,15 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.types import Update
 from aiogram.utils.token import TokenValidationError, validate_token
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dispatcher import create_dispatcher
 from bot.outbound import TelegramOutbound
-from core import db, worker
 from core.config import Settings
 from core.errors import ConfigError
 from core.platform import updates
-from core.ports import Retriever
+from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +68,13 @@ async def check_token(bot: Bot) -> None:
     log.info("telegram bot @%s (id %s) ready", me.username, me.id)
 
 
-async def run_polling(settings: Settings, *, retriever: Retriever) -> None:
+async def run_polling(rt: Runtime) -> None:
     """``cxc bot``: long polling (development). Returns on SIGINT/SIGTERM.
 
     Raises ConfigError for a missing, malformed or rejected token (the CLI exits with code 2).
     """
-    async with _connected(settings) as (bot, sessions):
-        dp, outbound = _dispatcher(settings, bot, retriever, sessions)
+    async with connected_bot(rt.settings) as bot:
+        dp, outbound = _dispatcher(rt, bot)
         stop = asyncio.Event()
         sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
         try:
@@ -85,63 +85,33 @@ async def run_polling(settings: Settings, *, retriever: Retriever) -> None:
 
 
 @asynccontextmanager
-async def _connected(
-    settings: Settings,
-) -> AsyncIterator[tuple[Bot, async_sessionmaker[AsyncSession]]]:
-    """Check the token, migrate the database, connect the bot; close both on the way out."""
-    require_token(settings)
-    await _migrate(settings)
-    engine, sessions = _database(settings)
+async def connected_bot(settings: Settings) -> AsyncIterator[Bot]:
+    """A Bot whose token Telegram accepted; its HTTP session is closed on the way out."""
     bot = create_bot(settings)
     try:
         await check_token(bot)
-        yield bot, sessions
+        yield bot
     finally:
         await bot.session.close()
-        await engine.dispose()
 
 
 async def run_webhook_worker(
-    settings: Settings,
-    *,
-    retriever: Retriever,
-    poll_interval_s: float = 0.5,
-    stop: asyncio.Event | None = None,
+    rt: Runtime, *, poll_interval_s: float = 0.5, stop: asyncio.Event | None = None
 ) -> None:
     """Production: process the updates the API's /telegram/webhook route queued in the DB.
 
     Returns when ``stop`` is set (default: on SIGINT/SIGTERM). ConfigError as for polling.
     """
-    async with _connected(settings) as (bot, sessions):
-        stop = stop or _stop_on_signals()
-        dp, outbound = _dispatcher(settings, bot, retriever, sessions)
+    async with connected_bot(rt.settings) as bot:
+        stop = stop or stop_on_signals()
+        dp, outbound = _dispatcher(rt, bot)
         log.info("webhook worker: processing queued telegram updates")
         sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
         while not stop.is_set():
-            if not await process_pending_updates(dp, bot, sessions):
+            if not await process_pending_updates(dp, bot, rt.sessions):
                 with suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), poll_interval_s)
         await sender
-
-
-async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """``cxc worker``: the background worker loop (``core.worker``) sending pulses
-    through Telegram, plus the operator replies queued by the API.
-
-    Returns when ``stop`` is set (default: on SIGINT/SIGTERM). ConfigError as for polling.
-    """
-    async with _connected(settings) as (bot, sessions):
-        stop = stop or _stop_on_signals()
-        outbound = TelegramOutbound(bot, settings=settings, session_factory=sessions)
-        sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
-        log.info("worker: every %.0fs", settings.worker_interval_s)
-        try:
-            await worker.run_worker(
-                sessions, settings=settings, outbound={outbound.channel: outbound}, stop=stop
-            )
-        finally:
-            stop.set()
-            await sender
 
 
 async def process_pending_updates(
@@ -173,27 +143,17 @@ async def deliver_queued_forever(
                 await asyncio.wait_for(stop.wait(), interval_s)
 
 
-def _dispatcher(
-    settings: Settings, bot: Bot, retriever: Retriever, sessions: async_sessionmaker[AsyncSession]
-) -> tuple[Dispatcher, TelegramOutbound]:
-    outbound = TelegramOutbound(bot, settings=settings, session_factory=sessions)
+def _dispatcher(rt: Runtime, bot: Bot) -> tuple[Dispatcher, TelegramOutbound]:
+    if rt.retriever is None:
+        raise ConfigError("the bot needs the knowledge base: open the runtime with knowledge")
+    outbound = TelegramOutbound(bot, settings=rt.settings, session_factory=rt.sessions)
     dp = create_dispatcher(
-        settings, retriever=retriever, session_factory=sessions, outbound=outbound
+        rt.settings, retriever=rt.retriever, session_factory=rt.sessions, outbound=outbound
     )
     return dp, outbound
 
 
-def _database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
-    engine = db.create_engine(settings.resolved_database_url)
-    return engine, db.session_factory(engine)
-
-
-async def _migrate(settings: Settings) -> None:
-    if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
-        await asyncio.to_thread(db.upgrade, settings.resolved_database_url)
-
-
-def _stop_on_signals() -> asyncio.Event:
+def stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

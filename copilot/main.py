@@ -1,8 +1,8 @@
-"""Application factory. Resources are opened in the lifespan, never at import."""
+"""Application factory. Resources are opened in the lifespan (``runtime.open_runtime``), never
+at import."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -25,9 +25,9 @@ from copilot.routes import (
     users,
 )
 from copilot.routes import knowledge as knowledge_routes
-from core import db
 from core.config import Settings
 from core.ports import CrmConnector, OutboundChannel, Retriever
+from runtime import open_runtime
 
 
 def create_app(
@@ -45,26 +45,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        url = settings.resolved_database_url
-        if settings.auto_migrate:
-            await asyncio.to_thread(db.upgrade, url)
-        engine = db.create_engine(url)
-        app.state.settings = settings
-        app.state.session_factory = db.session_factory(engine)
-        app.state.outbound = dict(outbound or {})
-        app.state.crm = crm
-        owned = None
-        if retriever is None:
-            from knowledge.retriever import build_knowledge
-
-            owned = await asyncio.to_thread(build_knowledge, settings)
-        app.state.retriever = retriever or owned
-        try:
+        async with open_runtime(settings, retriever=retriever, outbound=outbound, crm=crm) as rt:
+            app.state.runtime = rt
+            app.state.settings = settings
+            app.state.session_factory = rt.sessions
+            app.state.outbound = rt.outbound
+            app.state.crm = rt.crm
+            app.state.retriever = rt.retriever
             yield
-        finally:
-            if owned is not None:
-                owned.close()
-            await engine.dispose()
 
     app = FastAPI(
         title="CX Copilot",

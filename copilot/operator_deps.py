@@ -1,20 +1,18 @@
 """Dependencies of the operator routes: outbound channels, the CRM connector and the index of
-resolved cases, all from ``app.state`` (the case index is built on first use, then refreshed).
+resolved cases, all from the runtime on ``app.state`` (the case index is built on first use).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from copilot.deps import SessionDep
-from core.desk.case_index import CaseIndex, build_case_index
+from core.desk.case_index import CaseIndex
 from core.ports import CrmConnector, OutboundChannel, Retriever
-
-_LOCK = "case_index_lock"
+from core.runtime import Runtime
 
 
 def get_outbound(request: Request) -> Mapping[str, OutboundChannel]:
@@ -30,19 +28,8 @@ def get_optional_retriever(request: Request) -> Retriever | None:
 
 
 async def get_case_index(request: Request, session: SessionDep) -> CaseIndex:
-    state = request.app.state
-    index: CaseIndex | None = getattr(state, "case_index", None)
-    if index is not None:
-        return index
-    lock = getattr(state, _LOCK, None)
-    if lock is None:
-        lock = asyncio.Lock()
-        setattr(state, _LOCK, lock)
-    async with lock:
-        if getattr(state, "case_index", None) is None:
-            state.case_index = await build_case_index(session)
-    built: CaseIndex = state.case_index
-    return built
+    runtime: Runtime = request.app.state.runtime
+    return await runtime.case_index(session)
 
 
 OutboundDep = Annotated[Mapping[str, OutboundChannel], Depends(get_outbound)]

@@ -6,12 +6,12 @@ handed to services by the start-up code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from core.domain import Answer, FaqEntry
+from core.domain import Answer, FaqEntry, IngestReport
 
 
 @runtime_checkable
@@ -29,6 +29,16 @@ class Retriever(Protocol):
         ...
 
     def entry(self, entry_id: str) -> FaqEntry | None: ...
+
+    async def ingest(
+        self, entries: Sequence[FaqEntry], *, progress: Callable[[int, int], None] | None = None
+    ) -> IngestReport:
+        """Make the index hold exactly ``entries`` (learned phrasings of kept entries stay)."""
+        ...
+
+    async def reload(self) -> None:
+        """Serve what another process saved: the knowledge version moved."""
+        ...
 
 
 @runtime_checkable

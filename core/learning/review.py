@@ -13,6 +13,7 @@ from core.domain import FaqEntry
 from core.errors import EntryNotFound, InvalidTransition, NotFound
 from core.learning.candidates import known_entry, phrasing_key
 from core.learning.items import entry_hash
+from core.learning.version import record_change
 from core.models import CandidateStatus, KnowledgeCandidate, KnowledgeItem, User
 from core.models.base import utcnow
 from core.platform import auth
@@ -32,10 +33,12 @@ async def approve_candidate(
         elif existing.answer != entry.answer:
             raise InvalidTransition(f"knowledge entry {entry.id!r} already exists")
         await _record_entry(session, entry)
+        record_change(session, reason="entry", detail=entry.id)
     else:
         served = await known_entry(session, entry_id=candidate.entry_id, retriever=retriever)
         await retriever.add_phrasing(candidate.entry_id, candidate.text)
         await _record_phrasing(session, candidate, served)
+        record_change(session, reason="phrasing", detail=candidate.entry_id)
     return await _decide(session, candidate, user, CandidateStatus.APPROVED, None)
 
 
@@ -110,6 +113,7 @@ async def _record_entry(session: AsyncSession, entry: FaqEntry) -> KnowledgeItem
     item.questions = list(entry.questions)
     item.answer = entry.answer
     item.language = entry.language
+    item.translations = dict(entry.translations)
     item.source = entry.source
     item.content_hash = entry_hash(entry)
     item.updated_at = utcnow()

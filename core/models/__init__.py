@@ -8,7 +8,7 @@ from core.models.compensation import (
     CompensationStatus,
 )
 from core.models.customer import ChannelIdentity, Customer
-from core.models.knowledge import KnowledgeItem
+from core.models.knowledge import KnowledgeItem, KnowledgeVersion
 from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
 from core.models.message import Author, Direction, Message
 from core.models.promise import Promise, PromiseStatus
@@ -34,6 +34,7 @@ __all__ = [
     "InboundUpdate",
     "KnowledgeCandidate",
     "KnowledgeItem",
+    "KnowledgeVersion",
     "Message",
     "OutboundDelivery",
     "Owner",

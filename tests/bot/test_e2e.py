@@ -18,6 +18,7 @@ from harness import TOKEN, Harness
 from bot.app import run_webhook_worker
 from core.platform import updates
 from core.ports import Retriever
+from runtime import open_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_COMMAND = [sys.executable, str(ROOT / "cli.py"), "bot"]
@@ -79,9 +80,12 @@ async def test_webhook_worker_drains_the_queue(harness: Harness, knowledge_base:
     async with harness.sessions() as s:
         assert await updates.enqueue_update(s, update_id=update["update_id"], payload=update)
     stop = asyncio.Event()
-    worker = asyncio.create_task(
-        run_webhook_worker(settings, retriever=knowledge_base, poll_interval_s=0.05, stop=stop)
-    )
+
+    async def run() -> None:
+        async with open_runtime(settings, retriever=knowledge_base) as rt:
+            await run_webhook_worker(rt, poll_interval_s=0.05, stop=stop)
+
+    worker = asyncio.create_task(run())
     try:
         assert await _wait_for(lambda: bool(api.sent) or worker.done(), 30)
         assert api.sent[0]["text"].startswith("We accept Visa, Mastercard and Mir")

@@ -15,11 +15,11 @@ from fakes import LoopbackBotApi
 from harness import Harness
 from sqlmodel import col, select
 
-from bot.app import run_worker
 from core.config import Settings
 from core.models import Case, CaseStatus, Message, Owner, Pulse, PulseStatus
 from core.models.base import utcnow
 from core.worker import run_worker_once
+from worker import run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,7 +157,7 @@ async def test_expired_pulse_button_is_answered_politely(harness: Harness) -> No
 
 
 async def test_worker_loop_sends_the_pulse_over_http_once(harness: Harness) -> None:
-    """bot.app.run_worker (what `cxc worker` runs) against a loopback Bot API server."""
+    """worker.run_worker (what `cxc worker` runs) against a loopback Bot API server."""
     await harness.say("Can I pay by card?")
     await harness.tap(dict(harness.api.buttons())["Helped"])
     api = LoopbackBotApi()

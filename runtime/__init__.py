@@ -1,0 +1,69 @@
+"""The composition root: ``open_runtime(settings)`` opens what a process needs (database and
+migrations, the knowledge base and the task that follows its version) and closes it again.
+The API's lifespan, the bot, the worker and the command line all start here.
+
+May import: ``core`` and ``knowledge``; never ``copilot`` or ``bot`` (they import this).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from core import db
+from core.config import Settings
+from core.learning.version import current_version, follow_knowledge
+from core.ports import CrmConnector, OutboundChannel, Retriever
+from core.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    retriever: Retriever | None = None,
+    knowledge: bool = True,
+    outbound: Mapping[str, OutboundChannel] | None = None,
+    crm: CrmConnector | None = None,
+) -> AsyncIterator[Runtime]:
+    """Migrate (when ``settings.auto_migrate``), connect, open the knowledge base unless one is
+    given or ``knowledge`` is false, and follow the knowledge version while the runtime is open.
+    """
+    if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
+        await asyncio.to_thread(db.upgrade, settings.resolved_database_url)
+    engine = db.create_engine(settings.resolved_database_url)
+    sessions = db.session_factory(engine)
+    owned = None
+    stop = asyncio.Event()
+    follower: asyncio.Task[None] | None = None
+    try:
+        async with sessions() as session:
+            loaded = await current_version(session)
+        if retriever is None and knowledge:
+            from knowledge.retriever import build_knowledge
+
+            retriever = owned = await asyncio.to_thread(build_knowledge, settings)
+        if retriever is not None and settings.knowledge_poll_s > 0:
+            follower = asyncio.create_task(
+                follow_knowledge(
+                    sessions,
+                    retriever=retriever,
+                    loaded=loaded,
+                    interval_s=settings.knowledge_poll_s,
+                    stop=stop,
+                )
+            )
+        yield Runtime(settings, sessions, retriever, dict(outbound or {}), crm)
+    finally:
+        stop.set()
+        if follower is not None:
+            with contextlib.suppress(Exception):
+                await follower
+        if owned is not None:
+            owned.close()
+        await engine.dispose()

@@ -1,0 +1,104 @@
+"""Two processes, one data directory: a knowledge change made by one process (`cxc ingest`) is
+answered by another that is already serving (`cxc serve`) within seconds, without a restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FAQ = ROOT / "tests" / "fixtures" / "copilot" / "faq.csv"
+NEW = """id,language,question,answer
+gift_card,en,Can I pay with a gift card?,"Yes: enter the gift card code at checkout."
+gift_card,ru,Можно ли оплатить подарочной картой?,"Да: введите код подарочной карты при оплате."
+"""
+pytestmark = pytest.mark.slow
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "CXC_DATA_DIR": str(data_dir), "CXC_ENV": "test"}
+    env["CXC_KNOWLEDGE_POLL_S"] = "0.3"
+    env.pop("CXC_DATABASE_URL", None)
+    return env
+
+
+def _cxc(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        capture_output=True,
+        text=True,
+        env=_env(data_dir),
+        cwd=data_dir,
+        timeout=300,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _ask(port: int, text: str) -> dict[str, object]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/ask",
+        data=json.dumps({"text": text}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body: dict[str, object] = json.loads(response.read())
+    return body
+
+
+@pytest.fixture
+def serving(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    assert _cxc(tmp_path, "ingest", str(FAQ)).returncode == 0
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port)],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                _ask(port, "hello")
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"cxc serve did not start: {server.stderr}") from None
+                time.sleep(0.5)
+        yield tmp_path, port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_an_ingest_by_another_process_is_answered_without_a_restart(
+    serving: tuple[Path, int],
+) -> None:
+    data_dir, port = serving
+    question = "Can I pay with a gift card?"
+    assert _ask(port, question)["entry_id"] != "gift_card"
+    extra = data_dir / "gift.csv"
+    extra.write_text(NEW, "utf-8")
+    ingested = _cxc(data_dir, "ingest", str(FAQ), str(extra))
+    assert ingested.returncode == 0, ingested.stderr
+    deadline = time.monotonic() + 15
+    while _ask(port, question)["entry_id"] != "gift_card":
+        assert time.monotonic() < deadline, "the serving process kept the old knowledge base"
+        time.sleep(0.3)
+    assert _ask(port, "How long does delivery take?")["entry_id"] == "delivery_time"
