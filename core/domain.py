@@ -12,14 +12,6 @@ class Decision(StrEnum):
     ESCALATE = "escalate"
 
 
-class Channel(StrEnum):
-    TELEGRAM = "telegram"
-    WEB = "web"
-    EMAIL = "email"
-    PHONE = "phone"
-    STORE = "store"
-
-
 @dataclass(frozen=True, slots=True)
 class FaqEntry:
     """One knowledge-base entry: several phrasings of one question and its answer."""

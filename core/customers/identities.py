@@ -117,14 +117,6 @@ async def set_language(session: AsyncSession, *, customer_id: int, language: str
     return customer
 
 
-async def set_name(session: AsyncSession, *, customer_id: int, name: str) -> Customer:
-    customer = await get_customer(session, customer_id)
-    customer.name = name.strip()[:200] or None
-    session.add(customer)
-    await session.commit()
-    return customer
-
-
 async def _identity(
     session: AsyncSession, *, channel: str, external_id: str
 ) -> ChannelIdentity | None:

@@ -16,7 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -155,8 +154,3 @@ async def build_case_index(session: AsyncSession) -> CaseIndex:
     index = CaseIndex()
     await index.refresh(session)
     return index
-
-
-async def count_resolved(session: AsyncSession) -> int:
-    stmt = select(func.count()).select_from(Case).where(Case.status == CaseStatus.RESOLVED)
-    return int((await session.exec(stmt)).one())
