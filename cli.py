@@ -73,12 +73,8 @@ def _ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
     from knowledge.sources import load_sources
 
     entries = load_sources(paths)
-    kb = build_knowledge(settings)
-    try:
-        with _progress("embedding") as progress:
-            report = kb.ingest(entries, progress=progress)
-    finally:
-        kb.close()
+    with build_knowledge(settings) as kb, _progress("embedding") as progress:
+        report = kb.ingest(entries, progress=progress)
 
     items = _in_session(settings, lambda s: sync_knowledge_items(s, entries=entries))
     return {**asdict(report), "items": items}
@@ -134,12 +130,8 @@ def ask(
     from knowledge.retriever import build_knowledge
 
     settings = _settings()
-    with _errors_to_exit():
-        kb = build_knowledge(settings)
-        try:
-            answer = kb.ask_sync(text)
-        finally:
-            kb.close()
+    with _errors_to_exit(), build_knowledge(settings) as kb:
+        answer = kb.ask_sync(text)
     if as_json:
         from copilot.schemas import AskResponse
 
@@ -248,12 +240,9 @@ def bot(
     settings = _settings()
     with _errors_to_exit():
         require_token(settings)
-        kb = build_knowledge(settings)
-        try:
-            run = run_webhook_worker if webhook_worker else run_polling
+        run = run_webhook_worker if webhook_worker else run_polling
+        with build_knowledge(settings) as kb:
             asyncio.run(run(settings, retriever=kb))
-        finally:
-            kb.close()
 
 
 @app.command()

@@ -171,8 +171,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
         db.upgrade(settings.resolved_database_url)
-        kb = build_knowledge(settings)
-        try:
+        with build_knowledge(settings) as kb:
             started = time.perf_counter()
             kb.ingest(entries)
             result["ingest_seconds"] = round(time.perf_counter() - started, 1)
@@ -183,8 +182,6 @@ def main() -> None:
             result["learning"].update(run)
             replay = baseline(kb, queries)  # the same messages once more, after learning
             result["replay_after_learning"] = _summary(replay, args.window)["accuracy"]
-        finally:
-            kb.close()
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     print()
 

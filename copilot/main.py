@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 from fastapi import FastAPI
 
@@ -60,10 +60,9 @@ def create_app(
             owned = await asyncio.to_thread(build_knowledge, settings)
         app.state.retriever = retriever or owned
         try:
-            yield
+            with owned or nullcontext():
+                yield
         finally:
-            if owned is not None:
-                owned.close()
             await engine.dispose()
 
     app = FastAPI(

@@ -9,12 +9,12 @@ answer (in ``language`` when given, else in the detected language); on *escalate
 empty/None so nothing is sent by mistake. ``sources`` and ``candidates`` always list the ranked
 entries (the operator console can suggest them; a clarify shows them as choices).
 
-Persistence (``settings.index_dir``, files written by ``knowledge.state``): ``CURRENT`` names a
-``state-*`` folder holding the saved matcher, ``entries.json`` and ``manifest.json`` (phrasing
-keys, embedder). A new state is written beside the old one and ``CURRENT`` is swapped with
+Persistence (``settings.index_dir``, files written by ``knowledge.store.state``): ``CURRENT``
+names a ``state-*`` folder holding the saved matcher, ``entries.json`` and ``manifest.json``
+(phrasing keys, embedder). A new state is written beside the old one and ``CURRENT`` is swapped with
 ``os.replace``, so a crash never leaves a half-written state. ``INGEST_INCOMPLETE`` marks a
 sync that did not finish: the last good state keeps serving until the next ingest repairs
-Chroma (see ``knowledge.index``).
+Chroma (see ``knowledge.store.index``).
 """
 
 from __future__ import annotations
@@ -37,13 +37,15 @@ from core.errors import (
     InvalidInput,
     InvalidTransition,
 )
-from knowledge.background import Background, off_topic
-from knowledge.decision import answer_threshold
-from knowledge.embeddings import embedder_views, one_blas_thread
-from knowledge.index import FaqIndex, Progress
-from knowledge.matcher import Match, Matcher, Phrasing, Thresholds
-from knowledge.state import load_state, save_state
-from knowledge.text import detect_language
+from knowledge.matching.background import Background, off_topic
+from knowledge.matching.decision import Match, Phrasing, Thresholds, answer_threshold
+from knowledge.matching.fit import fit_matcher
+from knowledge.matching.matcher import Matcher
+from knowledge.matching.text import detect_language
+from knowledge.sources import validate_entries
+from knowledge.store.embeddings import embedder_views, one_blas_thread
+from knowledge.store.index import FaqIndex, Progress
+from knowledge.store.state import load_state, save_state
 
 log = logging.getLogger(__name__)
 DENSE_K = 30
@@ -51,7 +53,11 @@ MARKER = "INGEST_INCOMPLETE"
 
 
 class KnowledgeBase:
-    """FAQ retrieval and answer decisions; build with ``build_knowledge(settings)``."""
+    """FAQ retrieval and answer decisions; build with ``build_knowledge(settings)``.
+
+    A context manager: ``with build_knowledge(settings) as kb:`` closes it on the way out
+    (``close()`` does the same).
+    """
 
     def __init__(self, settings: Settings, index: FaqIndex) -> None:
         self.settings = settings
@@ -67,7 +73,7 @@ class KnowledgeBase:
     async def ask(
         self, text: str, *, customer_ref: str | None = None, language: str | None = None
     ) -> Answer:
-        # The whole query runs where the local model runs (one thread: knowledge.embeddings).
+        # The whole query runs where the local model runs (one thread: knowledge.store.embeddings).
         executor = getattr(self.index.query_embeddings, "executor", None)
         call = functools.partial(self.ask_sync, text, language=language)
         return await asyncio.get_running_loop().run_in_executor(executor, call)
@@ -226,6 +232,12 @@ class KnowledgeBase:
     def close(self) -> None:
         self.index.close()
 
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- state ----------------------------------------------------------------------------
 
     def thresholds(self, matcher: Matcher | None = None) -> Thresholds:
@@ -246,7 +258,7 @@ class KnowledgeBase:
         ]
         if not entries or not phrasings:
             return None, []
-        matcher = Matcher.fit(
+        matcher = fit_matcher(
             entries,
             phrasings,
             stored.vectors[rows],
@@ -311,17 +323,3 @@ def build_knowledge(settings: Settings) -> KnowledgeBase:
         kb.close()
         raise
     return kb
-
-
-def validate_entries(entries: Sequence[FaqEntry]) -> None:
-    if not entries:
-        raise InvalidInput("no knowledge entries to ingest (an empty source would wipe the KB)")
-    seen: set[str] = set()
-    for entry in entries:
-        if not entry.id.strip():
-            raise InvalidInput(f"an entry has an empty id (source {entry.source or '?'})")
-        if entry.id in seen:
-            raise InvalidInput(f"entry id {entry.id!r} occurs twice")
-        if not any(q.strip() for q in entry.questions):
-            raise InvalidInput(f"entry {entry.id!r} has no question")
-        seen.add(entry.id)

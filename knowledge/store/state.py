@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from core.domain import FaqEntry
-from knowledge.index import entry_from_json, entry_to_json
-from knowledge.matcher import Matcher
+from knowledge.matching.matcher import Matcher
+from knowledge.store.documents import entry_from_json, entry_to_json
 
 log = logging.getLogger(__name__)
 
