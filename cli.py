@@ -143,12 +143,8 @@ def ask(
     from knowledge.retriever import build_knowledge
 
     settings = _settings()
-    with _errors_to_exit():
-        kb = build_knowledge(settings)
-        try:
-            answer = kb.ask_sync(text)
-        finally:
-            kb.close()
+    with _errors_to_exit(), build_knowledge(settings) as kb:
+        answer = kb.ask_sync(text)
     if as_json:
         from copilot.schemas import AskResponse
 

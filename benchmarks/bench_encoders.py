@@ -3,9 +3,9 @@
 Prints, as JSON, medians over BANKING77 texts with the bundled models:
   * one query: e5 alone, e5 then USE (what ``/v1/ask`` does), and the two side by side;
   * batches of 256 (what ingestion does): texts/s for e5 alone, one after the other, and USE on
-    its own thread beside e5 (``knowledge.embeddings.local_vectors``);
+    its own thread beside e5 (``knowledge.store.embeddings.local_vectors``);
   * the classifier fits on BANKING77's 10k phrasings (the held-out folds, then the full model
-    started from one of them, as ``Matcher.fit`` runs them): e5's view alone and both views.
+    started from one of them, as ``fit_matcher`` runs them): e5's view alone and both views.
 
 Run:  uv run python -m benchmarks.bench_encoders [--queries 200] [--texts 1536]
 """
@@ -23,10 +23,10 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from benchmarks import datasets as ds
-from knowledge.calibration import self_sample, text_ids
-from knowledge.classifier import cross_fit
-from knowledge.decision import Phrasing
-from knowledge.embeddings import local_vectors, on_model_thread, shared_e5, shared_use
+from knowledge.matching.classifier import cross_fit
+from knowledge.matching.decision import Phrasing
+from knowledge.matching.fit import self_sample, text_ids
+from knowledge.store.embeddings import local_vectors, on_model_thread, shared_e5, shared_use
 
 
 def per_query_ms(texts: list[str], fn: Callable[[str], object]) -> float:
@@ -78,7 +78,7 @@ def batches(texts: list[str]) -> dict[str, float]:
 
 
 def fits() -> dict[str, float]:
-    """The classifier fits of ``Matcher.fit``: the held-out folds, then the full model."""
+    """The classifier fits of ``fit_matcher``: the held-out folds, then the full model."""
     task = ds.banking77()
     vectors = ds.embed_kb(task.kb)
     ids = {e: i for i, e in enumerate(dict.fromkeys(r[0] for r in task.kb))}

@@ -174,10 +174,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
         db.upgrade(settings.resolved_database_url)
-        kb = build_knowledge(settings)
-        try:
+        with build_knowledge(settings) as kb:
             started = time.perf_counter()
-            kb.ingest(entries)
+            kb.ingest_sync(entries)
             result["ingest_seconds"] = round(time.perf_counter() - started, 1)
             if not args.no_baseline:
                 result["static"] = _summary(baseline(kb, queries), args.window)
@@ -186,8 +185,6 @@ def main() -> None:
             result["learning"].update(run)
             replay = baseline(kb, queries)  # the same messages once more, after learning
             result["replay_after_learning"] = _summary(replay, args.window)["accuracy"]
-        finally:
-            kb.close()
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     print()
 

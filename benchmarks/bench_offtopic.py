@@ -21,11 +21,12 @@ import numpy as np
 from core.config import Settings
 from core.domain import Decision
 from knowledge import DEMO_KB
-from knowledge.background import off_topic_texts
-from knowledge.decision import ANSWER_THRESHOLD, answer_threshold
-from knowledge.embeddings import LocalEmbeddings
-from knowledge.matcher import Matcher, Phrasing, Thresholds
+from knowledge.matching.background import off_topic_texts
+from knowledge.matching.decision import ANSWER_THRESHOLD, Phrasing, Thresholds, answer_threshold
+from knowledge.matching.fit import fit_matcher
+from knowledge.matching.matcher import Matcher
 from knowledge.sources import load_sources
+from knowledge.store.embeddings import LocalEmbeddings
 
 PROBES = Path(__file__).with_name("probes")
 
@@ -60,7 +61,7 @@ def main() -> None:
     background = (texts, np.asarray(query.embed_documents(texts), dtype=np.float32))
     for name, bg in (("without negatives", None), ("with negatives", background)):
         views = LocalEmbeddings.views
-        matcher = Matcher.fit(entries, phrasings, vectors, thresholds, background=bg, views=views)
+        matcher = fit_matcher(entries, phrasings, vectors, thresholds, background=bg, views=views)
         answer = answer_threshold(s.answer_threshold, matcher.phrasings_per_entry)
         matcher.thresholds = replace(thresholds, answer=answer)
 

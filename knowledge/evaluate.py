@@ -21,7 +21,7 @@ Metrics (``None`` where the denominator is 0):
 With ``sweep`` thresholds, ``sweep`` lists what accuracy, out-of-scope recall, answered accuracy
 and escalation rate would be at each answer threshold (``CXC_ANSWER_THRESHOLD``), so a company
 can choose its own trade between answering more and escalating what its KB does not cover. The
-same answers are re-decided, not re-asked (``knowledge.decision.decision_at``, exact).
+same answers are re-decided, not re-asked (``knowledge.matching.decision.decision_at``, exact).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import numpy as np
 from core.config import Settings
 from core.domain import Answer, Decision
 from core.errors import InvalidInput, SourceError
-from knowledge.decision import decision_at
+from knowledge.matching.decision import decision_at
 from knowledge.retriever import KnowledgeBase, build_knowledge
 from knowledge.sources import (
     CsvColumns,
@@ -127,14 +127,11 @@ def evaluate(
             update={"data_dir": Path(tmp), "chroma_url": None, "chroma_collection": "eval"}
         )
         started = time.perf_counter()
-        kb = build_knowledge(local)
-        try:
-            kb.ingest(entries)
+        with build_knowledge(local) as kb:
+            kb.ingest_sync(entries)
             build_seconds = time.perf_counter() - started
             threshold = kb.thresholds().answer  # the one in force: its sweep row is this run
             answers, latencies = _ask_all(kb, [text for text, _ in queries], progress)
-        finally:
-            kb.close()
     labels = [label for _, label in queries]
     result = score(answers, labels, latencies, columns.oos_label, build_seconds)
     if sweep:

@@ -9,12 +9,12 @@ answer (in ``language`` when given, else in the detected language); on *escalate
 empty/None so nothing is sent by mistake. ``sources`` and ``candidates`` always list the ranked
 entries (the operator console can suggest them; a clarify shows them as choices).
 
-Persistence (``settings.index_dir``, files written by ``knowledge.state``): ``CURRENT`` names a
-``state-*`` folder holding the saved matcher, ``entries.json`` and ``manifest.json`` (phrasing
-keys, embedder). A new state is written beside the old one and ``CURRENT`` is swapped with
+Persistence (``settings.index_dir``, files written by ``knowledge.store.state``): ``CURRENT``
+names a ``state-*`` folder holding the saved matcher, ``entries.json`` and ``manifest.json``
+(phrasing keys, embedder). A new state is written beside the old one and ``CURRENT`` is swapped with
 ``os.replace``, so a crash never leaves a half-written state. ``INGEST_INCOMPLETE`` marks a
 sync that did not finish: the last good state keeps serving until the next ingest repairs
-Chroma (see ``knowledge.index``).
+Chroma (see ``knowledge.store.index``).
 """
 
 from __future__ import annotations
@@ -37,13 +37,15 @@ from core.errors import (
     InvalidInput,
     InvalidTransition,
 )
-from knowledge.background import Background, off_topic
-from knowledge.decision import answer_threshold
-from knowledge.embeddings import embedder_views, one_blas_thread
-from knowledge.index import FaqIndex, Progress
-from knowledge.matcher import Match, Matcher, Phrasing, Thresholds
-from knowledge.state import load_state, save_state
-from knowledge.text import detect_language
+from knowledge.matching.background import Background, off_topic
+from knowledge.matching.decision import Match, Phrasing, Thresholds, answer_threshold
+from knowledge.matching.fit import fit_matcher
+from knowledge.matching.matcher import Matcher
+from knowledge.matching.text import detect_language
+from knowledge.sources import validate_entries
+from knowledge.store.embeddings import embedder_views, one_blas_thread
+from knowledge.store.index import FaqIndex, Progress
+from knowledge.store.state import current_state, load_state, save_state
 
 log = logging.getLogger(__name__)
 DENSE_K = 30
@@ -51,7 +53,11 @@ MARKER = "INGEST_INCOMPLETE"
 
 
 class KnowledgeBase:
-    """FAQ retrieval and answer decisions; build with ``build_knowledge(settings)``."""
+    """FAQ retrieval and answer decisions; build with ``build_knowledge(settings)``.
+
+    A context manager: ``with build_knowledge(settings) as kb:`` closes it on the way out
+    (``close()`` does the same).
+    """
 
     def __init__(self, settings: Settings, index: FaqIndex) -> None:
         self.settings = settings
@@ -61,13 +67,14 @@ class KnowledgeBase:
         self._write = threading.RLock()  # ingest, add_phrasing, add_entry: one at a time
         self._read = threading.Lock()  # matcher.match / matcher.add / state swap
         self._chroma_matches = True  # False while Chroma holds a half-finished ingest
+        self._state: str | None = None  # the saved state being served
 
     # -- the Retriever port ---------------------------------------------------------------
 
     async def ask(
         self, text: str, *, customer_ref: str | None = None, language: str | None = None
     ) -> Answer:
-        # The whole query runs where the local model runs (one thread: knowledge.embeddings).
+        # The whole query runs where the local model runs (one thread: knowledge.store.embeddings).
         executor = getattr(self.index.query_embeddings, "executor", None)
         call = functools.partial(self.ask_sync, text, language=language)
         return await asyncio.get_running_loop().run_in_executor(executor, call)
@@ -77,6 +84,14 @@ class KnowledgeBase:
 
     async def add_entry(self, entry: FaqEntry) -> None:
         await asyncio.to_thread(self.add_entry_sync, entry)
+
+    async def ingest(
+        self, entries: Sequence[FaqEntry], *, progress: Progress | None = None
+    ) -> IngestReport:
+        return await asyncio.to_thread(self.ingest_sync, entries, progress=progress)
+
+    async def reload(self) -> None:
+        await asyncio.to_thread(self.reload_sync)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         return self._entries.get(entry_id)
@@ -148,7 +163,7 @@ class KnowledgeBase:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def ingest(
+    def ingest_sync(
         self, entries: Sequence[FaqEntry], *, progress: Progress | None = None
     ) -> IngestReport:
         """Make the KB hold exactly ``entries`` (learned phrasings of kept entries stay)."""
@@ -221,10 +236,16 @@ class KnowledgeBase:
         with self._write:
             if entry.id in self._entries:
                 raise InvalidTransition(f"knowledge entry {entry.id!r} already exists")
-            self.ingest([*self._entries.values(), entry])
+            self.ingest_sync([*self._entries.values(), entry])
 
     def close(self) -> None:
         self.index.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- state ----------------------------------------------------------------------------
 
@@ -246,7 +267,7 @@ class KnowledgeBase:
         ]
         if not entries or not phrasings:
             return None, []
-        matcher = Matcher.fit(
+        matcher = fit_matcher(
             entries,
             phrasings,
             stored.vectors[rows],
@@ -264,40 +285,56 @@ class KnowledgeBase:
     def _save_and_swap(
         self, matcher: Matcher | None, entries: dict[str, FaqEntry], keys: list[str]
     ) -> None:
-        save_state(
+        name = save_state(
             self.settings.index_dir, matcher, entries, keys, self.index.embedder, lock=self._read
         )
         with self._read:
-            self._matcher, self._entries = matcher, dict(entries)
+            self._matcher, self._entries, self._state = matcher, dict(entries), name
+
+    def reload_sync(self) -> None:
+        """Serve the newest saved state when another process wrote one (the knowledge version
+        moved); the state being served stays when the new one cannot be read."""
+        with self._write:
+            if current_state(self.settings.index_dir) == self._state:
+                return
+            state = load_state(self.settings.index_dir)
+            if state is None or state.embedder != self.index.embedder:
+                log.warning("the new knowledge state cannot be used; serving the previous one")
+                return
+            self._chroma_matches = True
+            self._install(state.matcher, state.entries, state.name)
 
     def load(self) -> None:
         """Use the saved state when it matches Chroma, else refit from Chroma's contents."""
         index_dir = self.settings.index_dir
         state = load_state(index_dir)
-        if state is not None and state[3] == self.index.embedder:
-            matcher, entries, keys, _ = state
-            if (index_dir / MARKER).exists() or set(keys) == self.index.ids():
-                if (index_dir / MARKER).exists():
-                    log.warning("the last ingest did not finish; serving the previous index")
-                    self._chroma_matches = False
-                self._install(matcher, entries)
-                return
+        unfinished = (index_dir / MARKER).exists()
+        usable = state is not None and state.embedder == self.index.embedder
+        if state is not None and usable and (unfinished or set(state.keys) == self.index.ids()):
+            if unfinished:
+                log.warning("the last ingest did not finish; serving the previous index")
+                self._chroma_matches = False
+            self._install(state.matcher, state.entries, state.name)
+            return
         if not self.index.space_matches:
             log.warning("the index was built with other embeddings; run the ingest again")
-            self._install(None, {e.id: e for e in self.index.entries()})
+            self._install(None, {e.id: e for e in self.index.entries()}, None)
             return
         entries_list = self.index.entries()
         matcher, keys = self._fit(entries_list)
         entries = {e.id: e for e in entries_list}
+        name = None
         if entries or state is not None:
-            save_state(index_dir, matcher, entries, keys, self.index.embedder)
-        self._install(matcher, entries)
+            name = save_state(index_dir, matcher, entries, keys, self.index.embedder)
+        self._install(matcher, entries, name)
 
-    def _install(self, matcher: Matcher | None, entries: dict[str, FaqEntry]) -> None:
+    def _install(
+        self, matcher: Matcher | None, entries: dict[str, FaqEntry], state: str | None
+    ) -> None:
         if matcher is not None:
             matcher.thresholds = self.thresholds(matcher)
         with self._read:
-            self._matcher, self._entries = matcher, entries
+            self._matcher, self._entries, self._state = matcher, entries, state
 
 
 def build_knowledge(settings: Settings) -> KnowledgeBase:
@@ -311,17 +348,3 @@ def build_knowledge(settings: Settings) -> KnowledgeBase:
         kb.close()
         raise
     return kb
-
-
-def validate_entries(entries: Sequence[FaqEntry]) -> None:
-    if not entries:
-        raise InvalidInput("no knowledge entries to ingest (an empty source would wipe the KB)")
-    seen: set[str] = set()
-    for entry in entries:
-        if not entry.id.strip():
-            raise InvalidInput(f"an entry has an empty id (source {entry.source or '?'})")
-        if entry.id in seen:
-            raise InvalidInput(f"entry id {entry.id!r} occurs twice")
-        if not any(q.strip() for q in entry.questions):
-            raise InvalidInput(f"entry {entry.id!r} has no question")
-        seen.add(entry.id)

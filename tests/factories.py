@@ -79,9 +79,6 @@ def ingest_fixture_kb(data_dir: Path) -> Path:
     from knowledge.retriever import build_knowledge
     from knowledge.sources import load_sources
 
-    kb = build_knowledge(kb_settings(data_dir))
-    try:
-        kb.ingest(load_sources([FIXTURE_FAQ]))
-    finally:
-        kb.close()
+    with build_knowledge(kb_settings(data_dir)) as kb:
+        kb.ingest_sync(load_sources([FIXTURE_FAQ]))
     return data_dir

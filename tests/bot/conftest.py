@@ -30,9 +30,8 @@ def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def knowledge_base(kb_dir: Path) -> Iterator[Retriever]:
     from knowledge.retriever import build_knowledge
 
-    kb = build_knowledge(kb_settings(kb_dir))
-    yield kb
-    kb.close()
+    with build_knowledge(kb_settings(kb_dir)) as kb:
+        yield kb
 
 
 @pytest.fixture(scope="session")
@@ -40,11 +39,10 @@ def clarifying_kb(kb_dir: Path) -> Iterator[Retriever]:
     """The same KB configured to ask back unless it is sure (answer 0.95, clarify margin 0.9)."""
     from knowledge.retriever import build_knowledge
 
-    kb = build_knowledge(
+    with build_knowledge(
         kb_settings(kb_dir, answer_threshold=0.95, clarify_threshold=0.01, clarify_margin=0.9)
-    )
-    yield kb
-    kb.close()
+    ) as kb:
+        yield kb
 
 
 @pytest.fixture

@@ -30,10 +30,9 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     data = tmp_path_factory.mktemp("copilot-kb")
     kb_settings = Settings(env="test", data_dir=data, _env_file=None)  # type: ignore[call-arg]
-    base = build_knowledge(kb_settings)
-    base.ingest(load_sources([FAQ]))
-    yield base
-    base.close()
+    with build_knowledge(kb_settings) as base:
+        base.ingest_sync(load_sources([FAQ]))
+        yield base
 
 
 @dataclass

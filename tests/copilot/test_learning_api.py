@@ -29,10 +29,9 @@ def kb(tmp_path: Path) -> Iterator[Any]:  # overrides the shared session KB for 
     from knowledge.sources import load_sources
 
     settings = Settings(env="test", data_dir=tmp_path / "kb", _env_file=None)  # type: ignore[call-arg]
-    base = build_knowledge(settings)
-    base.ingest(load_sources([FAQ]))
-    yield base
-    base.close()
+    with build_knowledge(settings) as base:
+        base.ingest_sync(load_sources([FAQ]))
+        yield base
 
 
 async def customer_says(app: FastAPI, text: str, external_id: str = "8080") -> Reply:

@@ -14,6 +14,5 @@ from core.ports import Retriever
 def knowledge_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Retriever]:
     from knowledge.retriever import build_knowledge
 
-    kb = build_knowledge(kb_settings(ingest_fixture_kb(tmp_path_factory.mktemp("kb"))))
-    yield kb
-    kb.close()
+    with build_knowledge(kb_settings(ingest_fixture_kb(tmp_path_factory.mktemp("kb")))) as kb:
+        yield kb

@@ -31,10 +31,9 @@ def kb(tmp_path: Path) -> Iterator[Any]:
     from knowledge.retriever import build_knowledge
     from knowledge.sources import load_sources
 
-    base = build_knowledge(kb_settings(tmp_path / "kb"))
-    base.ingest(load_sources([FIXTURE_FAQ]))
-    yield base
-    base.close()
+    with build_knowledge(kb_settings(tmp_path / "kb")) as base:
+        base.ingest_sync(load_sources([FIXTURE_FAQ]))
+        yield base
 
 
 @pytest.fixture

@@ -92,28 +92,27 @@ def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
         database_url=url,  # type: ignore[call-arg]
         _env_file=None,
     )
-    kb = build_knowledge(settings)
-    kb.ingest(load_sources([FAQ]))
-    telegram = RecordingTelegram()
-    app = create_app(settings, retriever=kb, outbound={"telegram": telegram})
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {
-        "base": f"http://127.0.0.1:{port}",
-        "token": token,
-        "case_id": case_id,
-        "telegram": telegram,
-        "url": url,
-    }
-    srv.should_exit = True
-    thread.join(timeout=10)
-    kb.close()
+    with build_knowledge(settings) as kb:
+        kb.ingest_sync(load_sources([FAQ]))
+        telegram = RecordingTelegram()
+        app = create_app(settings, retriever=kb, outbound={"telegram": telegram})
+        port = _free_port()
+        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=srv.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not srv.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert srv.started, "uvicorn did not start"
+        yield {
+            "base": f"http://127.0.0.1:{port}",
+            "token": token,
+            "case_id": case_id,
+            "telegram": telegram,
+            "url": url,
+        }
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture

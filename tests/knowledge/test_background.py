@@ -8,11 +8,14 @@ import numpy as np
 import pytest
 
 from core.domain import Decision, FaqEntry
-from knowledge import DEMO_KB, background
-from knowledge.background import off_topic, off_topic_texts
-from knowledge.embeddings import LocalEmbeddings, OpenAICompatibleEmbeddings
-from knowledge.matcher import Matcher, Phrasing
+from knowledge import DEMO_KB
+from knowledge.matching import background
+from knowledge.matching.background import off_topic, off_topic_texts
+from knowledge.matching.decision import Phrasing
+from knowledge.matching.fit import fit_matcher
+from knowledge.matching.matcher import Matcher
 from knowledge.sources import load_sources
+from knowledge.store.embeddings import LocalEmbeddings, OpenAICompatibleEmbeddings
 from tests.knowledge.conftest import FakeEmbeddingsServer
 from tests.knowledge.test_matcher import THRESHOLDS, VIEWS, Local, ask, phrasings_of, vectors_of
 
@@ -69,7 +72,7 @@ def test_other_embeddings_are_computed_once_then_read_from_the_cache(
 def fit(demo: Demo, negatives: bool, tmp_path: Path) -> Matcher:
     entries, phrasings, vectors = demo
     bg = off_topic(LocalEmbeddings("query"), LocalEmbeddings.name, tmp_path)
-    return Matcher.fit(
+    return fit_matcher(
         entries, phrasings, vectors, THRESHOLDS, background=bg if negatives else None, views=VIEWS
     )
 

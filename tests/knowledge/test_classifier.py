@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.classifier import MIX, Classifier, cross_fit
+from knowledge.matching.classifier import MIX, Classifier, cross_fit
 from tests.knowledge.test_matcher import FAQ, VIEWS, Local, phrasings_of, vectors_of
 
 

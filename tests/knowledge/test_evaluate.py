@@ -10,8 +10,8 @@ import pytest
 from core.config import Settings
 from core.domain import Answer, Decision, Source
 from core.errors import SourceError
-from knowledge.decision import ANSWER_THRESHOLD, Thresholds, decide, decision_at
 from knowledge.evaluate import KEYS, SWEEP_KEYS, EvalColumns, evaluate, score
+from knowledge.matching.decision import ANSWER_THRESHOLD, Thresholds, decide, decision_at
 from tests.knowledge.conftest import write
 
 KB = """text,intent

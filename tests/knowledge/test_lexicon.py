@@ -9,7 +9,7 @@ import msgpack
 import pytest
 import wordfreq
 
-from knowledge.lexicon import _first_buckets, common_words, function_words
+from knowledge.matching.lexicon import _first_buckets, common_words, function_words
 
 
 def test_word_lists_cover_the_four_languages() -> None:

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 
 from core.domain import Decision, FaqEntry
-from knowledge.calibration import REPAIR_CREDIT
-from knowledge.embeddings import LocalEmbeddings
-from knowledge.matcher import Matcher, Phrasing, Thresholds
-from knowledge.spelling import Repaired
-from knowledge.text import normalize
+from knowledge.matching.decision import Phrasing, Thresholds
+from knowledge.matching.fit import fit_matcher
+from knowledge.matching.matcher import Matcher
+from knowledge.matching.spelling import Repaired
+from knowledge.matching.stacker import REPAIR_CREDIT
+from knowledge.matching.text import normalize
+from knowledge.store.embeddings import LocalEmbeddings
 
 THRESHOLDS = Thresholds(answer=0.15, clarify=0.1, margin=0.1)  # the documented defaults
 
@@ -71,7 +73,7 @@ def e5() -> Local:
 
 
 def fit(entries: list[FaqEntry], phrasings: list[Phrasing], vectors: np.ndarray) -> Matcher:
-    return Matcher.fit(entries, phrasings, vectors, THRESHOLDS, views=VIEWS)
+    return fit_matcher(entries, phrasings, vectors, THRESHOLDS, views=VIEWS)
 
 
 def phrasings_of(entries: list[FaqEntry]) -> list[Phrasing]:
@@ -246,7 +248,7 @@ def test_vectors_of_one_encoder_match_too(e5: Local, tmp_path: Path) -> None:
     """Embeddings of one view (an OpenAI-compatible endpoint): the same matching, one model."""
     phrasings = phrasings_of(FAQ)
     vectors = vectors_of(e5, phrasings)[:, : VIEWS[0]]
-    m = Matcher.fit(FAQ, phrasings, vectors, THRESHOLDS)
+    m = fit_matcher(FAQ, phrasings, vectors, THRESHOLDS)
     assert m.views == (VIEWS[0],) and m.classifier.views == (VIEWS[0],)
     text = "I can't remember my password, how can I change it?"
     query = e5.query([m.prepare(text)])[0, : VIEWS[0]]

@@ -17,7 +17,7 @@ from core.config import Settings
 from core.domain import Decision, FaqEntry
 from core.errors import EntryNotFound, InvalidInput
 from core.ports import Retriever
-from knowledge.decision import ANSWER_THRESHOLD, RICH_ANSWER_THRESHOLD
+from knowledge.matching.decision import ANSWER_THRESHOLD, RICH_ANSWER_THRESHOLD
 from knowledge.retriever import KnowledgeBase, build_knowledge
 from knowledge.sources import load_sources
 from tests.knowledge.conftest import GOOD_FILES
@@ -36,11 +36,10 @@ def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def kb(kb_dir: Path) -> Iterator[KnowledgeBase]:
-    knowledge = build_knowledge(settings_at(kb_dir))
-    report = knowledge.ingest(ENTRIES)
-    assert (report.entries, report.added, report.skipped) == (8, report.phrasings, 0)
-    yield knowledge
-    knowledge.close()
+    with build_knowledge(settings_at(kb_dir)) as knowledge:
+        report = knowledge.ingest_sync(ENTRIES)
+        assert (report.entries, report.added, report.skipped) == (8, report.phrasings, 0)
+        yield knowledge
 
 
 def test_implements_the_retriever_port(kb: KnowledgeBase) -> None:
@@ -93,34 +92,27 @@ def test_empty_text_is_invalid(kb: KnowledgeBase) -> None:
 
 
 def test_empty_knowledge_base_escalates(settings: Settings) -> None:
-    empty = build_knowledge(settings)
-    try:
+    with build_knowledge(settings) as empty:
         answer = empty.ask_sync("where is my order")
         assert answer.decision == Decision.ESCALATE and answer.entry_id is None
         with pytest.raises(InvalidInput):
-            empty.ingest([])
-    finally:
-        empty.close()
+            empty.ingest_sync([])
 
 
 async def test_add_phrasing_matches_at_once_and_survives_reload(settings: Settings) -> None:
-    kb = build_knowledge(settings)
-    kb.ingest(ENTRIES)
-    assert kb.ask_sync("my stuff is kaput").entry_id != "refund"
-    await kb.add_phrasing("refund", "my stuff is kaput")
-    answer = await kb.ask("my stuff is kaput")
-    assert (answer.decision, answer.entry_id) == (Decision.ANSWER, "refund")
-    assert answer.sources[0].question == "my stuff is kaput"
-    with pytest.raises(EntryNotFound):
-        await kb.add_phrasing("no-such-entry", "hello")
-    with pytest.raises(InvalidInput):
-        await kb.add_phrasing("refund", "  ")
-    kb.close()
-    again = build_knowledge(settings)
-    try:
+    with build_knowledge(settings) as kb:
+        kb.ingest_sync(ENTRIES)
+        assert kb.ask_sync("my stuff is kaput").entry_id != "refund"
+        await kb.add_phrasing("refund", "my stuff is kaput")
+        answer = await kb.ask("my stuff is kaput")
+        assert (answer.decision, answer.entry_id) == (Decision.ANSWER, "refund")
+        assert answer.sources[0].question == "my stuff is kaput"
+        with pytest.raises(EntryNotFound):
+            await kb.add_phrasing("no-such-entry", "hello")
+        with pytest.raises(InvalidInput):
+            await kb.add_phrasing("refund", "  ")
+    with build_knowledge(settings) as again:
         assert again.ask_sync("my stuff is kaput").entry_id == "refund"
-    finally:
-        again.close()
 
 
 def test_persisted_kb_reloads_and_answers_the_same(kb: KnowledgeBase, kb_dir: Path) -> None:
@@ -131,65 +123,51 @@ def test_persisted_kb_reloads_and_answers_the_same(kb: KnowledgeBase, kb_dir: Pa
         "what is the capital of France",
     ]
     before = [kb.ask_sync(q) for q in questions]
-    reloaded = build_knowledge(settings_at(kb_dir))
-    try:
+    with build_knowledge(settings_at(kb_dir)) as reloaded:
         after = [reloaded.ask_sync(q) for q in questions]
-    finally:
-        reloaded.close()
     for b, a in zip(before, after, strict=True):
         assert (a.decision, a.entry_id, a.text) == (b.decision, b.entry_id, b.text)
         assert a.confidence == pytest.approx(b.confidence, abs=1e-6)
 
 
 def test_missing_saved_state_is_refit_from_chroma(settings: Settings) -> None:
-    kb = build_knowledge(settings)
-    kb.ingest(ENTRIES)
-    expected = kb.ask_sync("I'd like a refund")
-    kb.close()
+    with build_knowledge(settings) as kb:
+        kb.ingest_sync(ENTRIES)
+        expected = kb.ask_sync("I'd like a refund")
     for path in settings.index_dir.glob("state-*"):
         shutil.rmtree(path)
     (settings.index_dir / "CURRENT").unlink()
-    rebuilt = build_knowledge(settings)
-    try:
+    with build_knowledge(settings) as rebuilt:
         assert {e.id for e in rebuilt.entries()} == {e.id for e in ENTRIES}
         answer = rebuilt.ask_sync("I'd like a refund")
         assert (answer.decision, answer.entry_id) == (expected.decision, expected.entry_id)
         assert (settings.index_dir / "CURRENT").exists()
-    finally:
-        rebuilt.close()
 
 
 def test_chroma_search_and_memory_search_agree(kb: KnowledgeBase, kb_dir: Path) -> None:
-    via_chroma = build_knowledge(settings_at(kb_dir).model_copy(update={"dense_search": "chroma"}))
-    try:
+    with build_knowledge(
+        settings_at(kb_dir).model_copy(update={"dense_search": "chroma"})
+    ) as via_chroma:
         for text in ("I'd like a refund", "сколько идёт доставка", "where is my parcel"):
             a, b = kb.ask_sync(text), via_chroma.ask_sync(text)
             assert (a.entry_id, a.decision) == (b.entry_id, b.decision), text
             assert abs(a.confidence - b.confidence) < 0.05, text
-    finally:
-        via_chroma.close()
 
 
 def test_settings_thresholds_override_the_saved_ones(kb_dir: Path) -> None:
     strict = settings_at(kb_dir).model_copy(
         update={"answer_threshold": 1.0, "clarify_threshold": 1.0}
     )
-    kb = build_knowledge(strict)
-    try:
+    with build_knowledge(strict) as kb:
         assert kb.ask_sync("when will my parcel be delivered").decision == Decision.ESCALATE
-    finally:
-        kb.close()
 
 
 def _answer_threshold(settings: Settings, entries: list[FaqEntry] | None = None) -> float:
     """The answer threshold in force after opening the KB (and ingesting ``entries``)."""
-    kb = build_knowledge(settings)
-    try:
+    with build_knowledge(settings) as kb:
         if entries is not None:
-            kb.ingest(entries)
+            kb.ingest_sync(entries)
         return kb.thresholds().answer
-    finally:
-        kb.close()
 
 
 def test_an_unset_answer_threshold_follows_the_kbs_richness(tmp_path: Path) -> None:
@@ -252,19 +230,13 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 
 def test_chroma_server_mode(settings: Settings, chroma_server: str) -> None:
     remote = settings.model_copy(update={"chroma_url": chroma_server, "dense_search": "chroma"})
-    kb = build_knowledge(remote)
-    try:
-        kb.ingest(ENTRIES)
+    with build_knowledge(remote) as kb:
+        kb.ingest_sync(ENTRIES)
         answer = kb.ask_sync("I'd like a refund")
         assert (answer.decision, answer.entry_id) == (Decision.ANSWER, "refund")
         assert answer.timings_ms["search"] > 0.1  # the neighbours came from the Chroma server
         assert not remote.chroma_dir.exists()  # nothing embedded on disk
-    finally:
-        kb.close()
     # a second process with an empty data dir rebuilds everything from the server
     fresh = remote.model_copy(update={"data_dir": settings.data_dir.parent / "other"})
-    other = build_knowledge(fresh)
-    try:
+    with build_knowledge(fresh) as other:
         assert other.ask_sync("I'd like a refund").entry_id == "refund"
-    finally:
-        other.close()

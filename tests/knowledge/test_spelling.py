@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge.spelling import Repaired, Speller
-from knowledge.text import tokens
+from knowledge.matching.spelling import Repaired, Speller
+from knowledge.matching.text import tokens
 
 KB = [
     "Где моя доставка? Курьер не приехал",

@@ -1,6 +1,6 @@
 """Normalisation, language detection, transliteration and stemming (no model needed)."""
 
-from knowledge.text import (
+from knowledge.matching.text import (
     char_key,
     detect_language,
     detransliterate,

@@ -2,10 +2,10 @@
 
 * :func:`common_words`: words with a Zipf frequency of at least 3 (once per million words):
   a word the knowledge base has never seen but that is common is not a typo
-  (knowledge.spelling).
+  (knowledge.matching.spelling).
 * :func:`function_words`: the few hundred most frequent words of each language (Zipf 5.5 and
   up: "the", "so", "here", "это", "що"): they say nothing about what a message is about
-  (knowledge.lead_in).
+  (knowledge.matching.lead_in).
 
 wordfreq stores each list in centibel buckets from the most frequent word down (bucket ``i``
 holds the words at ``-i`` cB, Zipf ``9 - i / 100``), so both sets are prefixes of the lists.
@@ -22,7 +22,7 @@ from functools import cache
 import msgpack
 import wordfreq
 
-from knowledge.text import stem
+from knowledge.matching.text import stem
 
 LANGUAGES = ("ru", "uk", "ro", "en")
 COMMON_ZIPF = 3.0

@@ -2,7 +2,7 @@
 of the matcher's channels. Saved as ``.npy`` arrays.
 
 With vectors made of several *views* (the local embeddings: e5 then USE, see
-``knowledge.embeddings``) it is one multinomial logistic regression per view, and their
+``knowledge.store.embeddings``) it is one multinomial logistic regression per view, and their
 log-probabilities are mixed with fixed weights and renormalised (a weighted product of experts).
 Two encoders trained apart make different mistakes: on BANKING77 with 10 phrasings per intent
 (validation) the mix ranks 0.813-0.816 right (e5 weight 0.5-0.7) against 0.800 for e5 alone

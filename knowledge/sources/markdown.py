@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from core.errors import SourceError
-from knowledge.source_drafts import Draft, opt_str, question_id, str_list
+from knowledge.sources.drafts import Draft, opt_str, question_id, str_list
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 ANCHOR = re.compile(r"\s*\{#([^}\s]+)\}\s*$")

@@ -12,11 +12,12 @@ import os
 import shutil
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.domain import FaqEntry
-from knowledge.index import entry_from_json, entry_to_json
-from knowledge.matcher import Matcher
+from knowledge.matching.matcher import Matcher
+from knowledge.store.documents import entry_from_json, entry_to_json
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def save_state(
     embedder: str,
     *,
     lock: threading.Lock | None = None,
-) -> None:
+) -> str:
+    """Write a new state and make it current; returns its name."""
     index_dir.mkdir(parents=True, exist_ok=True)
     folder = index_dir / f"state-{time.time_ns()}"
     folder.mkdir()
@@ -49,13 +51,31 @@ def save_state(
     old = sorted(p for p in index_dir.glob("state-*") if p.name != folder.name)
     for stale in old[:-1]:  # keep one previous state for readers still loading it
         shutil.rmtree(stale, ignore_errors=True)
+    return folder.name
 
 
-def load_state(
-    index_dir: Path,
-) -> tuple[Matcher | None, dict[str, FaqEntry], list[str], str] | None:
+@dataclass(frozen=True, slots=True)
+class SavedState:
+    name: str
+    """The ``state-*`` folder it was read from."""
+    matcher: Matcher | None
+    entries: dict[str, FaqEntry]
+    keys: list[str]
+    embedder: str
+
+
+def current_state(index_dir: Path) -> str | None:
+    """The name of the current saved state, or None when there is none."""
     try:
-        folder = index_dir / (index_dir / "CURRENT").read_text("utf-8").strip()
+        return (index_dir / "CURRENT").read_text("utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def load_state(index_dir: Path) -> SavedState | None:
+    try:
+        name = (index_dir / "CURRENT").read_text("utf-8").strip()
+        folder = index_dir / name
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
         docs = json.loads((folder / "entries.json").read_text("utf-8"))
         entries = {e.id: e for e in (entry_from_json(json.dumps(d)) for d in docs)}
@@ -64,4 +84,4 @@ def load_state(
         if (index_dir / "CURRENT").exists():
             log.warning("saved knowledge state unreadable (%s); rebuilding from Chroma", exc)
         return None
-    return matcher, entries, list(manifest["keys"]), str(manifest["embedder"])
+    return SavedState(name, matcher, entries, list(manifest["keys"]), str(manifest["embedder"]))

@@ -8,8 +8,9 @@ it would have answered.
 A message is split into clauses at punctuation (``, : ; . ! ?``, a dash between spaces, a line
 break). Leading clauses are dropped until the first one with an *informative word the knowledge
 base knows*: a word whose stem is in the KB's vocabulary and is not the stem of one of the
-most frequent words of its language (:func:`knowledge.lexicon.function_stems`). A message none
-of whose clauses has one is matched whole, so an off-topic message keeps all of its words.
+most frequent words of its language (:func:`knowledge.matching.lexicon.function_stems`). A
+message none of whose clauses has one is matched whole, so an off-topic message keeps all of its
+words.
 Only matching sees the shorter text; the message itself is stored as written.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from knowledge.text import normalize
+from knowledge.matching.text import normalize
 
 CLAUSE = re.compile(r"[,:;.!?\n]+|\s[-–—]+\s")
 

@@ -5,8 +5,8 @@ The answer threshold's default depends on how many question phrasings an entry h
 phrasings-per-entry setting and answer threshold, the mean over seeds of accuracy and
 out-of-scope recall on a validation task (the KB: K phrasings per entry; 0: all of them):
 
-    uv run python -m benchmarks.threshold_density clinc150-val+oos --shots 5 10 20 30 50 80 0
-    uv run python -m benchmarks.threshold_density banking77-cv banking77_ru-val --shots 0
+    uv run python -m tools.threshold_density clinc150-val+oos --shots 5 10 20 30 50 80 0
+    uv run python -m tools.threshold_density banking77-cv banking77_ru-val --shots 0
 
 Each matcher is fitted once per seed; its answers are re-decided at every threshold exactly
 as ``cxc eval --sweep`` does (a clarify stays a clarify, anything else is answered when its
@@ -24,10 +24,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from benchmarks import datasets as ds
-from benchmarks import tune_matcher as tm
 from core.domain import Decision
-from knowledge.decision import decision_at
-from knowledge.matcher import Match
+from knowledge.matching.decision import Match, decision_at
+from tools import tune_matcher as tm
 
 GRID = (0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.12, 0.15, 0.2)
 

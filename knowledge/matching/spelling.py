@@ -9,22 +9,22 @@ close. Digits and words that are already known are left alone.
 
 Words of two or three letters are too short to guess from the KB's whole vocabulary, but a
 short non-word is nearly always a mangled function word ("hjw", "myy", "wht", "гед"): it becomes
-the KB's most frequent function word (Zipf 5.5 and up, :func:`knowledge.lexicon.function_words`)
-within one edit ("how", "my", "what", "где"), and stays as it is when there is none. Single
-letters are never touched.
+the KB's most frequent function word (Zipf 5.5 and up,
+:func:`knowledge.matching.lexicon.function_words`) within one edit ("how", "my", "what", "где"),
+and stays as it is when there is none. Single letters are never touched.
 
-Common words (:func:`knowledge.lexicon.common_words`, Zipf 3 and up in wordfreq) keep a real
-word that merely sits one letter from a KB word ("cared" next to "card", "cart") from being
+Common words (:func:`knowledge.matching.lexicon.common_words`, Zipf 3 and up in wordfreq) keep a
+real word that merely sits one letter from a KB word ("cared" next to "card", "cart") from being
 "repaired", which is what made four-letter repair unsafe before; misspellings are rare enough
 to stay below that line ("recieve" 2.75, "crad" 0).
 
 Latin-letter words that did not match are tried again transliterated to Cyrillic (``dostavka``
-with a typo), each reading of five letters or more (:func:`knowledge.text.transliterations`) in
-turn.
+with a typo), each reading of five letters or more
+(:func:`knowledge.matching.text.transliterations`) in turn.
 
 Edit distances come from rapidfuzz (optimal string alignment). :meth:`Speller.repair` also
 counts the words it replaced: the matcher credits a query's confidence for them
-(knowledge.calibration.repair_credit).
+(knowledge.matching.stacker.repair_credit).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.lexicon import common_words, function_words
-from knowledge.text import CYR, LAT, normalize, stem, transliterations
+from knowledge.matching.lexicon import common_words, function_words
+from knowledge.matching.text import CYR, LAT, normalize, stem, transliterations
 
 MIN_LENGTH = 4  # shorter words have too many neighbours at one edit to guess safely
 READING_LENGTH = 5  # the shortest transliteration reading worth a Cyrillic retry

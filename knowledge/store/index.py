@@ -25,9 +25,8 @@ recovery from a failed Chroma write is simply running the ingest again.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,47 +38,18 @@ from langchain_core.indexing.base import RecordManager
 
 from core.config import Settings
 from core.domain import FaqEntry
-from core.errors import BackendUnavailable
-from knowledge.embeddings import build_embeddings, embedder_name
+from knowledge.store.chroma import close_client, open_client
+from knowledge.store.documents import (
+    doc_key,
+    entry_docs,
+    entry_from_json,
+    entry_to_json,
+    phrasing_doc,
+)
+from knowledge.store.embeddings import build_embeddings, embedder_name
 
 Progress = Callable[[int, int], None]
 BATCH = 256  # phrasings per embed + Chroma write: larger batches write ~30% faster
-QUERY_KINDS = ("question", "learned")
-
-
-def phrasing_key(entry_id: str, kind: str, text: str) -> str:
-    return hashlib.sha1(f"{entry_id}|{kind}|{text}".encode()).hexdigest()[:16]
-
-
-def phrasing_doc(entry_id: str, kind: str, text: str) -> Document:
-    key = phrasing_key(entry_id, kind, text)
-    return Document(page_content=text, metadata={"entry_id": entry_id, "kind": kind, "key": key})
-
-
-def entry_docs(entry: FaqEntry) -> tuple[list[Document], list[Document]]:
-    """(query-role docs, passage-role docs) for one entry."""
-    questions = [phrasing_doc(entry.id, "question", q) for q in entry.questions]
-    answers = [entry.answer, *(text for _, text in entry.translations)]
-    passages = [phrasing_doc(entry.id, "answer", a) for a in dict.fromkeys(answers) if a]
-    if entry.tags:
-        passages.append(phrasing_doc(entry.id, "tags", ", ".join(entry.tags)))
-    return questions, passages
-
-
-def entry_to_json(entry: FaqEntry) -> str:
-    return json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True)
-
-
-def entry_from_json(text: str) -> FaqEntry:
-    data = json.loads(text)
-    data["questions"] = tuple(data["questions"])
-    data["tags"] = tuple(data["tags"])
-    data["translations"] = tuple(tuple(t) for t in data["translations"])
-    return FaqEntry(**data)
-
-
-def _key(doc: Document) -> str:
-    return str(doc.metadata["key"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,29 +69,6 @@ class SyncCounts:
     skipped: int
     deleted: int
     updated_entries: int
-
-
-def open_client(settings: Settings) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if settings.chroma_url:
-            from urllib.parse import urlparse
-
-            url = urlparse(settings.chroma_url)
-            return chromadb.HttpClient(
-                host=url.hostname or "localhost",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-    except Exception as exc:
-        where = settings.chroma_url or settings.chroma_dir
-        raise BackendUnavailable(f"cannot open Chroma at {where}: {exc}") from exc
 
 
 class FaqIndex:
@@ -233,7 +180,9 @@ class FaqIndex:
             questions += q
             passages += p
         total = len(questions) + len(passages)
-        learned = self._reconcile_all({_key(d) for d in questions}, {_key(d) for d in passages})
+        learned = self._reconcile_all(
+            {doc_key(d) for d in questions}, {doc_key(d) for d in passages}
+        )
         added = skipped = deleted = 0
         for n, (name, docs) in enumerate((("questions", questions), ("passages", passages))):
             offset = 0 if n == 0 else len(questions)
@@ -242,7 +191,7 @@ class FaqIndex:
                 self.records[name],
                 self.stores[name],
                 cleanup="full",
-                key_encoder=_key,
+                key_encoder=doc_key,
                 batch_size=BATCH,
             )
             added += result["num_added"]
@@ -258,9 +207,13 @@ class FaqIndex:
         """Index one learned phrasing; (its key, whether it was new)."""
         doc = phrasing_doc(entry_id, "learned", text)
         result = index(
-            [doc], self.records["learned"], self.stores["questions"], cleanup=None, key_encoder=_key
+            [doc],
+            self.records["learned"],
+            self.stores["questions"],
+            cleanup=None,
+            key_encoder=doc_key,
         )
-        return _key(doc), result["num_added"] > 0
+        return doc_key(doc), result["num_added"] > 0
 
     def reset(self) -> None:
         """Drop the phrasing collections (another embedder made them) and their records;
@@ -282,7 +235,7 @@ class FaqIndex:
                 self.records["learned"],
                 self.stores["questions"],
                 cleanup=None,
-                key_encoder=_key,
+                key_encoder=doc_key,
                 batch_size=BATCH,
             )
 
@@ -331,22 +284,6 @@ class FaqIndex:
     def close(self) -> None:
         self._engine.dispose()
         close_client(self.client)
-
-
-def close_client(client: Any) -> None:
-    """Release the client's shared Chroma system; for HTTP, also close its connection pool
-    once no other client in the process uses it (chromadb leaves the httpx client open)."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    parts = [client, getattr(client, "_admin_client", None)]
-    sessions = [
-        (getattr(getattr(p, "_server", None), "_session", None), getattr(p, "_identifier", None))
-        for p in parts
-    ]
-    client.close()
-    for session, identifier in sessions:
-        if session is not None and identifier not in SharedSystemClient._identifier_to_system:
-            session.close()
 
 
 def reconcile(store: Chroma, records: RecordManager, in_chroma: set[str], wanted: set[str]) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from knowledge.text import char_key, tokens
+from knowledge.matching.text import char_key, tokens
 
 
 def _vectorizer() -> TfidfVectorizer:

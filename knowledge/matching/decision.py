@@ -1,7 +1,7 @@
 """The matcher's value types and its decision rule: answer, clarify or escalate.
 
 ``decide`` compares the calibrated scores of the top candidates with the thresholds
-(docs/retrieval.md, "Decision"); ``knowledge.matcher`` re-exports everything here.
+(docs/retrieval.md, "Decision").
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.domain import Decision
+
+QUERY_KINDS = ("question", "learned")  # phrasing kinds a customer's question looks like
 
 
 @dataclass(frozen=True, slots=True)
