@@ -9,12 +9,9 @@ answer (in ``language`` when given, else in the detected language); on *escalate
 empty/None so nothing is sent by mistake. ``sources`` and ``candidates`` always list the ranked
 entries (the operator console can suggest them; a clarify shows them as choices).
 
-Persistence (``settings.index_dir``, files written by ``knowledge.store.state``): ``CURRENT``
-names a ``state-*`` folder holding the saved matcher, ``entries.json`` and ``manifest.json``
-(phrasing keys, embedder). A new state is written beside the old one and ``CURRENT`` is swapped with
-``os.replace``, so a crash never leaves a half-written state. ``INGEST_INCOMPLETE`` marks a
-sync that did not finish: the last good state keeps serving until the next ingest repairs
-Chroma (see ``knowledge.store.index``).
+Persistence: the saved state under ``settings.index_dir`` (``knowledge.store.state``).
+``INGEST_INCOMPLETE`` marks a sync that did not finish: the last good state keeps serving until
+the next ingest repairs Chroma. ``reload`` serves a state another process saved.
 """
 
 from __future__ import annotations
@@ -29,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.config import Settings
-from core.domain import Answer, Candidate, Decision, FaqEntry, IngestReport, Source
+from core.domain import Answer, Decision, FaqEntry, IngestReport
 from core.errors import (
     BackendUnavailable,
     CxcError,
@@ -38,7 +35,7 @@ from core.errors import (
     InvalidTransition,
 )
 from knowledge.matching.background import Background, off_topic
-from knowledge.matching.decision import Match, Phrasing, Thresholds, answer_threshold
+from knowledge.matching.decision import Phrasing, Thresholds, answer_threshold, to_answer
 from knowledge.matching.fit import fit_matcher
 from knowledge.matching.matcher import Matcher
 from knowledge.matching.text import detect_language
@@ -131,35 +128,7 @@ class KnowledgeBase:
             match = matcher.match(text, query, dense_hits=hits, cleaned=cleaned)
         t3 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "match": (t3 - t2) * 1e3}
-        return self._answer(match, entries, language or match.language, timings)
-
-    def _answer(
-        self,
-        match: Match,
-        entries: dict[str, FaqEntry],
-        language: str | None,
-        timings: dict[str, float],
-    ) -> Answer:
-        ranked = [r for r in match.ranked if r.entry_id in entries]
-        sources = tuple(
-            Source(r.entry_id, r.phrasing, r.score, "faq", entries[r.entry_id].source)
-            for r in ranked
-        )
-        candidates = tuple(
-            Candidate(r.entry_id, r.phrasing, entries[r.entry_id].answer_in(language), r.score)
-            for r in ranked
-        )
-        top = ranked[0] if ranked and match.decision != Decision.ESCALATE else None
-        return Answer(
-            text=entries[top.entry_id].answer_in(language) if top else "",
-            entry_id=top.entry_id if top else None,
-            confidence=match.confidence,
-            decision=match.decision if ranked else Decision.ESCALATE,
-            sources=sources,
-            candidates=candidates,
-            language=language,
-            timings_ms={k: round(v, 2) for k, v in timings.items()},
-        )
+        return to_answer(match, entries, language or match.language, timings)
 
     # -- writes ---------------------------------------------------------------------------
 

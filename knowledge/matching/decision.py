@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.domain import Decision
+from core.domain import Answer, Candidate, Decision, FaqEntry, Source
 
 QUERY_KINDS = ("question", "learned")  # phrasing kinds a customer's question looks like
 
@@ -95,3 +95,32 @@ def decision_at(decision: Decision, top: float | None, threshold: float) -> Deci
     if decision == Decision.CLARIFY or top is None:
         return decision
     return Decision.ANSWER if top >= threshold else Decision.ESCALATE
+
+
+def to_answer(
+    match: Match,
+    entries: dict[str, FaqEntry],
+    language: str | None,
+    timings: dict[str, float],
+) -> Answer:
+    """The ``Answer`` for a match: on *escalate* no text or entry, so nothing is sent by
+    mistake; ``sources`` and ``candidates`` always list the ranked entries."""
+    ranked = [r for r in match.ranked if r.entry_id in entries]
+    sources = tuple(
+        Source(r.entry_id, r.phrasing, r.score, "faq", entries[r.entry_id].source) for r in ranked
+    )
+    candidates = tuple(
+        Candidate(r.entry_id, r.phrasing, entries[r.entry_id].answer_in(language), r.score)
+        for r in ranked
+    )
+    top = ranked[0] if ranked and match.decision != Decision.ESCALATE else None
+    return Answer(
+        text=entries[top.entry_id].answer_in(language) if top else "",
+        entry_id=top.entry_id if top else None,
+        confidence=match.confidence,
+        decision=match.decision if ranked else Decision.ESCALATE,
+        sources=sources,
+        candidates=candidates,
+        language=language,
+        timings_ms={k: round(v, 2) for k, v in timings.items()},
+    )
