@@ -40,7 +40,7 @@ FILL = [
               CASE WHEN g % 17 = 0 THEN 1 ELSE 0 END, 'fixed'
        FROM (SELECT g, timestamptz '2026-01-01' + g * interval '60 second' AS ts
              FROM generate_series(1, 100000) g) s""",
-    """INSERT INTO message (case_id, direction, channel, author, text, attachments, meta,
+    """INSERT INTO message (case_id, direction, channel, author, text, event, attachments, meta,
          created_at)
        SELECT c.id,
               CASE WHEN k % 2 = 0 THEN 'out' ELSE 'in' END, c.origin_channel,
@@ -49,6 +49,7 @@ FILL = [
                    WHEN k % 2 = 0 THEN 'bot' ELSE 'customer' END,
               CASE WHEN k = 3 THEN 'opened' WHEN k = 4 AND c.id % 3 = 0 THEN 'escalated'
                    ELSE 'message text ' || k END,
+              CASE WHEN k = 3 THEN 'opened' WHEN k = 4 AND c.id % 3 = 0 THEN 'escalated' END,
               '[]', '{}', c.opened_at + k * interval '30 second'
        FROM "case" c CROSS JOIN generate_series(1, 10) k""",
     """INSERT INTO pulse (case_id, customer_id, channel, kind, status, resolved_at, due_at,

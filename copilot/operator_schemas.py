@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from core.cases.promises import is_overdue
-from core.models import Promise
+from core.models import Message, Promise
 
 MAX_ID = 2_147_483_647
 IssueType = Literal[
@@ -61,8 +61,21 @@ class MessageOut(_Out):
     author: str
     author_ref: str | None
     text: str
-    meta: dict[str, Any]
+    event: str | None = None
+    reply_kind: str | None = None
+    entry_id: str | None = None
+    meta: dict[str, Any] = Field(
+        description="The message's metadata; also holds event, kind and entry_id when set."
+    )
     created_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_message(cls, data: Any) -> Any:
+        if isinstance(data, Message):
+            fields = {name: getattr(data, name) for name in cls.model_fields if name != "meta"}
+            return {**fields, "meta": data.meta_json()}
+        return data
 
 
 class PromiseOut(_Out):

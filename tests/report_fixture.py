@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.models import (
     Case,
+    CaseEvent,
     ChannelIdentity,
     Compensation,
     Customer,
@@ -139,6 +140,7 @@ async def _case(session: AsyncSession, customer_id: int, spec: dict[str, Any]) -
                 channel=spec["ch"],
                 author=author,
                 text=text,
+                event=CaseEvent(text) if author == "system" else None,
                 created_at=when,
             )
         )

@@ -20,6 +20,7 @@ from core.conversation.replies import Intent
 from core.customers import identities
 from core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from core.feedback import pulse_answers, pulse_texts
+from core.models import MessageMeta
 from core.ports import Retriever
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ async def escalate(
         settings=settings,
         render=render_reply,
         intent=intent,
-        meta={"via": "button"},
+        meta=MessageMeta(via="button"),
         **identity(query.from_user),
     )
     await query.answer()

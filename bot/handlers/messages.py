@@ -16,6 +16,7 @@ from core.config import Settings
 from core.conversation.replies import Intent
 from core.conversation.turn import handle_inbound
 from core.feedback import pulse_answers
+from core.models import MessageMeta
 from core.ports import Retriever
 
 
@@ -71,7 +72,7 @@ async def _handle(
         attachments=attachments_of(message),
         edited=edited,
         intent=intent,
-        meta={"telegram_message_id": message.message_id},
+        meta=MessageMeta(telegram_message_id=message.message_id),
         **identity(message.from_user),
     )
     await deliver(outbound, message.chat.id, reply)

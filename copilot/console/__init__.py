@@ -19,7 +19,6 @@ from copilot.deps import SessionDep
 from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep
 from copilot.operator_schemas import MAX_ID, case_detail
 from copilot.suggestion_schemas import SuggestionsOut
-from core.customers import timeline
 from core.desk import operators, suggestions
 
 HERE = Path(__file__).parent
@@ -46,8 +45,7 @@ async def queue(request: Request, session: SessionDep, user: CurrentUser) -> HTM
 async def case(
     request: Request, case_id: CaseIdPath, session: SessionDep, user: CurrentUser, crm: CrmDep
 ) -> HTMLResponse:
-    await operators.accessible_case(session, case_id=case_id, user=user)
-    view = case_detail(await timeline.case_view(session, case_id=case_id, crm=crm))
+    view = case_detail(await operators.case_view(session, case_id=case_id, user=user, crm=crm))
     return templates.TemplateResponse(request, "_case.html", {"v": view, "user": user})
 
 

@@ -21,7 +21,6 @@ from copilot.operator_schemas import (
     case_detail,
 )
 from copilot.suggestion_schemas import AcceptedOut, AcceptIn, SuggestionsOut
-from core.customers import timeline
 from core.desk import operators, suggestions
 from core.learning import candidates
 
@@ -56,8 +55,7 @@ async def get_case(
     case_id: CaseIdPath, session: SessionDep, user: CurrentUser, crm: CrmDep
 ) -> CaseDetail:
     """The case, its customer, and the customer's whole timeline across channels."""
-    await operators.accessible_case(session, case_id=case_id, user=user)
-    return case_detail(await timeline.case_view(session, case_id=case_id, crm=crm))
+    return case_detail(await operators.case_view(session, case_id=case_id, user=user, crm=crm))
 
 
 @router.post("/{case_id}/assign", response_model=CaseOut)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import and_, col, select
@@ -30,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
 from core.errors import CaseNotFound, InvalidTransition
-from core.models import Author, Case, CaseStatus, Direction, Message, Owner
+from core.models import Author, Case, CaseEvent, CaseStatus, Direction, Message, MessageMeta, Owner
 from core.models.base import utcnow
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.PENDING)
@@ -70,7 +69,7 @@ async def open_case(
     )
     session.add(case)
     await session.flush()
-    await _commit_event(session, case, "opened")
+    await _commit_event(session, case, CaseEvent.OPENED)
     return case
 
 
@@ -78,14 +77,14 @@ async def escalate(session: AsyncSession, *, case_id: int, reason: str = "") -> 
     case = await _load(session, case_id, status=ACTIVE, owner=(Owner.BOT,), action="escalate")
     case.owner = Owner.HUMAN
     case.status = CaseStatus.OPEN
-    await _commit_event(session, case, "escalated", reason=reason)
+    await _commit_event(session, case, CaseEvent.ESCALATED, MessageMeta(reason=reason or None))
     return case
 
 
 async def assign(session: AsyncSession, *, case_id: int, operator: str) -> Case:
     case = await _load(session, case_id, status=ACTIVE, owner=(Owner.HUMAN,), action="assign")
     case.assigned_operator = operator
-    await _commit_event(session, case, "assigned", operator=operator)
+    await _commit_event(session, case, CaseEvent.ASSIGNED, MessageMeta(operator=operator))
     return case
 
 
@@ -98,7 +97,7 @@ async def await_customer(session: AsyncSession, *, case_id: int) -> Case:
         action="wait for the customer on",
     )
     case.status = CaseStatus.PENDING
-    await _commit_event(session, case, "pending")
+    await _commit_event(session, case, CaseEvent.PENDING)
     return case
 
 
@@ -107,7 +106,7 @@ async def resume(session: AsyncSession, *, case_id: int) -> Case:
         session, case_id, status=(CaseStatus.PENDING,), owner=tuple(Owner), action="resume"
     )
     case.status = CaseStatus.OPEN
-    await _commit_event(session, case, "resumed")
+    await _commit_event(session, case, CaseEvent.RESUMED)
     return case
 
 
@@ -116,7 +115,7 @@ async def hand_back(session: AsyncSession, *, case_id: int, operator: str | None
     case.owner = Owner.BOT
     case.status = CaseStatus.OPEN
     case.assigned_operator = None
-    await _commit_event(session, case, "handed_back", operator=operator)
+    await _commit_event(session, case, CaseEvent.HANDED_BACK, MessageMeta(operator=operator))
     return case
 
 
@@ -138,7 +137,9 @@ async def resolve(
     case.resolution_code = code
     if knowledge_entry_id:
         case.knowledge_entry_id = knowledge_entry_id
-    await _commit_event(session, case, "resolved", by=by, code=code)
+    await _commit_event(
+        session, case, CaseEvent.RESOLVED, MessageMeta(by=by or None, code=code or None)
+    )
     return case
 
 
@@ -158,9 +159,8 @@ async def reopen(
     case.assigned_operator = None
     case.resolved_at = None
     case.reopen_count += 1
-    await _commit_event(
-        session, case, "reopened", previous_resolved_at=previous, reopen_count=case.reopen_count
-    )
+    meta = MessageMeta(previous_resolved_at=previous, reopen_count=case.reopen_count)
+    await _commit_event(session, case, CaseEvent.REOPENED, meta)
     return case
 
 
@@ -170,7 +170,7 @@ async def close(session: AsyncSession, *, case_id: int, now: datetime | None = N
     )
     case.status = CaseStatus.CLOSED
     case.closed_at = now or utcnow()
-    await _commit_event(session, case, "closed")
+    await _commit_event(session, case, CaseEvent.CLOSED)
     return case
 
 
@@ -253,7 +253,12 @@ async def _load(
 
 
 def event_message(
-    case: Case, event: str, *, text: str | None = None, author_ref: str | None = None, **meta: Any
+    case: Case,
+    event: CaseEvent,
+    *,
+    text: str | None = None,
+    author_ref: str | None = None,
+    meta: MessageMeta | None = None,
 ) -> Message:
     """An internal system entry on the case timeline recording ``event``."""
     assert case.id is not None
@@ -264,11 +269,14 @@ def event_message(
         author=Author.SYSTEM,
         author_ref=author_ref,
         text=text or event,
-        meta={"event": event, **{k: v for k, v in meta.items() if v not in (None, "")}},
+        event=event,
+        meta=meta or MessageMeta(),
     )
 
 
-async def _commit_event(session: AsyncSession, case: Case, event: str, **meta: Any) -> None:
+async def _commit_event(
+    session: AsyncSession, case: Case, event: CaseEvent, meta: MessageMeta | None = None
+) -> None:
     session.add(case)
-    session.add(event_message(case, event, **meta))
+    session.add(event_message(case, event, meta=meta))
     await session.commit()

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.errors import InvalidInput, InvalidTransition
-from core.models import Promise, PromiseStatus, User
+from core.models import CaseEvent, MessageMeta, Promise, PromiseStatus, User
 from core.models.base import utcnow
 from core.platform import auth
 from core.platform.records import fetch
@@ -41,10 +41,10 @@ async def make_promise(
     session.add(
         lifecycle.event_message(
             case,
-            "promised",
+            CaseEvent.PROMISED,
             text=f"promise: {promise.text} (due {due_at.isoformat()})",
             author_ref=user.name,
-            due_at=due_at.isoformat(),
+            meta=MessageMeta(due_at=due_at.isoformat()),
         )
     )
     await session.commit()

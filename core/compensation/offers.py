@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
+from core.compensation.case_context import load_case_context
 from core.compensation.policy import (
     Facts,
     Offer,
@@ -27,15 +28,13 @@ from core.compensation.policy import (
     evaluate,
 )
 from core.compensation.policy_store import active_policy
-from core.customers.context import churn_risk, orders_of, pick_order
-from core.customers.identities import get_customer
+from core.customers.context import CaseContext, pick_order
 from core.errors import InvalidInput, InvalidTransition, NotAllowed
 from core.models import (
     Author,
     Compensation,
     CompensationAudit,
     CompensationStatus,
-    Customer,
     Message,
     User,
 )
@@ -54,17 +53,15 @@ class Proposal:
 async def propose(
     session: AsyncSession,
     *,
-    case_id: int,
+    context: CaseContext,
     user: User,
     issue_type: str | None = None,
     affected_amount: float | None = None,
-    crm: CrmConnector | None = None,
 ) -> Proposal:
-    """What the policy offers for this case, computed from what the company already knows."""
-    policy = await active_policy(session)
-    case = await lifecycle.get_case(session, case_id)
-    customer = await get_customer(session, case.customer_id)
-    text = await _customer_text(session, case_id=case_id)
+    """What the policy offers for the loaded case, from what the company already knows."""
+    policy, case = context.policy, context.case
+    assert case.id is not None
+    text = await _customer_text(session, case_id=case.id)
     issue = (
         issue_type
         or _topic_issue(policy.document, case.topic)
@@ -72,9 +69,7 @@ async def propose(
     )
     if issue is None:
         raise InvalidInput("cannot tell the issue type from the case; pass issue_type")
-    facts = await _facts(
-        session, customer=customer, issue=issue, text=text, affected=affected_amount, crm=crm
-    )
+    facts = await _facts(session, context=context, issue=issue, text=text, affected=affected_amount)
     limit = approval_limit(policy.document, user.role, user.compensation_limit)
     offer = evaluate(policy.document, facts, version=policy.version, limit=limit)
     return Proposal(offer=offer, facts=facts)
@@ -90,15 +85,14 @@ async def offer(
     crm: CrmConnector | None = None,
 ) -> Compensation:
     """Record the policy's offer. Above the user's limit it waits for a supervisor."""
-    case = await lifecycle.get_case(session, case_id)
-    auth.require_case_access(user, case)
+    context = await load_case_context(session, case_id=case_id, crm=crm, user=user)
+    case = context.case
     proposal = await propose(
         session,
-        case_id=case_id,
+        context=context,
         user=user,
         issue_type=issue_type,
         affected_amount=affected_amount,
-        crm=crm,
     )
     o = proposal.offer
     comp = Compensation(
@@ -210,20 +204,19 @@ async def recent_count(session: AsyncSession, *, customer_id: int, days: int) ->
 async def _facts(
     session: AsyncSession,
     *,
-    customer: Customer,
+    context: CaseContext,
     issue: str,
     text: str,
     affected: float | None,
-    crm: CrmConnector | None,
 ) -> Facts:
-    assert customer.id is not None
-    order = pick_order(customer, await orders_of(session, customer=customer, crm=crm))
+    customer = context.customer
+    order = pick_order(customer, context.orders)
     items = order.get("items", []) if order else []
     hit = [i for i in items if i.get("missing") or i.get("damaged")] or _named_in(items, text)
     if affected is None and hit:
         affected = float(sum(float(i.get("price", 0)) * float(i.get("qty", 1)) for i in hit))
-    policy = await active_policy(session)
-    window = int(policy.document.get("window_days", 90))
+    window = int(context.policy.document.get("window_days", 90))
+    recent = await recent_count(session, customer_id=context.customer_id, days=window)
     return Facts(
         issue_type=issue,
         order_id=str(order["id"]) if order and order.get("id") is not None else None,
@@ -232,8 +225,8 @@ async def _facts(
         affected_items=tuple(str(i.get("name")) for i in hit),
         tier=customer.tier,
         lifetime_value=customer.lifetime_value,
-        churn_risk=(await churn_risk(session, customer=customer)).flag,
-        recent_compensations=await recent_count(session, customer_id=customer.id, days=window),
+        churn_risk=context.churn.flag,
+        recent_compensations=recent,
     )
 
 
@@ -271,7 +264,12 @@ async def _pending(session: AsyncSession, compensation_id: int, action: str) -> 
 
 
 async def _decide(
-    session: AsyncSession, comp: Compensation, user: User, status: str, action: str, **detail: Any
+    session: AsyncSession,
+    comp: Compensation,
+    user: User,
+    status: CompensationStatus,
+    action: str,
+    **detail: Any,
 ) -> Compensation:
     comp.status = status
     comp.decided_by = user.name

@@ -12,7 +12,7 @@ from core.conversation.turn import handle_inbound
 from core.customers import identities
 from core.errors import InvalidInput, NotAllowed
 from core.feedback import surveys
-from core.models import Author, Case, Message, Owner
+from core.models import Author, Case, Message, MessageMeta, Owner
 from core.ports import Retriever
 
 
@@ -31,7 +31,7 @@ async def pick_candidate(
     message = await _own_bot_message(
         session, channel=channel, external_id=external_id, message_id=message_id
     )
-    candidates = message.meta.get("candidates") or []
+    candidates = message.meta.candidates
     if not 0 <= index < len(candidates):
         raise InvalidInput(f"message {message_id} has no candidate {index}")
     chosen = candidates[index]
@@ -42,9 +42,9 @@ async def pick_candidate(
         render=render,
         channel=channel,
         external_id=external_id,
-        text=chosen["question"],
-        chosen_entry_id=chosen["entry_id"],
-        meta={"via": "clarify_button", "reply_to": message_id},
+        text=chosen.question,
+        chosen_entry_id=chosen.entry_id,
+        meta=MessageMeta(via="clarify_button", reply_to=message_id),
     )
 
 
@@ -56,7 +56,7 @@ async def mark_helped(
     message = await _own_bot_message(
         session, channel=channel, external_id=external_id, message_id=message_id
     )
-    message.meta = {**message.meta, "feedback": "helped"}
+    message.meta = message.meta.with_(feedback="helped")
     session.add(message)
     await session.commit()
     case = await lifecycle.get_case(session, message.case_id)
@@ -66,7 +66,7 @@ async def mark_helped(
             case_id=_case_id(case),
             code="self_service",
             by="customer",
-            knowledge_entry_id=message.meta.get("entry_id"),
+            knowledge_entry_id=message.entry_id,
         )
         # the worker applies the pulse policy
         await surveys.schedule_pulse(session, case_id=_case_id(case))

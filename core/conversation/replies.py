@@ -15,6 +15,7 @@ from typing import Any
 
 from core.cases.lifecycle import QueueStatus
 from core.domain import Answer, Candidate
+from core.models import CandidateRef, MessageMeta, QueueRef, ReplyKind, SourceRef
 
 MAX_TEXT_CHARS = 1500
 """Longer messages are stored in full but not sent to the knowledge base."""
@@ -26,20 +27,6 @@ class Intent(StrEnum):
     """/human or "Talk to a person"."""
     REOPEN = "reopen"
     """"Still not fixed": reopen the last resolved case when it is within the reopen window."""
-
-
-class ReplyKind(StrEnum):
-    ANSWER = "answer"
-    CLARIFY = "clarify"
-    ESCALATED = "escalated"
-    REOPENED = "reopened"
-    QUEUED = "queued"
-    """A human owns the case: the bot stays silent (``text`` is empty)."""
-    ALREADY_QUEUED = "already_queued"
-    UNSUPPORTED = "unsupported"
-    RESOLVED = "resolved"
-    SMALL_TALK = "small_talk"
-    """A greeting or thanks on its own: a polite reply, no knowledge base, no escalation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,22 +112,21 @@ def small_talk(text: str) -> str | None:
     return None
 
 
-def reply_meta(reply: Reply) -> dict[str, Any]:
-    meta: dict[str, Any] = {"kind": str(reply.kind), "language": reply.language}
-    if reply.answer is not None:
-        meta["entry_id"] = reply.answer.entry_id
-        meta["confidence"] = round(reply.answer.confidence, 4)
-        meta["sources"] = [
-            {"entry_id": s.entry_id, "question": s.question, "location": s.location}
-            for s in reply.answer.sources
-        ]
-    if reply.candidates:
-        meta["candidates"] = [
-            {"entry_id": c.entry_id, "question": c.question, "score": round(c.score, 4)}
+def reply_meta(reply: Reply) -> MessageMeta:
+    """What a bot reply is stored with besides its kind and entry (columns of ``Message``)."""
+    answer = reply.answer
+    sources = answer.sources if answer is not None else ()
+    return MessageMeta(
+        language=reply.language,
+        reason=reply.reason or None,
+        confidence=round(answer.confidence, 4) if answer is not None else None,
+        sources=tuple(
+            SourceRef(entry_id=s.entry_id, question=s.question, location=s.location)
+            for s in sources
+        ),
+        candidates=tuple(
+            CandidateRef(entry_id=c.entry_id, question=c.question, score=round(c.score, 4))
             for c in reply.candidates
-        ]
-    if reply.queue is not None:
-        meta["queue"] = dataclasses.asdict(reply.queue)
-    if reply.reason:
-        meta["reason"] = reply.reason
-    return meta
+        ),
+        queue=QueueRef(**dataclasses.asdict(reply.queue)) if reply.queue is not None else None,
+    )

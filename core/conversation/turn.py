@@ -30,6 +30,7 @@ from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
 from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
 from core.models.base import utcnow
+from core.models.message_meta import MessageMeta
 from core.ports import Retriever
 
 DEFAULT_LANGUAGE = "en"
@@ -51,7 +52,7 @@ async def handle_inbound(
     edited: bool = False,
     intent: Intent = Intent.MESSAGE,
     chosen_entry_id: str | None = None,
-    meta: dict[str, Any] | None = None,
+    meta: MessageMeta | None = None,
 ) -> Reply:
     """Store one inbound message and decide the bot's reply (see the module docstring).
 
@@ -98,12 +99,12 @@ async def handle_inbound(
     )
 
 
-def _inbound_meta(meta: dict[str, Any] | None, *, edited: bool, intent: Intent) -> dict[str, Any]:
-    return {
-        **(meta or {}),
-        **({"edited": True} if edited else {}),
-        **({"intent": str(intent)} if intent != Intent.MESSAGE else {}),
-    }
+def _inbound_meta(meta: MessageMeta | None, *, edited: bool, intent: Intent) -> MessageMeta:
+    base = meta or MessageMeta()
+    return base.with_(
+        edited=edited or base.edited,
+        intent=str(intent) if intent != Intent.MESSAGE else base.intent,
+    )
 
 
 def _queued(case: Case, customer: Customer, reopenable: int | None) -> Reply:
@@ -124,7 +125,7 @@ async def _store_inbound(
     external_id: str,
     text: str,
     attachments: Sequence[dict[str, Any]],
-    meta: dict[str, Any],
+    meta: MessageMeta,
 ) -> Message:
     return await _store(
         session,
@@ -261,6 +262,8 @@ async def _reply(
         text=reply.text,
         attachments=[],
         meta=reply_meta(reply),
+        reply_kind=reply.kind,
+        entry_id=reply.answer.entry_id if reply.answer is not None else None,
     )
     return dataclasses.replace(reply, message_id=message.id)
 
@@ -274,7 +277,9 @@ async def _store(
     author_ref: str | None,
     text: str,
     attachments: list[dict[str, Any]],
-    meta: dict[str, Any],
+    meta: MessageMeta,
+    reply_kind: ReplyKind | None = None,
+    entry_id: str | None = None,
 ) -> Message:
     message = Message(
         case_id=_id(case),
@@ -285,6 +290,8 @@ async def _store(
         text=text,
         attachments=attachments,
         meta=meta,
+        reply_kind=reply_kind,
+        entry_id=entry_id,
     )
     session.add(message)
     await session.commit()

@@ -1,9 +1,14 @@
 """What an operator should know about a customer before answering: orders, open and overdue
 promises, past compensations, satisfaction history and a churn-risk flag with its reasons.
+
+:class:`CaseContext` is that knowledge about one case, loaded once per request
+(``core.compensation.case_context.load_case_context``) and handed to whatever the request
+does with it: the case view, the suggestions, the compensation offer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,11 +17,17 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.customers.timeline import identities_of
 from core.errors import BackendUnavailable
-from core.models import Case, Customer, Promise, PromiseStatus
+from core.models import (
+    Case,
+    ChannelIdentity,
+    CompensationPolicy,
+    Customer,
+    Promise,
+    PromiseStatus,
+)
 from core.models.base import utcnow
-from core.ports import CrmConnector
+from core.ports import CrmConnector, CrmRecord
 from core.reports.churn import customer_churn
 
 CHURN_WINDOW = timedelta(days=90)
@@ -28,25 +39,58 @@ class ChurnRisk:
     reasons: tuple[str, ...]
 
 
-async def orders_of(
-    session: AsyncSession, *, customer: Customer, crm: CrmConnector | None = None
-) -> list[dict[str, Any]]:
-    """The customer's orders, newest last: from their attributes, then from the CRM."""
+@dataclass(frozen=True, slots=True)
+class CrmHistory:
+    records: list[CrmRecord]
+    error: str | None = None
+    """Why the CRM could not be asked (the records are then empty)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseContext:
+    """One case with its customer, their identities, their CRM history and orders, the
+    churn-risk figures and the active compensation policy."""
+
+    case: Case
+    customer: Customer
+    identities: list[ChannelIdentity]
+    crm: CrmHistory
+    orders: list[dict[str, Any]]
+    """From the customer's attributes, then from the CRM (newest last)."""
+    churn: ChurnRisk
+    policy: CompensationPolicy
+
+    @property
+    def customer_id(self) -> int:
+        assert self.customer.id is not None
+        return self.customer.id
+
+
+async def crm_history(
+    crm: CrmConnector | None, identities: Sequence[ChannelIdentity]
+) -> CrmHistory:
+    """The customer's CRM records, asked with this customer's identities only."""
+    if crm is None:
+        return CrmHistory([])
+    try:
+        return CrmHistory(
+            await crm.customer_history([(i.channel, i.external_id) for i in identities])
+        )
+    except BackendUnavailable as exc:
+        return CrmHistory([], str(exc))
+
+
+def orders_of(customer: Customer, records: Sequence[CrmRecord]) -> list[dict[str, Any]]:
+    """The customer's orders, newest last: from their attributes, then from the CRM records."""
     attrs = customer.attributes or {}
     orders = [o for o in attrs.get("orders", []) if isinstance(o, dict)]
     last = attrs.get("last_order")
     if isinstance(last, dict) and last not in orders:
         orders.append(last)
-    if crm is not None and customer.id is not None:
-        identities = await identities_of(session, customer_id=customer.id)
-        try:
-            records = await crm.customer_history([(i.channel, i.external_id) for i in identities])
-        except BackendUnavailable:
-            records = []
-        known = {str(o.get("id")) for o in orders}
-        for rec in records:
-            if rec.kind == "order" and rec.external_id not in known:
-                orders.append({"id": rec.external_id, **rec.data})
+    known = {str(o.get("id")) for o in orders}
+    for rec in records:
+        if rec.kind == "order" and rec.external_id not in known:
+            orders.append({"id": rec.external_id, **rec.data})
     return orders
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import CustomerNotFound, InvalidInput
@@ -135,3 +135,12 @@ def _fill_missing(customer: Customer, *, name: str | None, language: str | None)
         customer.language = language
         changed = True
     return changed
+
+
+async def identities_of(session: AsyncSession, *, customer_id: int) -> list[ChannelIdentity]:
+    stmt = (
+        select(ChannelIdentity)
+        .where(ChannelIdentity.customer_id == customer_id)
+        .order_by(col(ChannelIdentity.id))
+    )
+    return list((await session.exec(stmt)).all())

@@ -26,6 +26,7 @@ from core.models import (
     Customer,
     Direction,
     Message,
+    MessageMeta,
     Owner,
 )
 
@@ -91,12 +92,12 @@ async def record_interaction(
     assert case.id is not None
     message = Message(
         case_id=case.id,
-        direction=direction,
+        direction=Direction(direction),
         channel=channel,
         author=Author.CUSTOMER if direction == Direction.INBOUND else Author.OPERATOR,
         author_ref=recorded_by,
         text=text,
-        meta={"recorded_by": recorded_by, "interaction": True},
+        meta=MessageMeta(recorded_by=recorded_by, interaction=True),
         created_at=occurred_at,
     )
     session.add(message)

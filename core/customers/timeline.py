@@ -3,7 +3,7 @@
 :func:`case_view` is what an operator sees on opening a case: the case, the customer with all
 their channel identities, the whole timeline, open promises and past compensations, and -- when a
 CRM connector is configured -- the customer's orders and history from the CRM (queried with this
-customer's identities only).
+customer's identities only), all taken from the request's loaded :class:`CaseContext`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.cases.lifecycle import get_case
-from core.customers.identities import get_customer
-from core.errors import BackendUnavailable
+from core.customers.context import CaseContext
 from core.models import Case, ChannelIdentity, Compensation, Customer, Message, Promise
-from core.ports import CrmConnector, CrmRecord
+from core.ports import CrmRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,15 +29,6 @@ class CaseView:
     compensations: list[Compensation]
     crm_records: list[CrmRecord] = field(default_factory=list)
     crm_error: str | None = None
-
-
-async def identities_of(session: AsyncSession, *, customer_id: int) -> list[ChannelIdentity]:
-    stmt = (
-        select(ChannelIdentity)
-        .where(ChannelIdentity.customer_id == customer_id)
-        .order_by(col(ChannelIdentity.id))
-    )
-    return list((await session.exec(stmt)).all())
 
 
 async def customer_cases(session: AsyncSession, *, customer_id: int) -> list[Case]:
@@ -66,29 +55,19 @@ async def customer_timeline(
     return newest_first[::-1]
 
 
-async def case_view(
-    session: AsyncSession, *, case_id: int, crm: CrmConnector | None = None
-) -> CaseView:
-    case = await get_case(session, case_id)
-    customer = await get_customer(session, case.customer_id)
-    identities = await identities_of(session, customer_id=case.customer_id)
-    records: list[CrmRecord] = []
-    crm_error = None
-    if crm is not None:
-        try:
-            records = await crm.customer_history([(i.channel, i.external_id) for i in identities])
-        except BackendUnavailable as exc:
-            crm_error = str(exc)
+async def case_view(session: AsyncSession, *, context: CaseContext) -> CaseView:
+    """The case view of a loaded case context (``load_case_context``)."""
+    customer_id = context.customer_id
     return CaseView(
-        case=case,
-        customer=customer,
-        identities=identities,
-        cases=await customer_cases(session, customer_id=case.customer_id),
-        timeline=await customer_timeline(session, customer_id=case.customer_id),
-        promises=await _promises(session, case.customer_id),
-        compensations=await _compensations(session, case.customer_id),
-        crm_records=records,
-        crm_error=crm_error,
+        case=context.case,
+        customer=context.customer,
+        identities=context.identities,
+        cases=await customer_cases(session, customer_id=customer_id),
+        timeline=await customer_timeline(session, customer_id=customer_id),
+        promises=await _promises(session, customer_id),
+        compensations=await _compensations(session, customer_id),
+        crm_records=context.crm.records,
+        crm_error=context.crm.error,
     )
 
 

@@ -1,5 +1,5 @@
-"""What an operator does on a case: take it, reply to the customer, write notes, resolve it,
-hand it back to the bot. Ownership changes go through the state machine in ``cases``.
+"""What an operator does on a case: open it, take it, reply to the customer, write notes,
+resolve it, hand it back to the bot. Ownership changes go through the state machine in ``cases``.
 
 Replies go out through the ``OutboundChannel`` for the case's channel when the caller has one;
 otherwise they are queued as a pending ``OutboundDelivery`` for the bot worker to send.
@@ -13,6 +13,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
+from core.compensation.case_context import load_case_context
+from core.customers import timeline
 from core.errors import InvalidInput, InvalidTransition
 from core.feedback import surveys
 from core.learning import candidates
@@ -20,15 +22,17 @@ from core.models import (
     Author,
     Case,
     ChannelIdentity,
+    DeliveryStatus,
     Direction,
     Message,
+    MessageMeta,
     OutboundDelivery,
     Owner,
     User,
 )
 from core.models.base import utcnow
 from core.platform import auth, updates
-from core.ports import OutboundChannel, Retriever
+from core.ports import CrmConnector, OutboundChannel, Retriever
 
 
 async def list_cases(
@@ -65,6 +69,14 @@ async def accessible_case(session: AsyncSession, *, case_id: int, user: User) ->
     return case
 
 
+async def case_view(
+    session: AsyncSession, *, case_id: int, user: User, crm: CrmConnector | None = None
+) -> timeline.CaseView:
+    """What the user sees on opening a case they may act on (one case context, one CRM call)."""
+    context = await load_case_context(session, case_id=case_id, crm=crm, user=user)
+    return await timeline.case_view(session, context=context)
+
+
 async def assign_case(
     session: AsyncSession, *, case_id: int, user: User, operator: str | None = None
 ) -> Case:
@@ -81,7 +93,7 @@ async def assign_case(
 
 async def add_note(session: AsyncSession, *, case_id: int, user: User, text: str) -> Message:
     case = await accessible_case(session, case_id=case_id, user=user)
-    return await _store(session, case, Direction.INTERNAL, user, text, {"note": True})
+    return await _store(session, case, Direction.INTERNAL, user, text, MessageMeta(note=True))
 
 
 async def reply(
@@ -100,7 +112,13 @@ async def reply(
         case = await assign_case(session, case_id=case_id, user=user)
     identity = await _identity(session, case)
     message = await _store(
-        session, case, Direction.OUTBOUND, user, text, {"delivery": "pending"}, identity.channel
+        session,
+        case,
+        Direction.OUTBOUND,
+        user,
+        text,
+        MessageMeta(delivery=DeliveryStatus.PENDING),
+        identity.channel,
     )
     case.first_response_at = case.first_response_at or utcnow()
     session.add(case)
@@ -175,7 +193,8 @@ async def _send_now(
         error=None if result.ok else (result.error or "delivery failed"),
         provider_message_id=result.external_id,
     )
-    message.meta = {**message.meta, "delivery": "sent" if result.ok else "failed"}
+    status = DeliveryStatus.SENT if result.ok else DeliveryStatus.FAILED
+    message.meta = message.meta.with_(delivery=status)
     session.add(message)
     await session.commit()
 
@@ -198,7 +217,7 @@ async def _store(
     direction: Direction,
     user: User,
     text: str,
-    meta: dict[str, object],
+    meta: MessageMeta,
     channel: str | None = None,
 ) -> Message:
     assert case.id is not None

@@ -17,15 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases.lifecycle import get_case
 from core.compensation import offers
+from core.compensation.case_context import load_case_context
 from core.compensation.policy import Offer
-from core.customers.context import (
-    ChurnRisk,
-    churn_risk,
-    csat_history,
-    orders_of,
-    promise_counts,
-)
-from core.customers.identities import get_customer
+from core.customers.context import CaseContext, ChurnRisk, csat_history, promise_counts
 from core.desk import drafts
 from core.desk.case_index import CaseIndex, Hit
 from core.errors import BackendUnavailable, InvalidInput
@@ -33,7 +27,6 @@ from core.models import (
     Author,
     Case,
     Compensation,
-    Customer,
     Message,
     Promise,
     PromiseStatus,
@@ -93,9 +86,8 @@ async def suggest(
 ) -> Suggestions:
     """Suggestions for a case the user may act on; records that they were shown to the user."""
     clock = _Clock()
-    case = await get_case(session, case_id)
-    require_case_access(user, case)
-    customer = await get_customer(session, case.customer_id)
+    loaded = await load_case_context(session, case_id=case_id, crm=crm, user=user)
+    case, customer = loaded.case, loaded.customer
     text = await _opening_text(session, case_id)
     await index.refresh(session)
     clock.lap("load")
@@ -105,8 +97,8 @@ async def suggest(
     from_faq, faq_language = await _faq_resolutions(retriever, text, customer.language)
     clock.lap("faq")
     ranked = sorted(from_cases + from_faq, key=lambda r: r.score, reverse=True)[:TOP]
-    context = await _context(session, customer, crm)
-    offer, note = await _offer(session, case_id=case_id, user=user, crm=crm)
+    context = await _context(session, loaded)
+    offer, note = await _offer(session, loaded, user)
     clock.lap("context")
     language = customer.language or faq_language or drafts.detect_language(text)
     best_reply = await _reply_text(session, ranked[0]) if ranked else None
@@ -207,29 +199,27 @@ async def _reply_text(session: AsyncSession, best: Resolution) -> str | None:
     return (await session.exec(stmt)).first() or None
 
 
-async def _context(
-    session: AsyncSession, customer: Customer, crm: CrmConnector | None
-) -> CustomerContext:
-    assert customer.id is not None
+async def _context(session: AsyncSession, loaded: CaseContext) -> CustomerContext:
+    customer_id = loaded.customer_id
     promises_stmt = select(Promise).where(
-        Promise.customer_id == customer.id, Promise.status == PromiseStatus.OPEN
+        Promise.customer_id == customer_id, Promise.status == PromiseStatus.OPEN
     )
-    comps = await offers.list_compensations(session, customer_id=customer.id, limit=20)
+    comps = await offers.list_compensations(session, customer_id=customer_id, limit=20)
     return CustomerContext(
         open_promises=list((await session.exec(promises_stmt.order_by(col(Promise.due_at)))).all()),
-        promise_counts=await promise_counts(session, customer_id=customer.id),
+        promise_counts=await promise_counts(session, customer_id=customer_id),
         compensations=comps,
-        csat=csat_history(customer),
-        churn=await churn_risk(session, customer=customer),
-        orders=await orders_of(session, customer=customer, crm=crm),
+        csat=csat_history(loaded.customer),
+        churn=loaded.churn,
+        orders=loaded.orders,
     )
 
 
 async def _offer(
-    session: AsyncSession, *, case_id: int, user: User, crm: CrmConnector | None
+    session: AsyncSession, loaded: CaseContext, user: User
 ) -> tuple[Offer | None, str | None]:
     try:
-        proposal = await offers.propose(session, case_id=case_id, user=user, crm=crm)
+        proposal = await offers.propose(session, context=loaded, user=user)
     except InvalidInput as exc:
         return None, str(exc)
     return proposal.offer, None

@@ -21,10 +21,12 @@ from core.feedback.pulse_texts import Prompt, next_prompt
 from core.feedback.surveys import get_pulse
 from core.models import (
     Author,
+    CaseEvent,
     ChannelIdentity,
     Customer,
     Direction,
     Message,
+    MessageMeta,
     Pulse,
     PulseKind,
     PulseStatus,
@@ -139,7 +141,8 @@ async def _note(session: AsyncSession, case_id: int, text: str, pulse: Pulse) ->
             channel=pulse.channel,
             author=Author.SYSTEM,
             text=text,
-            meta={"event": "recovery", "pulse_id": pulse.id, "source_case_id": pulse.case_id},
+            event=CaseEvent.RECOVERY,
+            meta=MessageMeta(pulse_id=pulse.id, source_case_id=pulse.case_id),
         )
     )
     await session.commit()

@@ -26,13 +26,14 @@ from core.models import (
     KnowledgeCandidate,
     KnowledgeItem,
     Message,
+    ReplyKind,
     User,
 )
 from core.ports import Retriever
 
 MAX_PHRASINGS = 3
 """At most this many customer messages of one case become candidates."""
-FAILED_REPLIES = ("escalated", "clarify")
+FAILED_REPLIES = (ReplyKind.ESCALATED, ReplyKind.CLARIFY)
 """Bot replies that show the knowledge base did not answer the message before them."""
 
 
@@ -84,7 +85,7 @@ async def customer_questions(session: AsyncSession, *, case_id: int) -> list[str
         if message.author == Author.OPERATOR:
             break
         if message.author == Author.BOT:
-            if last is not None and message.meta.get("kind") in FAILED_REPLIES:
+            if last is not None and message.reply_kind in FAILED_REPLIES:
                 failed.append(last)
             last = None
             continue
@@ -98,8 +99,8 @@ async def customer_questions(session: AsyncSession, *, case_id: int) -> list[str
 def _usable(message: Message) -> str | None:
     if message.direction != Direction.INBOUND or message.author != Author.CUSTOMER:
         return None
-    meta = message.meta or {}
-    if meta.get("edited") or meta.get("intent") or meta.get("via"):
+    meta = message.meta
+    if meta.edited or meta.intent or meta.via:
         return None
     text = normalize(message.text)
     if classify_content(text) is not None:  # empty, too long or emoji only

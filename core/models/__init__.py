@@ -10,7 +10,8 @@ from core.models.compensation import (
 from core.models.customer import ChannelIdentity, Customer
 from core.models.knowledge import KnowledgeItem, KnowledgeVersion
 from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
-from core.models.message import Author, Direction, Message
+from core.models.message import Author, CaseEvent, Direction, Message, ReplyKind
+from core.models.message_meta import CandidateRef, MessageMeta, QueueRef, SourceRef
 from core.models.promise import Promise, PromiseStatus
 from core.models.suggestion import SuggestionUse
 from core.models.survey import Pulse, PulseKind, PulseStatus
@@ -20,8 +21,10 @@ from core.models.users import ApiToken, Role, User
 __all__ = [
     "ApiToken",
     "Author",
+    "CandidateRef",
     "CandidateStatus",
     "Case",
+    "CaseEvent",
     "CaseStatus",
     "ChannelIdentity",
     "Compensation",
@@ -36,6 +39,7 @@ __all__ = [
     "KnowledgeItem",
     "KnowledgeVersion",
     "Message",
+    "MessageMeta",
     "OutboundDelivery",
     "Owner",
     "Promise",
@@ -43,7 +47,10 @@ __all__ = [
     "Pulse",
     "PulseKind",
     "PulseStatus",
+    "QueueRef",
+    "ReplyKind",
     "Role",
+    "SourceRef",
     "SuggestionUse",
     "UpdateStatus",
     "User",

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from core.models.base import UTCDateTime, utcnow
+from core.models.base import StrEnumType, UTCDateTime, utcnow
 
 
 class CaseStatus(StrEnum):
@@ -23,8 +23,10 @@ class Owner(StrEnum):
 class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
-    status: str = Field(default=CaseStatus.OPEN, max_length=16, index=True)
-    owner: str = Field(default=Owner.BOT, max_length=8, index=True)
+    status: CaseStatus = Field(
+        default=CaseStatus.OPEN, sa_type=StrEnumType(CaseStatus, 16), index=True
+    )
+    owner: Owner = Field(default=Owner.BOT, sa_type=StrEnumType(Owner, 8), index=True)
     assigned_operator: str | None = Field(default=None, max_length=100, index=True)
     topic: str | None = Field(default=None, max_length=200, index=True)
     origin_channel: str = Field(max_length=16)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from core.models.base import UTCDateTime, utcnow
+from core.models.base import StrEnumType, UTCDateTime, utcnow
 
 
 class CompensationStatus(StrEnum):
@@ -46,7 +46,11 @@ class Compensation(SQLModel, table=True):
     currency: str = Field(default="RUB", max_length=8)
     reason: str = ""
     facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    status: str = Field(default=CompensationStatus.APPROVED, max_length=16, index=True)
+    status: CompensationStatus = Field(
+        default=CompensationStatus.APPROVED,
+        sa_type=StrEnumType(CompensationStatus, 16),
+        index=True,
+    )
     requires_approval: bool = False
     created_by: str = Field(max_length=100)
     decided_by: str | None = Field(default=None, max_length=100)

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from core.models.base import UTCDateTime, utcnow
+from core.models.base import StrEnumType, UTCDateTime, utcnow
 
 
 class CandidateStatus(StrEnum):
@@ -28,7 +28,9 @@ class KnowledgeCandidate(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     entry_id: str = Field(max_length=200, index=True)
     text: str = Field(max_length=4000)
-    status: str = Field(default=CandidateStatus.PROPOSED, max_length=16, index=True)
+    status: CandidateStatus = Field(
+        default=CandidateStatus.PROPOSED, sa_type=StrEnumType(CandidateStatus, 16), index=True
+    )
     new_entry_question: str | None = Field(default=None, max_length=1000)
     new_entry_answer: str | None = Field(default=None, max_length=4000)
     language: str | None = Field(default=None, max_length=8)

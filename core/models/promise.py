@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from core.models.base import UTCDateTime, utcnow
+from core.models.base import StrEnumType, UTCDateTime, utcnow
 
 
 class PromiseStatus(StrEnum):
@@ -22,7 +22,9 @@ class Promise(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     text: str = Field(max_length=1000)
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    status: str = Field(default=PromiseStatus.OPEN, max_length=8, index=True)
+    status: PromiseStatus = Field(
+        default=PromiseStatus.OPEN, sa_type=StrEnumType(PromiseStatus, 8), index=True
+    )
     created_by: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     overdue_flagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.models.base import UTCDateTime, utcnow
+from core.models.base import StrEnumType, UTCDateTime, utcnow
 
 
 class PulseKind(StrEnum):
@@ -42,8 +42,8 @@ class Pulse(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     channel: str = Field(max_length=16)
-    kind: str = Field(default=PulseKind.CSAT_CES, max_length=8)
-    status: str = Field(default=PulseStatus.NEW, max_length=12)
+    kind: PulseKind = Field(default=PulseKind.CSAT_CES, sa_type=StrEnumType(PulseKind, 8))
+    status: PulseStatus = Field(default=PulseStatus.NEW, sa_type=StrEnumType(PulseStatus, 12))
     skip_reason: str | None = Field(default=None, max_length=32)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """The resolution this pulse is about (None for NPS)."""

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.models.base import UTCDateTime, utcnow
+from core.models.base import StrEnumType, UTCDateTime, utcnow
 
 
 class UpdateStatus(StrEnum):
@@ -39,7 +39,9 @@ class InboundUpdate(SQLModel, table=True):
     channel: str = Field(max_length=16)
     update_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    status: str = Field(default=UpdateStatus.PENDING, max_length=16, index=True)
+    status: UpdateStatus = Field(
+        default=UpdateStatus.PENDING, sa_type=StrEnumType(UpdateStatus, 16), index=True
+    )
     attempts: int = 0
     error: str | None = None
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
@@ -58,7 +60,9 @@ class OutboundDelivery(SQLModel, table=True):
     text: str = ""
     buttons: list[list[str]] = Field(default_factory=list, sa_type=JSON)
     message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
-    status: str = Field(default=DeliveryStatus.PENDING, max_length=16, index=True)
+    status: DeliveryStatus = Field(
+        default=DeliveryStatus.PENDING, sa_type=StrEnumType(DeliveryStatus, 16), index=True
+    )
     attempts: int = 0
     error: str | None = None
     provider_message_id: str | None = Field(default=None, max_length=100)

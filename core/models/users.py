@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from core.models.base import UTCDateTime, utcnow
+from core.models.base import StrEnumType, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -21,7 +21,7 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
-    role: str = Field(default=Role.OPERATOR, max_length=16)
+    role: Role = Field(default=Role.OPERATOR, sa_type=StrEnumType(Role, 16))
     compensation_limit: float | None = None
     """Overrides the policy's approval limit for this user's role when set."""
     active: bool = True

@@ -38,7 +38,7 @@ async def create_user(
         raise InvalidInput("name must be 1-100 characters")
     if role not in set(Role):
         raise InvalidInput(f"role must be one of {', '.join(Role)}, not {role!r}")
-    user = User(name=name, role=role, compensation_limit=compensation_limit)
+    user = User(name=name, role=Role(role), compensation_limit=compensation_limit)
     session.add(user)
     try:
         await session.flush()

@@ -163,7 +163,7 @@ async def finish_delivery(
     if delivery.message_id is not None:
         message = await session.get(Message, delivery.message_id)
         if message is not None:
-            message.meta = {**message.meta, "delivery": delivery.status}
+            message.meta = message.meta.with_(delivery=delivery.status)
             session.add(message)
     await session.commit()
     return delivery

@@ -15,14 +15,14 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.models import Case, Message
+from core.models import Author, Case, CaseEvent, Message
 from core.models.message import PERSON_EVENTS
 
 PAID = ("approved", "issued")
 DURABLE_DAYS = 7
 PERSON: ColumnElement[bool] = or_(
-    col(Message.author) == "operator",
-    and_(col(Message.author) == "system", col(Message.text).in_(PERSON_EVENTS)),
+    col(Message.author) == Author.OPERATOR,
+    and_(col(Message.author) == Author.SYSTEM, col(Message.event).in_(PERSON_EVENTS)),
 )
 """The predicate of the partial index ``ix_message_person``; queries repeat it verbatim."""
 
@@ -105,8 +105,8 @@ def escalated() -> ColumnElement[bool]:
     return exists().where(
         col(Message.case_id) == col(Case.id),
         PERSON,
-        col(Message.author) == "system",
-        col(Message.text) == "escalated",
+        col(Message.author) == Author.SYSTEM,
+        col(Message.event) == CaseEvent.ESCALATED,
     )
 
 

@@ -98,7 +98,7 @@ async def test_text_the_kb_should_not_see(
         m for m in await harness.timeline(case.id or 0) if m.direction == Direction.INBOUND
     ]
     assert inbound.text == text  # stored in full
-    assert inbound.meta.get("edited", False) == (kind == "edited_message")
+    assert inbound.meta.edited == (kind == "edited_message")
 
 
 async def test_start_with_deep_link_is_stored_and_returning_customer_greeted(
@@ -150,14 +150,14 @@ async def test_clarify_offers_candidates_and_a_tap_answers(
     clarify = [
         m for m in await harness.timeline(case.id or 0) if m.direction == Direction.OUTBOUND
     ][-1]
-    first = clarify.meta["candidates"][0]
-    assert picks[0][0] == first["question"]
+    first = clarify.meta.candidates[0]
+    assert picks[0][0] == first.question
     await harness.tap(picks[0][1])
-    entry = clarifying_kb.entry(first["entry_id"])
+    entry = clarifying_kb.entry(first.entry_id)
     assert entry is not None
     assert harness.api.sent[-1]["text"].startswith(entry.answer_in("en"))
     assert len(harness.api.answered) == 1
-    assert (await harness.case()).knowledge_entry_id == first["entry_id"]
+    assert (await harness.case()).knowledge_entry_id == first.entry_id
 
 
 async def test_someone_elses_button_is_refused(harness: Harness) -> None:

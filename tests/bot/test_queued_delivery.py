@@ -32,7 +32,7 @@ async def test_queued_operator_reply_is_sent_once(harness: Harness) -> None:
         ).one()
         stored = await s.get(Message, message.id)
     assert row.status == DeliveryStatus.SENT and row.attempts == 1
-    assert stored is not None and stored.meta["delivery"] == DeliveryStatus.SENT
+    assert stored is not None and stored.meta.delivery == DeliveryStatus.SENT
 
 
 async def test_failed_queued_reply_stays_visible(harness: Harness) -> None:

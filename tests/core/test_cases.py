@@ -22,7 +22,7 @@ async def _events(session: AsyncSession, case_id: int) -> list[str]:
         .where(Message.case_id == case_id, Message.direction == Direction.INTERNAL)
         .order_by(col(Message.id))
     )
-    return [m.meta["event"] for m in rows.all()]
+    return [str(m.event) for m in rows.all()]
 
 
 async def _new(session: AsyncSession) -> Case:

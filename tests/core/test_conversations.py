@@ -73,7 +73,8 @@ async def test_answer_is_stored_and_returned(
         (Direction.INBOUND, "How do I re"),
         (Direction.OUTBOUND, "answer:You "),
     ]
-    assert stored[1].meta["entry_id"] == "return-item" and stored[1].meta["sources"]
+    assert stored[1].entry_id == "return-item" and stored[1].meta.sources
+    assert stored[1].reply_kind == ReplyKind.ANSWER
 
 
 async def test_human_owned_case_gets_no_bot_reply(

@@ -19,7 +19,7 @@ from core.desk import operators
 from core.domain import FaqEntry
 from core.errors import EntryNotFound, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from core.learning import candidates, review
-from core.models import Author, CandidateStatus, Case, Direction, KnowledgeItem, User
+from core.models import Author, CandidateStatus, Case, Direction, KnowledgeItem, MessageMeta, User
 from core.platform import auth
 
 ESCALATED = "пакет порвался, яйца разбились"  # the fixture KB escalates this situation
@@ -196,9 +196,9 @@ async def test_only_the_customers_failed_questions_are_taken(session: AsyncSessi
         )
 
     await say("customer", "Привет")
-    await say("bot", "answer", meta={"kind": "answer"})
+    await say("bot", "answer", reply_kind=ReplyKind.ANSWER)
     await say("customer", "  яйца   разбились ")
-    await say("bot", "escalated", meta={"kind": "escalated"})
+    await say("bot", "escalated", reply_kind=ReplyKind.ESCALATED)
     await say("customer", "", attachments=[{"type": "photo"}])
     await say("customer", "👍")
     await say("operator", "Оформлю возврат")
@@ -211,7 +211,7 @@ async def test_without_bot_replies_the_first_questions_count_once(
 ) -> None:
     case = await make_case(session, owner="human")
     for text in ("Как вернуть товар?", "пакет  порвался", "Пакет порвался", "/human"):
-        meta = {"intent": "human"} if text == "/human" else {}
+        meta = MessageMeta(intent="human" if text == "/human" else None)
         await make_message(session, case_id=case.id, text=text, meta=meta)
     assert case.id is not None
     assert await candidates.customer_questions(session, case_id=case.id) == [

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.compensation.case_context import load_case_context
 from core.customers.timeline import case_view
 from core.errors import BackendUnavailable
 from core.models import Case, ChannelIdentity, Customer, Message
@@ -71,7 +72,8 @@ async def test_timeline_spans_cases_and_channels(any_session: AsyncSession) -> N
     await any_session.commit()
 
     crm = RecordingCrm()
-    view = await case_view(any_session, case_id=new.id or 0, crm=crm)
+    context = await load_case_context(any_session, case_id=new.id or 0, crm=crm)
+    view = await case_view(any_session, context=context)
     assert [(m.channel, m.text) for m in view.timeline] == [
         ("email", "первое"),
         ("phone", "второе"),
@@ -80,6 +82,8 @@ async def test_timeline_spans_cases_and_channels(any_session: AsyncSession) -> N
     assert [c.id for c in view.cases] == [old.id, new.id]
     assert crm.asked == [[("telegram", "1"), ("email", "a@x.io")]]
     assert view.crm_records[0].external_id == "O-1"
+    assert [o["id"] for o in context.orders] == ["O-1"] and not context.churn.flag
 
-    failing = await case_view(any_session, case_id=new.id or 0, crm=RecordingCrm(fail=True))
+    context = await load_case_context(any_session, case_id=new.id or 0, crm=RecordingCrm(fail=True))
+    failing = await case_view(any_session, context=context)
     assert failing.crm_records == [] and failing.crm_error == "CRM timed out"
