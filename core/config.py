@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     nps_interval_days: int = Field(default=90, ge=1)
     nps_batch: int = Field(default=200, ge=0)
     worker_interval_s: float = Field(default=10.0, gt=0.0)
+    default_region: str = Field(default="RU", min_length=2, max_length=2)
+    """Where phone numbers written without a country code are from (ISO 3166 alpha-2)."""
     knowledge_poll_s: float = Field(default=2.0, ge=0.0)
     """How often an answering process checks the knowledge version (0: never; tests)."""
 

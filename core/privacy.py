@@ -1,0 +1,122 @@
+"""Personal data in free text: find it, mask it, and keep it out of what others may see.
+
+Found with maintained libraries where one exists: phone numbers with ``phonenumbers`` (any
+format, national ones in the configured default region), card numbers by their Luhn check and
+IBANs by their check digits (``python-stdnum``), e-mail addresses by their syntax. Values the
+system itself knows to be personal (a customer's name, order numbers, promo codes, addresses)
+are passed in as ``known`` and masked wherever they occur.
+
+A card number is always shown as its last four digits; the other kinds become a placeholder
+such as ``[phone]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import phonenumbers
+from stdnum import iban, luhn
+
+
+class PiiKind(StrEnum):
+    CARD = "card"
+    IBAN = "iban"
+    EMAIL = "email"
+    PHONE = "phone"
+    KNOWN = "personal"
+
+
+@dataclass(frozen=True, slots=True)
+class PiiSpan:
+    start: int
+    end: int
+    kind: PiiKind
+    text: str
+
+
+_CARD = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_MIN_KNOWN = 3  # shorter known values ("Li", "12") would mask ordinary words and numbers
+
+
+def find_pii(text: str, *, region: str = "RU", known: Iterable[str] = ()) -> list[PiiSpan]:
+    """Every personal-data span in ``text``, in order, without overlaps (the earlier kind in
+    IBAN, card, e-mail, phone, known order wins an overlap: an IBAN's digits can pass Luhn)."""
+    spans: list[PiiSpan] = []
+    for found in (
+        _ibans(text),
+        _cards(text),
+        _matches(_EMAIL, text, PiiKind.EMAIL),
+        _phones(text, region),
+        _known(text, known),
+    ):
+        for span in found:
+            if not any(span.start < s.end and s.start < span.end for s in spans):
+                spans.append(span)
+    return sorted(spans, key=lambda s: s.start)
+
+
+def mask(text: str, *, region: str = "RU", known: Iterable[str] = ()) -> str:
+    """``text`` with every personal-data span replaced (cards keep their last four digits)."""
+    out, last = [], 0
+    for span in find_pii(text, region=region, known=known):
+        out.append(text[last : span.start])
+        out.append(_placeholder(span))
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def mask_cards(text: str) -> str:
+    """Only card numbers masked (last four digits kept): what every role may see."""
+    out, last = [], 0
+    for span in _cards(text):
+        out.append(text[last : span.start] + _placeholder(span))
+        last = span.end
+    return "".join(out) + text[last:]
+
+
+def has_pii(text: str, *, region: str = "RU", known: Iterable[str] = ()) -> bool:
+    return bool(find_pii(text, region=region, known=known))
+
+
+def _placeholder(span: PiiSpan) -> str:
+    if span.kind is PiiKind.CARD:
+        return "•••• " + re.sub(r"\D", "", span.text)[-4:]
+    return f"[{span.kind.value}]"
+
+
+def _matches(pattern: re.Pattern[str], text: str, kind: PiiKind) -> list[PiiSpan]:
+    return [PiiSpan(m.start(), m.end(), kind, m.group()) for m in pattern.finditer(text)]
+
+
+def _cards(text: str) -> list[PiiSpan]:
+    return [
+        span
+        for span in _matches(_CARD, text, PiiKind.CARD)
+        if 13 <= len(digits := re.sub(r"\D", "", span.text)) <= 19 and luhn.is_valid(digits)
+    ]
+
+
+def _ibans(text: str) -> list[PiiSpan]:
+    return [s for s in _matches(_IBAN, text.upper(), PiiKind.IBAN) if iban.is_valid(s.text)]
+
+
+def _phones(text: str, region: str) -> list[PiiSpan]:
+    leniency = phonenumbers.Leniency.VALID
+    return [
+        PiiSpan(m.start, m.end, PiiKind.PHONE, m.raw_string)
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency)
+    ]
+
+
+def _known(text: str, known: Iterable[str]) -> list[PiiSpan]:
+    spans: list[PiiSpan] = []
+    for value in {v.strip() for v in known if v and len(v.strip()) >= _MIN_KNOWN}:
+        pattern = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE)
+        spans.extend(_matches(pattern, text, PiiKind.KNOWN))
+    return spans
