@@ -21,8 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dispatcher import create_dispatcher
 from bot.outbound import TelegramOutbound
+from bot.texts import render_reply
 from core import db, worker
 from core.config import Settings
+from core.conversation.turn import Conversation
 from core.errors import ConfigError
 from core.platform import updates
 from core.ports import Retriever
@@ -177,8 +179,9 @@ def _dispatcher(
     settings: Settings, bot: Bot, retriever: Retriever, sessions: async_sessionmaker[AsyncSession]
 ) -> tuple[Dispatcher, TelegramOutbound]:
     outbound = TelegramOutbound(bot, settings=settings, session_factory=sessions)
+    conversation = Conversation(retriever=retriever, settings=settings, render=render_reply)
     dp = create_dispatcher(
-        settings, retriever=retriever, session_factory=sessions, outbound=outbound
+        settings, conversation=conversation, session_factory=sessions, outbound=outbound
     )
     return dp, outbound
 
