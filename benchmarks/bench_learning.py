@@ -1,7 +1,7 @@
 """How the bot's accuracy grows as operators resolve what it missed (issue 6, learning loop).
 
 A stream of real customer queries (BANKING77 test, or MInDS-14 ru) goes, in a fixed shuffled
-order, through the bot's own path (``core.conversation.turn.handle_inbound``) over a REAL
+order, through the bot's own path (``core.conversation.turn.Conversation``) over a REAL
 ``KnowledgeBase`` that starts few-shot (``--shots`` train phrasings per intent, fixed seed). When
 the bot escalates, asks to clarify or answers the wrong entry, an "operator" resolves the case
 linking the true entry (``operators.resolve_case``) and a "supervisor" approves the candidate
@@ -33,8 +33,9 @@ from sqlmodel import select
 from benchmarks.datasets import SEED, Task, banking77, few_shot, minds14_ru, subsample
 from core import db
 from core.config import Settings
-from core.conversation import turn
+from core.conversation.inbound import Identity, Inbound
 from core.conversation.replies import Reply, ReplyKind
+from core.conversation.turn import Conversation
 from core.desk import operators
 from core.domain import FaqEntry
 from core.learning import review
@@ -82,24 +83,19 @@ async def stream(
     pending: list[int] = []
     timing = {"bot": 0.0, "resolve": 0.0, "approve": 0.0}
     approvals = 0
+    conversation = Conversation(retriever=kb, settings=settings, render=lambda r: str(r.kind))
     async with factory() as session:
         operator, _ = await auth.create_user(session, name="op", role="operator")
         supervisor, _ = await auth.create_user(session, name="sup", role="supervisor")
         for i, (text, label) in enumerate(queries):
             t0 = time.perf_counter()
-            reply = await turn.handle_inbound(
-                session,
-                retriever=kb,
-                settings=settings,
-                render=lambda r: str(r.kind),
-                channel="telegram",
-                external_id=f"customer-{i}",
-                text=text,
-            )
+            who = Identity(channel="telegram", external_id=f"customer-{i}")
+            reply = await conversation.handle(session, Inbound(identity=who, text=text))
             t1 = time.perf_counter()
             timing["bot"] += t1 - t0
             outcomes.append(outcome(reply, label))
             if outcomes[-1] != "correct":
+                assert reply.case_id is not None  # every reply here is within a case
                 pending += await _resolve(session, kb, operator, reply.case_id, label)
             t2 = time.perf_counter()
             timing["resolve"] += t2 - t1

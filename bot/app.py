@@ -22,7 +22,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dispatcher import create_dispatcher
 from bot.outbound import TelegramOutbound
+from bot.texts import render_reply
 from core.config import Settings
+from core.conversation.turn import Conversation
 from core.errors import ConfigError
 from core.platform import updates
 from core.runtime import Runtime
@@ -147,8 +149,9 @@ def _dispatcher(rt: Runtime, bot: Bot) -> tuple[Dispatcher, TelegramOutbound]:
     if rt.retriever is None:
         raise ConfigError("the bot needs the knowledge base: open the runtime with knowledge")
     outbound = TelegramOutbound(bot, settings=rt.settings, session_factory=rt.sessions)
+    conversation = Conversation(retriever=rt.retriever, settings=rt.settings, render=render_reply)
     dp = create_dispatcher(
-        rt.settings, retriever=rt.retriever, session_factory=rt.sessions, outbound=outbound
+        rt.settings, conversation=conversation, session_factory=rt.sessions, outbound=outbound
     )
     return dp, outbound
 

@@ -17,7 +17,7 @@ from bot.middlewares import UpdateGuard, UpdateMiddleware
 from bot.outbound import TelegramOutbound
 from bot.texts import language_of, t
 from core.config import Settings
-from core.ports import Retriever
+from core.conversation.turn import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +25,21 @@ log = logging.getLogger(__name__)
 def create_dispatcher(
     settings: Settings,
     *,
-    retriever: Retriever,
+    conversation: Conversation,
     session_factory: async_sessionmaker[AsyncSession],
     outbound: TelegramOutbound,
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
-    """Build the Dispatcher. FSM storage, per-chat event isolation and the duplicate guard live
-    in memory, or in Redis when ``settings.redis_url`` is set."""
+    """Build the Dispatcher around the ready ``conversation`` (handed to the handlers as
+    ``conversation``). FSM storage, per-chat event isolation and the duplicate guard live in
+    memory, or in Redis when ``settings.redis_url`` is set."""
     storage, isolation, redis = _storage(settings, storage)
     dp = Dispatcher(storage=storage, events_isolation=isolation, name="cxc")
     dp.update.outer_middleware(UpdateMiddleware(session_factory, UpdateGuard(redis)))
     dp.include_router(build_router())
     dp.errors.register(_on_error)
     dp["settings"] = settings
-    dp["retriever"] = retriever
+    dp["conversation"] = conversation
     dp["outbound"] = outbound
     dp["session_factory"] = session_factory
     return dp

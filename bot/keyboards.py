@@ -1,41 +1,73 @@
 """Inline keyboards. Buttons travel as (label, callback data) pairs, as OutboundChannel takes them.
 
-Callback data (at most 64 bytes): ``helped:<message id>``, ``human``, ``pick:<message id>:<i>``,
-``reopen``, ``lang:<code>``; satisfaction pulses (built in ``core.feedback.pulse_texts``):
-``pulse:<pulse id>:<csat|ces|nps|skip>:<value>``.
+Callback data (at most 64 bytes) is packed and parsed by the ``CallbackData`` classes below:
+``helped:<message id>``, ``human``, ``pick:<message id>:<i>``, ``reopen``, ``lang:<code>``;
+satisfaction pulses, whose buttons ``core.feedback.pulse_texts`` builds in the same form:
+``pulse:<pulse id>:<csat|ces|nps|skip>:<value>``. Buttons already sent keep working.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import LANGUAGE_NAMES, t
 from core.conversation.replies import Reply, ReplyKind
 
-HUMAN = "human"
-REOPEN = "reopen"
 MAX_LABEL = 60
+
+
+class HelpedCallback(CallbackData, prefix="helped"):
+    message_id: int
+
+
+class PickCallback(CallbackData, prefix="pick"):
+    """A clarify candidate: the clarify message and the candidate's index on it."""
+
+    message_id: int
+    index: int
+
+
+class HumanCallback(CallbackData, prefix="human"):
+    """Talk to a person."""
+
+
+class ReopenCallback(CallbackData, prefix="reopen"):
+    """Still not fixed."""
+
+
+class LanguageCallback(CallbackData, prefix="lang"):
+    code: str
+
+
+class PulseCallback(CallbackData, prefix="pulse"):
+    """A score on a satisfaction pulse (``question`` skip, value 0: no comment)."""
+
+    pulse_id: int
+    question: str
+    value: int
 
 
 def reply_buttons(reply: Reply) -> list[tuple[str, str]]:
     lang = reply.language
     buttons: list[tuple[str, str]] = []
     if reply.kind == ReplyKind.ANSWER and reply.message_id is not None:
-        buttons.append((t(lang, "btn_helped"), f"helped:{reply.message_id}"))
+        buttons.append((t(lang, "btn_helped"), HelpedCallback(message_id=reply.message_id).pack()))
     elif reply.kind == ReplyKind.CLARIFY and reply.message_id is not None:
         for i, candidate in enumerate(reply.candidates):
-            buttons.append((_label(candidate.question), f"pick:{reply.message_id}:{i}"))
+            pick = PickCallback(message_id=reply.message_id, index=i)
+            buttons.append((_label(candidate.question), pick.pack()))
     if reply.kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY, ReplyKind.UNSUPPORTED):
-        buttons.append((t(lang, "btn_human"), HUMAN))
+        buttons.append((t(lang, "btn_human"), HumanCallback().pack()))
         if reply.reopenable_case_id is not None:
-            buttons.append((t(lang, "btn_reopen"), REOPEN))
+            buttons.append((t(lang, "btn_reopen"), ReopenCallback().pack()))
     return buttons
 
 
 def language_buttons() -> list[tuple[str, str]]:
-    return [(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]
+    return [(name, LanguageCallback(code=code).pack()) for code, name in LANGUAGE_NAMES.items()]
 
 
 def markup(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:

@@ -194,29 +194,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-STILL_NOT_FIXED = (
-    "still not fixed",
-    "still not working",
-    "still broken",
-    "not fixed",
-    "still doesn't work",
-    "still does not work",
-    "всё ещё не",
-    "все еще не",
-    "всё еще не",
-    "все ещё не",
-    "не решено",
-    "не решена",
-    "по-прежнему не",
-    "досі не",
-    "все ще не",
-    "не вирішено",
-    "tot nu",
-    "încă nu",
-    "inca nu",
-    "nu e rezolvat",
-    "nu este rezolvat",
-)
 FILE_KINDS = ("photo", "voice", "document")
 
 
@@ -231,13 +208,8 @@ def t(language: str | None, key: str, **values: object) -> str:
     return table.get(key, TEXTS[DEFAULT][key]).format(**values)
 
 
-def is_still_not_fixed(text: str) -> bool:
-    lowered = text.lower().replace("’", "'")
-    return any(phrase in lowered for phrase in STILL_NOT_FIXED)
-
-
 def render_reply(reply: Reply) -> str:
-    """The text of a core Reply in the customer's language (the ``render`` of handle_inbound)."""
+    """The text of a core Reply in the customer's language (the ``render`` of the Conversation)."""
     lang = reply.language
     if reply.kind == ReplyKind.ANSWER and reply.answer is not None:
         text = reply.answer.text

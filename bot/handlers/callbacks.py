@@ -11,43 +11,53 @@ from aiogram.types import CallbackQuery
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.handlers.common import deliver, identity
-from bot.keyboards import HUMAN, REOPEN
+from bot.keyboards import (
+    HelpedCallback,
+    HumanCallback,
+    LanguageCallback,
+    PickCallback,
+    PulseCallback,
+    ReopenCallback,
+)
 from bot.outbound import TelegramOutbound
-from bot.texts import LANGUAGES, render_reply, t
+from bot.texts import LANGUAGES, t
 from core.config import Settings
-from core.conversation import buttons, turn
-from core.conversation.replies import Intent
+from core.conversation import buttons
+from core.conversation.inbound import Inbound, identify
+from core.conversation.intents import Intent
+from core.conversation.turn import Conversation
 from core.customers import identities
 from core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from core.feedback import pulse_answers, pulse_texts
-from core.models import MessageMeta
-from core.ports import Retriever
 
 log = logging.getLogger(__name__)
 
 
 def router() -> Router:
     r = Router(name="callbacks")
-    r.callback_query.register(helped, F.data.startswith("helped:"))
-    r.callback_query.register(pick, F.data.startswith("pick:"))
-    r.callback_query.register(escalate, F.data.in_({HUMAN, REOPEN}))
-    r.callback_query.register(language, F.data.startswith("lang:"))
-    r.callback_query.register(pulse, F.data.startswith("pulse:"))
-    r.callback_query.register(stale)
+    r.callback_query.register(helped, HelpedCallback.filter())
+    r.callback_query.register(pick, PickCallback.filter())
+    r.callback_query.register(escalate, HumanCallback.filter())
+    r.callback_query.register(escalate, ReopenCallback.filter())
+    r.callback_query.register(language, LanguageCallback.filter(F.code.in_(LANGUAGES)))
+    r.callback_query.register(pulse, PulseCallback.filter())
+    r.callback_query.register(stale)  # malformed or unknown data, an unknown language
     return r
 
 
-async def helped(query: CallbackQuery, session: AsyncSession) -> None:
+async def helped(
+    query: CallbackQuery, callback_data: HelpedCallback, session: AsyncSession
+) -> None:
     who = identity(query.from_user)
     try:
         await buttons.mark_helped(
             session,
-            channel=who["channel"],
-            external_id=who["external_id"],
-            message_id=_int(query.data, 1),
+            channel=who.channel,
+            external_id=who.external_id,
+            message_id=callback_data.message_id,
         )
     except (NotAllowed, NotFound, InvalidInput) as exc:
-        log.info("stale 'helped' button from %s: %s", who["external_id"], exc)
+        log.info("stale 'helped' button from %s: %s", who.external_id, exc)
         await stale(query, session)
         return
     await query.answer(t(await _language(session, query), "helped"))
@@ -55,25 +65,18 @@ async def helped(query: CallbackQuery, session: AsyncSession) -> None:
 
 async def pick(
     query: CallbackQuery,
+    callback_data: PickCallback,
     session: AsyncSession,
     outbound: TelegramOutbound,
-    retriever: Retriever,
-    settings: Settings,
+    conversation: Conversation,
 ) -> None:
     who = identity(query.from_user)
     try:
-        reply = await buttons.pick_candidate(
-            session,
-            retriever=retriever,
-            settings=settings,
-            render=render_reply,
-            channel=who["channel"],
-            external_id=who["external_id"],
-            message_id=_int(query.data, 1),
-            index=_int(query.data, 2),
+        reply = await conversation.pick(
+            session, who=who, message_id=callback_data.message_id, index=callback_data.index
         )
     except (NotAllowed, NotFound, InvalidInput) as exc:
-        log.info("stale clarify button from %s: %s", who["external_id"], exc)
+        log.info("stale clarify button from %s: %s", who.external_id, exc)
         await stale(query, session)
         return
     await query.answer()
@@ -82,56 +85,57 @@ async def pick(
 
 async def escalate(
     query: CallbackQuery,
+    callback_data: HumanCallback | ReopenCallback,
     session: AsyncSession,
     outbound: TelegramOutbound,
-    retriever: Retriever,
-    settings: Settings,
+    conversation: Conversation,
 ) -> None:
-    intent = Intent.HUMAN if query.data == HUMAN else Intent.REOPEN
-    reply = await turn.handle_inbound(
-        session,
-        retriever=retriever,
-        settings=settings,
-        render=render_reply,
-        intent=intent,
-        meta=MessageMeta(via="button"),
-        **identity(query.from_user),
-    )
+    """Talk to a person, or Still not fixed."""
+    intent = Intent.HUMAN if isinstance(callback_data, HumanCallback) else Intent.REOPEN
+    inbound = Inbound(identity=identity(query.from_user), intent=intent, via="button")
+    reply = await conversation.handle(session, inbound)
     await query.answer()
     await deliver(outbound, _chat_id(query), reply)
 
 
-async def language(query: CallbackQuery, session: AsyncSession, outbound: TelegramOutbound) -> None:
-    code = (query.data or "").partition(":")[2]
-    if code not in LANGUAGES:
-        await stale(query, session)
-        return
-    ident = await identities.identify(session, **identity(query.from_user))
+async def language(
+    query: CallbackQuery,
+    callback_data: LanguageCallback,
+    session: AsyncSession,
+    outbound: TelegramOutbound,
+) -> None:
+    ident = await identify(session, identity(query.from_user))
     assert ident.customer.id is not None
-    await identities.set_language(session, customer_id=ident.customer.id, language=code)
+    await identities.set_language(
+        session, customer_id=ident.customer.id, language=callback_data.code
+    )
     await query.answer()
-    await outbound.send(str(_chat_id(query)), t(code, "language_set"))
+    await outbound.send(str(_chat_id(query)), t(callback_data.code, "language_set"))
 
 
 async def pulse(
-    query: CallbackQuery, session: AsyncSession, outbound: TelegramOutbound, settings: Settings
+    query: CallbackQuery,
+    callback_data: PulseCallback,
+    session: AsyncSession,
+    outbound: TelegramOutbound,
+    settings: Settings,
 ) -> None:
     """A score (or Skip) on a satisfaction pulse: ask the next question, or thank them."""
     who, lang = identity(query.from_user), await _language(session, query)
     try:
         prompt = await pulse_answers.handle_callback(
             session,
-            data=query.data or "",
-            channel=who["channel"],
-            external_id=who["external_id"],
+            data=callback_data.pack(),
+            channel=who.channel,
+            external_id=who.external_id,
             settings=settings,
             language=lang,
         )
     except InvalidTransition:  # expired, or not sent yet
         await query.answer(t(lang, "pulse_closed"))
         return
-    except (NotFound, InvalidInput) as exc:  # not this customer's pulse, or malformed
-        log.info("stale pulse button from %s: %s", who["external_id"], exc)
+    except (NotFound, InvalidInput) as exc:  # not this customer's pulse, an unknown question
+        log.info("stale pulse button from %s: %s", who.external_id, exc)
         await stale(query, session)
         return
     await query.answer()
@@ -163,17 +167,10 @@ async def stale(query: CallbackQuery, session: AsyncSession) -> None:
 async def _language(session: AsyncSession, query: CallbackQuery) -> str | None:
     who = identity(query.from_user)
     customer = await identities.find_customer(
-        session, channel=who["channel"], external_id=who["external_id"]
+        session, channel=who.channel, external_id=who.external_id
     )
-    return customer.language if customer and customer.language else who["language"]
+    return customer.language if customer and customer.language else who.language
 
 
 def _chat_id(query: CallbackQuery) -> int:
     return query.message.chat.id if query.message is not None else query.from_user.id
-
-
-def _int(data: str | None, index: int) -> int:
-    try:
-        return int((data or "").split(":")[index])
-    except (IndexError, ValueError):
-        raise InvalidInput(f"malformed button data {data!r}") from None

@@ -12,13 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.handlers.common import deliver, identity
 from bot.keyboards import language_buttons
 from bot.outbound import TelegramOutbound
-from bot.texts import render_reply, t
-from core.config import Settings
-from core.conversation.replies import Intent
-from core.conversation.turn import handle_inbound
+from bot.texts import t
+from core.conversation.inbound import Inbound, identify
+from core.conversation.intents import Intent
+from core.conversation.turn import Conversation
 from core.customers import identities
 from core.errors import InvalidInput
-from core.ports import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ async def start(
 ) -> None:
     assert message.from_user is not None
     who = identity(message.from_user)
-    ident = await identities.identify(session, **who)
+    ident = await identify(session, who)
     customer = ident.customer
     assert customer.id is not None
     if command.args:
@@ -46,7 +45,7 @@ async def start(
                 session, customer_id=customer.id, payload=command.args
             )
         except InvalidInput as exc:
-            log.info("ignored deep link from %s: %s", who["external_id"], exc)
+            log.info("ignored deep link from %s: %s", who.external_id, exc)
     lang = customer.language
     if ident.created or not customer.name:
         text = t(lang, "greet_new", name=f", {customer.name}" if customer.name else "")
@@ -59,33 +58,24 @@ async def start(
 
 async def help_(message: Message, session: AsyncSession, outbound: TelegramOutbound) -> None:
     assert message.from_user is not None
-    ident = await identities.identify(session, **identity(message.from_user))
+    ident = await identify(session, identity(message.from_user))
     await outbound.send(str(message.chat.id), t(ident.customer.language, "help"))
 
 
 async def human(
-    message: Message,
-    session: AsyncSession,
-    outbound: TelegramOutbound,
-    retriever: Retriever,
-    settings: Settings,
+    message: Message, session: AsyncSession, outbound: TelegramOutbound, conversation: Conversation
 ) -> None:
     assert message.from_user is not None
-    reply = await handle_inbound(
-        session,
-        retriever=retriever,
-        settings=settings,
-        render=render_reply,
-        text=message.text or "/human",
-        intent=Intent.HUMAN,
-        **identity(message.from_user),
+    inbound = Inbound(
+        identity=identity(message.from_user), text=message.text or "/human", intent=Intent.HUMAN
     )
+    reply = await conversation.handle(session, inbound)
     await deliver(outbound, message.chat.id, reply)
 
 
 async def language(message: Message, session: AsyncSession, outbound: TelegramOutbound) -> None:
     assert message.from_user is not None
-    ident = await identities.identify(session, **identity(message.from_user))
+    ident = await identify(session, identity(message.from_user))
     await outbound.send(
         str(message.chat.id),
         t(ident.customer.language, "choose_language"),

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram.types import User
 
 from bot.keyboards import reply_buttons
 from bot.outbound import TelegramOutbound
 from bot.texts import language_of
+from core.conversation.inbound import Identity
 from core.conversation.replies import Reply
 from core.platform.updates import TELEGRAM
 
 
-def identity(user: User) -> dict[str, Any]:
-    """The keyword arguments that identify a Telegram user to the core services."""
-    return {
-        "channel": TELEGRAM,
-        "external_id": str(user.id),
-        "display_name": user.full_name or None,
-        "language": language_of(user.language_code),
-    }
+def identity(user: User) -> Identity:
+    """Who a Telegram user is to the core services."""
+    return Identity(
+        channel=TELEGRAM,
+        external_id=str(user.id),
+        display_name=user.full_name or None,
+        language=language_of(user.language_code),
+    )
 
 
 async def deliver(outbound: TelegramOutbound, chat_id: int, reply: Reply) -> None:

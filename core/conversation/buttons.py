@@ -1,50 +1,36 @@
-"""Buttons under a bot reply: a tapped clarify candidate (:func:`pick_candidate`, answered
-through ``conversations.handle_inbound``) and "Helped" (:func:`mark_helped`)."""
+"""Buttons under a bot reply: a tapped clarify candidate (:func:`chosen_candidate`, answered
+through ``Conversation.pick``) and "Helped" (:func:`mark_helped`)."""
 
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
-from core.config import Settings
-from core.conversation.replies import Render, Reply
-from core.conversation.turn import handle_inbound
+from core.conversation.inbound import Identity, Inbound
 from core.customers import identities
 from core.errors import InvalidInput, NotAllowed
 from core.feedback import surveys
-from core.models import Author, Case, Message, MessageMeta, Owner
-from core.ports import Retriever
+from core.models import Author, Case, Message, Owner
 
 
-async def pick_candidate(
-    session: AsyncSession,
-    *,
-    retriever: Retriever,
-    settings: Settings,
-    render: Render,
-    channel: str,
-    external_id: str,
-    message_id: int,
-    index: int,
-) -> Reply:
-    """The customer tapped candidate ``index`` of the clarify message ``message_id``."""
+async def chosen_candidate(
+    session: AsyncSession, *, who: Identity, message_id: int, index: int
+) -> Inbound:
+    """What tapping candidate ``index`` of the clarify message ``message_id`` says: its question,
+    answered by its entry. NotAllowed when the message is not a bot message to ``who``."""
     message = await _own_bot_message(
-        session, channel=channel, external_id=external_id, message_id=message_id
+        session, channel=who.channel, external_id=who.external_id, message_id=message_id
     )
     candidates = message.meta.candidates
     if not 0 <= index < len(candidates):
         raise InvalidInput(f"message {message_id} has no candidate {index}")
     chosen = candidates[index]
-    return await handle_inbound(
-        session,
-        retriever=retriever,
-        settings=settings,
-        render=render,
-        channel=channel,
-        external_id=external_id,
+    return Inbound(
+        identity=who,
         text=chosen.question,
         chosen_entry_id=chosen.entry_id,
-        meta=MessageMeta(via="clarify_button", reply_to=message_id),
+        via="clarify_button",
+        reply_to=message_id,
     )
 
 

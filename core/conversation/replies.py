@@ -1,16 +1,13 @@
 """What a conversation turn returns to the front end (:class:`Reply`, its :class:`ReplyKind`),
-what the customer asked for (:class:`Intent`), which content the bot cannot answer
-(:func:`classify_content`), greetings and thanks on their own (:func:`small_talk`) and the
-metadata a bot reply is stored with (:func:`reply_meta`).
+which content the bot cannot answer (:func:`classify_content`) and the metadata a bot reply is
+stored with (:func:`reply_meta`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from core.cases.lifecycle import QueueStatus
@@ -21,20 +18,13 @@ MAX_TEXT_CHARS = 1500
 """Longer messages are stored in full but not sent to the knowledge base."""
 
 
-class Intent(StrEnum):
-    MESSAGE = "message"
-    HUMAN = "human"
-    """/human or "Talk to a person"."""
-    REOPEN = "reopen"
-    """"Still not fixed": reopen the last resolved case when it is within the reopen window."""
-
-
 @dataclass(frozen=True, slots=True)
 class Reply:
     """What the front end must send. Nothing at all when ``text`` is empty."""
 
     kind: ReplyKind
-    case_id: int
+    case_id: int | None
+    """The case the message went to; None only for :attr:`ReplyKind.PULSE_COMMENT`."""
     customer_id: int
     language: str
     text: str = ""
@@ -70,45 +60,6 @@ def classify_content(
         return "too_long"
     if not any(ch.isalnum() for ch in stripped):
         return "emoji_only"
-    return None
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-GREETINGS = _words(
-    "hi hello hey hiya morning afternoon evening привет приветствую здравствуйте здравствуй "
-    "здрасте добрый доброе доброго вітаю привіт добрий salut bună buna neața neata"
-)
-GREETING_EXTRA = _words(
-    "there good day all everyone день утро вечер всем ранку вечора дня ziua dimineața "
-    "dimineata seara"
-)
-THANKS = _words(
-    "thanks thank thx ty спасибо спс благодарю дякую мерси mulțumesc multumesc mersi mulțam "
-    "mulțumiri"
-)
-THANKS_EXTRA = _words(
-    "you very much a lot so ok okay great cool большое огромное вам тебе очень ок хорошо "
-    "отлично супер понятно дуже щиро тобі добре чудово mult foarte frumos vă îți bine super"
-)
-
-
-def small_talk(text: str) -> str | None:
-    """Says "greeting" or "thanks" when the message is only that (ru/uk/ro/en), else None.
-
-    Such messages are not questions: answering them from the FAQ or handing them to a person
-    would both be wrong. A greeting with a question in it is a question.
-    """
-    words = set(re.findall(r"[^\W\d_]+", text.lower().replace("ё", "е")))
-    if not words or len(words) > 6:
-        return None
-    greeting = GREETINGS | GREETING_EXTRA
-    if words & GREETINGS and words <= greeting:
-        return "greeting"
-    if words & THANKS and words <= THANKS | THANKS_EXTRA | greeting:
-        return "thanks"
     return None
 
 

@@ -1,31 +1,27 @@
 """One customer message in, at most one reply out (ARCHITECTURE: the flow of one message).
 
-:func:`handle_inbound` identifies the customer, stores the message on the case timeline (and
-commits, so it is never lost), then -- only if the bot owns the case -- asks the Retriever and
-decides: answer, clarify or escalate. A human-owned case gets no bot reply: the message waits
-for the operator. The wording of replies belongs to the front end, handed in as ``render``.
+:class:`Conversation` is built once at start-up. Its :meth:`~Conversation.handle` takes an
+:class:`~core.conversation.inbound.Inbound`, reads what the words ask for (``intents``),
+identifies the customer, stores the message on the case timeline (and commits, so it is never
+lost), then -- only if the bot owns the case -- asks the Retriever and decides: answer, clarify
+or escalate. A human-owned case gets no bot reply: the message waits for the operator. A plain
+text a satisfaction pulse awaits as its comment is that comment (``comments``). The wording of
+replies belongs to the front end, handed in as ``render``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.config import Settings
-from core.conversation.replies import (
-    Intent,
-    Render,
-    Reply,
-    ReplyKind,
-    classify_content,
-    reply_meta,
-    small_talk,
-)
-from core.customers import identities
+from core.conversation import buttons, comments, intents
+from core.conversation.inbound import DEFAULT_LANGUAGE, Identity, Inbound, identify
+from core.conversation.intents import Intent
+from core.conversation.replies import Render, Reply, ReplyKind, classify_content, reply_meta
 from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
 from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
@@ -33,78 +29,97 @@ from core.models.base import utcnow
 from core.models.message_meta import MessageMeta
 from core.ports import Retriever
 
-DEFAULT_LANGUAGE = "en"
 MAX_CANDIDATES = 3
 
 
-async def handle_inbound(
-    session: AsyncSession,
-    *,
-    retriever: Retriever,
-    settings: Settings,
-    render: Render,
-    channel: str,
-    external_id: str,
-    text: str = "",
-    display_name: str | None = None,
-    language: str | None = None,
-    attachments: Sequence[dict[str, Any]] = (),
-    edited: bool = False,
-    intent: Intent = Intent.MESSAGE,
-    chosen_entry_id: str | None = None,
-    meta: MessageMeta | None = None,
-) -> Reply:
-    """Store one inbound message and decide the bot's reply (see the module docstring).
+class Conversation:
+    """The bot's side of the conversation, built once at start-up: the knowledge base, the
+    settings and the front end's wording of replies do not change from message to message."""
 
-    ``chosen_entry_id`` answers that knowledge entry directly (a tapped clarify button).
-    """
-    ident = await identities.identify(
-        session,
-        channel=channel,
-        external_id=external_id,
-        display_name=display_name,
-        language=language,
-    )
-    customer = ident.customer
+    def __init__(self, *, retriever: Retriever, settings: Settings, render: Render) -> None:
+        self.retriever = retriever
+        self.settings = settings
+        self.render = render
+
+    async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
+        """Store one inbound message and decide the bot's reply (see the module docstring).
+
+        A plain text while a satisfaction pulse awaits its comment is that comment instead.
+        """
+        intent = intents.recognize(inbound)
+        if intent == Intent.MESSAGE and inbound.plain_text:
+            thanks = await comments.pulse_comment(
+                session, who=inbound.identity, text=inbound.text, settings=self.settings
+            )
+            if thanks is not None:
+                return thanks
+        return await self._turn(session, inbound, intent)
+
+    async def pick(
+        self, session: AsyncSession, *, who: Identity, message_id: int, index: int
+    ) -> Reply:
+        """The customer tapped candidate ``index`` of the clarify message ``message_id``."""
+        chosen = await buttons.chosen_candidate(
+            session, who=who, message_id=message_id, index=index
+        )
+        return await self.handle(session, chosen)
+
+    async def _turn(self, session: AsyncSession, inbound: Inbound, intent: Intent) -> Reply:
+        settings, render, text = self.settings, self.render, inbound.text
+        draft, owner, reopened = await _receive(session, inbound, intent, settings=settings)
+        if reopened:
+            return await _reply(session, draft, ReplyKind.REOPENED, render, settings=settings)
+        if owner == Owner.HUMAN:
+            if intent == Intent.MESSAGE:
+                return draft  # the operator answers; the bot stays silent
+            return await _reply(session, draft, ReplyKind.ALREADY_QUEUED, render, settings=settings)
+        if intent == Intent.HUMAN or (intent == Intent.REOPEN and not text.strip()):
+            return await _escalate(session, draft, render, settings=settings, reason="customer")
+        chosen = inbound.chosen_entry_id
+        reason = classify_content(text, attachments=_json(inbound), edited=inbound.edited)
+        if reason and not chosen:
+            return await _reply(session, draft, ReplyKind.UNSUPPORTED, render, reason=reason)
+        chat = intents.small_talk(text)
+        if chat and not chosen:
+            return await _reply(session, draft, ReplyKind.SMALL_TALK, render, reason=chat)
+        return await _ask(
+            session,
+            draft,
+            render,
+            retriever=self.retriever,
+            settings=settings,
+            text=text,
+            chosen_entry_id=chosen,
+        )
+
+
+async def _receive(
+    session: AsyncSession, inbound: Inbound, intent: Intent, *, settings: Settings
+) -> tuple[Reply, str, bool]:
+    """Identify the customer, find (or open, or reopen) the case and store the message on it:
+    (the silent draft reply, who owns the case, whether it was reopened)."""
+    who = inbound.identity
+    customer = (await identify(session, who)).customer
     case, reopened, reopenable = await _current_case(
-        session, customer=customer, channel=channel, settings=settings, intent=intent
+        session, customer=customer, channel=who.channel, settings=settings, intent=intent
     )
-    stored_meta = _inbound_meta(meta, edited=edited, intent=intent)
-    await _store_inbound(session, case, external_id, text, attachments, stored_meta)
+    await _store(
+        session,
+        case=case,
+        direction=Direction.INBOUND,
+        author=Author.CUSTOMER,
+        author_ref=who.external_id,
+        text=inbound.text,
+        attachments=_json(inbound),
+        meta=inbound.meta(intent),
+    )
     if case.status == CaseStatus.PENDING:
         case = await lifecycle.resume(session, case_id=_id(case))
-    draft = _queued(case, customer, reopenable)
-    if reopened:
-        return await _reply(session, draft, ReplyKind.REOPENED, render, settings=settings)
-    if case.owner == Owner.HUMAN:
-        if intent == Intent.MESSAGE:
-            return draft  # the operator answers; the bot stays silent
-        return await _reply(session, draft, ReplyKind.ALREADY_QUEUED, render, settings=settings)
-    if intent == Intent.HUMAN or (intent == Intent.REOPEN and not text.strip()):
-        return await _escalate(session, draft, render, settings=settings, reason="customer")
-    reason = classify_content(text, attachments=attachments, edited=edited)
-    if reason and not chosen_entry_id:
-        return await _reply(session, draft, ReplyKind.UNSUPPORTED, render, reason=reason)
-    chat = small_talk(text)
-    if chat and not chosen_entry_id:
-        return await _reply(session, draft, ReplyKind.SMALL_TALK, render, reason=chat)
-    return await _ask(
-        session,
-        draft,
-        render,
-        retriever=retriever,
-        settings=settings,
-        text=text,
-        chosen_entry_id=chosen_entry_id,
-    )
+    return _queued(case, customer, reopenable), case.owner, reopened
 
 
-def _inbound_meta(meta: MessageMeta | None, *, edited: bool, intent: Intent) -> MessageMeta:
-    base = meta or MessageMeta()
-    return base.with_(
-        edited=edited or base.edited,
-        intent=str(intent) if intent != Intent.MESSAGE else base.intent,
-    )
+def _json(inbound: Inbound) -> list[dict[str, Any]]:
+    return [attachment.as_json() for attachment in inbound.attachments]
 
 
 def _queued(case: Case, customer: Customer, reopenable: int | None) -> Reply:
@@ -116,26 +131,6 @@ def _queued(case: Case, customer: Customer, reopenable: int | None) -> Reply:
         language=customer.language or DEFAULT_LANGUAGE,
         customer_name=customer.name,
         reopenable_case_id=reopenable,
-    )
-
-
-async def _store_inbound(
-    session: AsyncSession,
-    case: Case,
-    external_id: str,
-    text: str,
-    attachments: Sequence[dict[str, Any]],
-    meta: MessageMeta,
-) -> Message:
-    return await _store(
-        session,
-        case=case,
-        direction=Direction.INBOUND,
-        author=Author.CUSTOMER,
-        author_ref=external_id,
-        text=text,
-        attachments=list(attachments),
-        meta=meta,
     )
 
 
@@ -225,7 +220,7 @@ async def _escalate(
     reason: str,
     answer: Answer | None = None,
 ) -> Reply:
-    await lifecycle.escalate(session, case_id=draft.case_id, reason=reason)
+    await lifecycle.escalate(session, case_id=_case_of(draft), reason=reason)
     return await _reply(
         session, draft, ReplyKind.ESCALATED, render, settings=settings, answer=answer, reason=reason
     )
@@ -243,11 +238,11 @@ async def _reply(
     """Render the reply, store it on the timeline as the bot's message, and commit."""
     if settings is not None:
         fields["queue"] = await lifecycle.queue_status(
-            session, case_id=draft.case_id, settings=settings
+            session, case_id=_case_of(draft), settings=settings
         )
     reply = dataclasses.replace(draft, kind=kind, **fields)
     reply = dataclasses.replace(reply, text=render(reply))
-    case = await lifecycle.get_case(session, reply.case_id)
+    case = await lifecycle.get_case(session, _case_of(reply))
     if kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY):
         case.first_response_at = case.first_response_at or utcnow()
         if reply.answer is not None and reply.answer.entry_id and kind == ReplyKind.ANSWER:
@@ -301,3 +296,8 @@ async def _store(
 def _id(obj: Case | Customer) -> int:
     assert obj.id is not None
     return obj.id
+
+
+def _case_of(reply: Reply) -> int:
+    assert reply.case_id is not None  # a reply within a turn always has its case
+    return reply.case_id

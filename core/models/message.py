@@ -62,6 +62,8 @@ class ReplyKind(StrEnum):
     RESOLVED = "resolved"
     SMALL_TALK = "small_talk"
     """A greeting or thanks on its own: a polite reply, no knowledge base, no escalation."""
+    PULSE_COMMENT = "pulse_comment"
+    """The text was the comment a satisfaction pulse asked for: thanks, outside any case."""
 
 
 class Message(SQLModel, table=True):

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dispatcher import create_dispatcher
 from bot.outbound import TelegramOutbound
+from bot.texts import render_reply
 from core import db
 from core.config import Settings
+from core.conversation.turn import Conversation
 from core.ports import Retriever
 
 
@@ -75,8 +77,9 @@ async def make_harness(bot_settings: Settings, engine: AsyncEngine) -> AsyncIter
             sleeps.append(seconds)
 
         outbound = TelegramOutbound(bot, settings=settings, session_factory=sessions, sleep=sleep)
+        conversation = Conversation(retriever=retriever, settings=settings, render=render_reply)
         dp = create_dispatcher(
-            settings, retriever=retriever, session_factory=sessions, outbound=outbound
+            settings, conversation=conversation, session_factory=sessions, outbound=outbound
         )
         dispatchers.append(dp)
         return Harness(

@@ -10,6 +10,7 @@ from fakes import Updates
 from harness import Harness, MakeHarness
 from sqlmodel import select
 
+from bot.keyboards import HumanCallback, LanguageCallback, PickCallback
 from core.conversation.replies import MAX_TEXT_CHARS
 from core.models import CaseStatus, Direction, InboundUpdate, Owner, UpdateStatus
 from core.ports import Retriever
@@ -129,8 +130,9 @@ async def test_help_and_language(harness: Harness) -> None:
     await harness.say("/help")
     assert "/human" in harness.api.sent[-1]["text"]
     await harness.say("/language")
-    assert [d for _, d in harness.api.buttons()] == ["lang:ru", "lang:uk", "lang:ro", "lang:en"]
-    await harness.tap("lang:uk")
+    codes = ("ru", "uk", "ro", "en")
+    assert [d for _, d in harness.api.buttons()] == [LanguageCallback(code=c).pack() for c in codes]
+    await harness.tap(LanguageCallback(code="uk").pack())
     assert harness.api.sent[-1]["text"] == "Готово, пишу українською."
     assert (await harness.customer()).language == "uk"
     await harness.say("/human")
@@ -144,14 +146,14 @@ async def test_clarify_offers_candidates_and_a_tap_answers(
     await harness.say("delivery")
     assert harness.api.sent[-1]["text"] == "Which of these do you mean? Tap one:"
     buttons = harness.api.buttons()
-    picks = [(label, data) for label, data in buttons if data.startswith("pick:")]
-    assert 2 <= len(picks) <= 3 and buttons[-1] == ("Talk to a person", "human")
+    picks = [(label, data) for label, data in buttons if data.startswith(PickCallback.__prefix__)]
+    assert 2 <= len(picks) <= 3 and buttons[-1] == ("Talk to a person", HumanCallback().pack())
     case = await harness.case()
     clarify = [
         m for m in await harness.timeline(case.id or 0) if m.direction == Direction.OUTBOUND
     ][-1]
     first = clarify.meta.candidates[0]
-    assert picks[0][0] == first.question
+    assert picks[0] == (first.question, PickCallback(message_id=clarify.id, index=0).pack())
     await harness.tap(picks[0][1])
     entry = clarifying_kb.entry(first.entry_id)
     assert entry is not None

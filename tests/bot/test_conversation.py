@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness import Harness
 
+from bot.keyboards import HumanCallback
 from core.models import Author, CaseStatus, Direction, Owner
 
 
@@ -72,7 +73,7 @@ async def test_human_command_and_button_escalate(harness: Harness) -> None:
     await harness.say("/human")
     assert "to a person" in harness.api.sent[-1]["text"]
     assert (await harness.case()).owner == Owner.HUMAN
-    await harness.tap("human")  # already queued: status, not an answer
+    await harness.tap(HumanCallback().pack())  # already queued: status, not an answer
     assert "already with our team: number 1 in the queue" in harness.api.sent[-1]["text"]
     assert len(harness.api.answered) == 1
 

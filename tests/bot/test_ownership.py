@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from harness import Harness
 
+from bot.keyboards import ReopenCallback
 from core.cases import lifecycle
 from core.models import CaseStatus, Direction, Owner
 from core.models.base import utcnow
@@ -62,8 +63,8 @@ async def test_still_not_fixed_button_on_answers_reopens(harness: Harness) -> No
         await lifecycle.resolve(s, case_id=case_id, by="olga")
     await harness.say("How do I return an item?")  # a new bot conversation
     buttons = dict(harness.api.buttons())
-    assert buttons["Still not fixed"] == "reopen"
-    await harness.tap("reopen")
+    assert buttons["Still not fixed"] == ReopenCallback().pack()
+    await harness.tap(ReopenCallback().pack())
     assert f"reopened your case #{case_id}" in harness.api.sent[-1]["text"]
     async with harness.sessions() as s:
         case = await lifecycle.get_case(s, case_id)

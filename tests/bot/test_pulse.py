@@ -15,6 +15,7 @@ from fakes import LoopbackBotApi
 from harness import Harness
 from sqlmodel import col, select
 
+from bot.keyboards import PulseCallback
 from core.config import Settings
 from core.models import Case, CaseStatus, Message, Owner, Pulse, PulseStatus
 from core.models.base import utcnow
@@ -26,6 +27,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _worker_settings(harness: Harness) -> Settings:
     return harness.settings.model_copy(update={"pulse_delay_s": 0.0, "pulse_sample_rate": 1.0})
+
+
+def _data(pulse: Pulse, question: str, value: int) -> str:
+    """A pulse button's data: what core.feedback builds is what the bot's filter parses."""
+    assert pulse.id is not None
+    return PulseCallback(pulse_id=pulse.id, question=question, value=value).pack()
 
 
 async def _pulse(harness: Harness) -> Pulse:
@@ -58,18 +65,18 @@ async def test_helped_pulse_buttons_comment_and_recovery(harness: Harness) -> No
     sent = harness.api.sent[-1]
     assert sent["chat_id"] == str(harness.user["id"])
     assert sent["text"].startswith("How satisfied are you")
-    assert harness.api.buttons() == [(str(v), f"pulse:{pulse.id}:csat:{v}") for v in range(1, 6)]
+    assert harness.api.buttons() == [(str(v), _data(pulse, "csat", v)) for v in range(1, 6)]
 
-    await harness.tap(f"pulse:{pulse.id}:csat:2")
+    await harness.tap(_data(pulse, "csat", 2))
     assert harness.api.answered[-1].get("text") is None  # acknowledged without a toast
     [edit] = [c.params for c in harness.api.calls if c.method == "editMessageReplyMarkup"]
     assert (edit["message_id"], edit.get("reply_markup")) == ("999", None)  # no second tap
     assert harness.api.sent[-1]["text"].startswith("How easy was it")
-    assert harness.api.buttons() == [(str(v), f"pulse:{pulse.id}:ces:{v}") for v in range(1, 8)]
+    assert harness.api.buttons() == [(str(v), _data(pulse, "ces", v)) for v in range(1, 8)]
 
-    await harness.tap(f"pulse:{pulse.id}:ces:3")
+    await harness.tap(_data(pulse, "ces", 3))
     assert harness.api.sent[-1]["text"].startswith("Thank you! Anything to add?")
-    assert harness.api.buttons() == [("Skip", f"pulse:{pulse.id}:skip:0")]
+    assert harness.api.buttons() == [("Skip", _data(pulse, "skip", 0))]
 
     before = len(harness.api.sent)
     await harness.say("The courier was rude to me")
@@ -101,9 +108,9 @@ async def test_helped_pulse_buttons_comment_and_recovery(harness: Harness) -> No
 
 async def test_skip_ends_the_pulse_and_later_text_goes_to_the_kb(harness: Harness) -> None:
     pulse = await _resolved_by_helped(harness)
-    await harness.tap(f"pulse:{pulse.id}:csat:5")
-    await harness.tap(f"pulse:{pulse.id}:ces:7")
-    await harness.tap(f"pulse:{pulse.id}:skip:0")
+    await harness.tap(_data(pulse, "csat", 5))
+    await harness.tap(_data(pulse, "ces", 7))
+    await harness.tap(_data(pulse, "skip", 0))
     assert harness.api.sent[-1]["text"] == "Thank you for your feedback!"
     pulse = await _pulse(harness)
     assert (pulse.csat, pulse.ces, pulse.comment, pulse.recovery_case_id) == (5, 7, "", None)
@@ -118,7 +125,7 @@ async def test_pulse_button_of_another_customer_changes_nothing(harness: Harness
     harness.user = harness.updates.user(999, first_name="Mallory")
     await harness.say("Hello")  # a known customer on Telegram, but not the pulse's
     sent = len(harness.api.sent)
-    await harness.tap(f"pulse:{pulse.id}:csat:1")
+    await harness.tap(_data(pulse, "csat", 1))
     assert harness.api.answered[-1]["text"] == "This button is no longer active."
     assert len(harness.api.sent) == sent
     after = await _pulse(harness)
@@ -136,7 +143,7 @@ async def test_a_pulse_answer_stands_when_its_buttons_cannot_be_removed(
     harness.api.fail_next(
         "editMessageReplyMarkup", status=400, description="Bad Request: message can't be edited"
     )
-    await harness.tap(f"pulse:{pulse.id}:csat:4")
+    await harness.tap(_data(pulse, "csat", 4))
     assert harness.api.sent[-1]["text"].startswith("How easy was it")
     assert (await _pulse(harness)).csat == 4
 
@@ -150,7 +157,7 @@ async def test_expired_pulse_button_is_answered_politely(harness: Harness) -> No
         s.add(row)
         await s.commit()
     sent = len(harness.api.sent)
-    await harness.tap(f"pulse:{pulse.id}:csat:4")
+    await harness.tap(_data(pulse, "csat", 4))
     assert harness.api.answered[-1]["text"] == "This survey has closed. Thank you all the same!"
     assert len(harness.api.sent) == sent
     assert (await _pulse(harness)).csat is None

@@ -13,8 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from core.conversation import turn
+from core.conversation.inbound import Identity, Inbound
 from core.conversation.replies import Reply, ReplyKind
+from core.conversation.turn import Conversation
 from tests.copilot.conftest import Users
 
 FAQ = Path(__file__).resolve().parents[1] / "bot" / "faq.yaml"
@@ -37,15 +38,13 @@ def kb(tmp_path: Path) -> Iterator[Any]:  # overrides the shared session KB for 
 async def customer_says(app: FastAPI, text: str, external_id: str = "8080") -> Reply:
     """The bot's path for one Telegram message, on the app's database and knowledge base."""
     async with app.state.session_factory() as session:
-        return await turn.handle_inbound(
-            session,
+        conversation = Conversation(
             retriever=app.state.retriever,
             settings=app.state.settings,
             render=lambda reply: str(reply.kind),
-            channel="telegram",
-            external_id=external_id,
-            text=text,
         )
+        who = Identity(channel="telegram", external_id=external_id)
+        return await conversation.handle(session, Inbound(identity=who, text=text))
 
 
 async def resolve(client: httpx.AsyncClient, case_id: int, headers: dict[str, str], **extra: Any):

@@ -12,8 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.config import Settings
-from core.conversation import buttons, turn
-from core.conversation.replies import Intent, Reply, ReplyKind, classify_content, small_talk
+from core.conversation.inbound import Attachment, Identity, Inbound
+from core.conversation.intents import Intent, recognize, small_talk
+from core.conversation.replies import Reply, ReplyKind, classify_content
+from core.conversation.turn import Conversation
 from core.customers import identities
 from core.errors import InvalidInput, NotAllowed
 from core.models import Direction, InboundUpdate, Message, Owner
@@ -29,19 +31,20 @@ def render(reply: Reply) -> str:
     return f"{reply.kind}:{reply.answer.text if reply.answer else reply.reason or ''}"
 
 
+def _who(external_id: str = "42", **kw: Any) -> Identity:
+    return Identity(channel="telegram", external_id=external_id, **kw)
+
+
 async def _inbound(
     session: AsyncSession, kb: Retriever, settings: Settings, text: str, **kw: Any
 ) -> Reply:
-    return await turn.handle_inbound(
-        session,
-        retriever=kb,
-        settings=settings,
-        render=render,
-        channel="telegram",
-        external_id=kw.pop("external_id", "42"),
-        text=text,
-        **kw,
+    conversation = Conversation(retriever=kb, settings=settings, render=render)
+    who = _who(
+        kw.pop("external_id", "42"),
+        display_name=kw.pop("display_name", None),
+        language=kw.pop("language", None),
     )
+    return await conversation.handle(session, Inbound(identity=who, text=text, **kw))
 
 
 async def _messages(session: AsyncSession, case_id: int) -> list[Message]:
@@ -88,7 +91,7 @@ async def test_human_owned_case_gets_no_bot_reply(
         knowledge_base,
         settings,
         "How do I return an item?",
-        attachments=[{"type": "photo", "file_id": "x"}],
+        attachments=(Attachment("photo", "x"),),
     )
     assert reply.kind == ReplyKind.QUEUED and reply.silent and reply.message_id is None
     stored = await _messages(session, reply.case_id)
@@ -112,28 +115,11 @@ async def test_someone_elses_clarify_message_is_refused(
     reply = await _inbound(session, knowledge_base, settings, "How do I return an item?")
     assert reply.message_id is not None
     await identities.identify(session, channel="telegram", external_id="intruder")
+    conversation = Conversation(retriever=knowledge_base, settings=settings, render=render)
     with pytest.raises(NotAllowed):
-        await buttons.pick_candidate(
-            session,
-            retriever=knowledge_base,
-            settings=settings,
-            render=render,
-            channel="telegram",
-            external_id="intruder",
-            message_id=reply.message_id,
-            index=0,
-        )
+        await conversation.pick(session, who=_who("intruder"), message_id=reply.message_id, index=0)
     with pytest.raises(InvalidInput):  # an answer has no candidates to pick
-        await buttons.pick_candidate(
-            session,
-            retriever=knowledge_base,
-            settings=settings,
-            render=render,
-            channel="telegram",
-            external_id="42",
-            message_id=reply.message_id,
-            index=0,
-        )
+        await conversation.pick(session, who=_who(), message_id=reply.message_id, index=0)
 
 
 @pytest.mark.parametrize(
@@ -176,6 +162,37 @@ def test_classify_content(
 )
 def test_small_talk(text: str, kind: str | None) -> None:
     assert small_talk(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("It is still not fixed, the order did not come", Intent.REOPEN),
+        ("it still doesn’t work", Intent.REOPEN),
+        ("Всё ещё не пришёл заказ", Intent.REOPEN),
+        ("досі не працює", Intent.REOPEN),
+        ("Tot nu e rezolvat", Intent.REOPEN),
+        ("Where is my order?", Intent.MESSAGE),
+        ("", Intent.MESSAGE),
+    ],
+)
+def test_recognize_reads_still_not_fixed_in_each_language(text: str, intent: Intent) -> None:
+    assert recognize(Inbound(identity=_who(), text=text)) == intent
+
+
+def test_recognize_keeps_the_intent_a_button_stated() -> None:
+    assert recognize(Inbound(identity=_who(), text="/human", intent=Intent.HUMAN)) == Intent.HUMAN
+
+
+async def test_inbound_is_stored_with_its_channel_message_id_and_intent(
+    session: AsyncSession, knowledge_base: Retriever, settings: Settings
+) -> None:
+    reply = await _inbound(
+        session, knowledge_base, settings, "still not fixed", channel_message_id=7, edited=True
+    )
+    assert reply.kind == ReplyKind.UNSUPPORTED and reply.reason == "edited"
+    inbound = (await _messages(session, reply.case_id or 0))[0]
+    assert inbound.meta.to_json() == {"telegram_message_id": 7, "edited": True, "intent": "reopen"}
 
 
 async def test_identify_recognises_and_keeps_known_data(session: AsyncSession) -> None:

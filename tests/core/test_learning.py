@@ -1,5 +1,5 @@
 """core.learning.candidates: operators' resolutions teach the REAL knowledge base (a fresh one per
-test, since approvals change it), checked through the bot's own path (handle_inbound)."""
+test, since approvals change it), checked through the bot's own path (Conversation.handle)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.config import Settings
-from core.conversation import turn
+from core.conversation.inbound import Identity, Inbound
 from core.conversation.replies import Reply, ReplyKind
+from core.conversation.turn import Conversation
 from core.desk import operators
 from core.domain import FaqEntry
 from core.errors import EntryNotFound, InvalidInput, InvalidTransition, NotAllowed, NotFound
@@ -49,15 +50,9 @@ def render(reply: Reply) -> str:
 
 
 async def inbound(session: AsyncSession, kb: Any, settings: Settings, text: str) -> Reply:
-    return await turn.handle_inbound(
-        session,
-        retriever=kb,
-        settings=settings,
-        render=render,
-        channel="telegram",
-        external_id="4242",
-        text=text,
-    )
+    conversation = Conversation(retriever=kb, settings=settings, render=render)
+    who = Identity(channel="telegram", external_id="4242")
+    return await conversation.handle(session, Inbound(identity=who, text=text))
 
 
 async def resolve(session: AsyncSession, kb: Any, user: User, case_id: int, **link: Any) -> Case:

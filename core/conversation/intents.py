@@ -1,0 +1,99 @@
+"""What a customer's words ask for, recognised from phrases (ru, uk, ro, en): "still not fixed"
+(:func:`recognize` gives :attr:`Intent.REOPEN`), and a greeting or thanks on its own
+(:func:`small_talk`). Buttons and commands state their intent on the :class:`Inbound`.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.conversation.inbound import Inbound
+
+
+class Intent(StrEnum):
+    MESSAGE = "message"
+    HUMAN = "human"
+    """/human or "Talk to a person"."""
+    REOPEN = "reopen"
+    """"Still not fixed": reopen the last resolved case when it is within the reopen window."""
+
+
+STILL_NOT_FIXED = (
+    "still not fixed",
+    "still not working",
+    "still broken",
+    "not fixed",
+    "still doesn't work",
+    "still does not work",
+    "всё ещё не",
+    "все еще не",
+    "всё еще не",
+    "все ещё не",
+    "не решено",
+    "не решена",
+    "по-прежнему не",
+    "досі не",
+    "все ще не",
+    "не вирішено",
+    "tot nu",
+    "încă nu",
+    "inca nu",
+    "nu e rezolvat",
+    "nu este rezolvat",
+)
+
+
+def recognize(inbound: Inbound) -> Intent:
+    """The intent of ``inbound``: the one a button or command stated, else read from the text."""
+    if inbound.intent != Intent.MESSAGE:
+        return inbound.intent
+    if inbound.text and is_still_not_fixed(inbound.text):
+        return Intent.REOPEN
+    return Intent.MESSAGE
+
+
+def is_still_not_fixed(text: str) -> bool:
+    lowered = text.lower().replace("’", "'")
+    return any(phrase in lowered for phrase in STILL_NOT_FIXED)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+GREETINGS = _words(
+    "hi hello hey hiya morning afternoon evening привет приветствую здравствуйте здравствуй "
+    "здрасте добрый доброе доброго вітаю привіт добрий salut bună buna neața neata"
+)
+GREETING_EXTRA = _words(
+    "there good day all everyone день утро вечер всем ранку вечора дня ziua dimineața "
+    "dimineata seara"
+)
+THANKS = _words(
+    "thanks thank thx ty спасибо спс благодарю дякую мерси mulțumesc multumesc mersi mulțam "
+    "mulțumiri"
+)
+THANKS_EXTRA = _words(
+    "you very much a lot so ok okay great cool большое огромное вам тебе очень ок хорошо "
+    "отлично супер понятно дуже щиро тобі добре чудово mult foarte frumos vă îți bine super"
+)
+
+
+def small_talk(text: str) -> str | None:
+    """Says "greeting" or "thanks" when the message is only that (ru/uk/ro/en), else None.
+
+    Such messages are not questions: answering them from the FAQ or handing them to a person
+    would both be wrong. A greeting with a question in it is a question.
+    """
+    words = set(re.findall(r"[^\W\d_]+", text.lower().replace("ё", "е")))
+    if not words or len(words) > 6:
+        return None
+    greeting = GREETINGS | GREETING_EXTRA
+    if words & GREETINGS and words <= greeting:
+        return "greeting"
+    if words & THANKS and words <= THANKS | THANKS_EXTRA | greeting:
+        return "thanks"
+    return None
