@@ -79,12 +79,13 @@ def serving(tmp_path: Path) -> Iterator[tuple[Path, int]]:
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"cxc serve did not start: {server.stderr}") from None
+                    _, log = server.communicate(timeout=30)
+                    raise AssertionError(f"cxc serve did not start: {log[-2000:]}") from None
                 time.sleep(0.5)
         yield tmp_path, port
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.communicate(timeout=30)  # also closes the stderr pipe
 
 
 def test_an_ingest_by_another_process_is_answered_without_a_restart(
