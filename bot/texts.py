@@ -19,6 +19,7 @@ TEXTS: dict[str, dict[str, str]] = {
         '"still not fixed".',
         "source": "Source",
         "clarify": "Which of these do you mean? Tap one:",
+        "sorry": "I am sorry this happened.",
         "escalated": "I can't solve this myself, so I have passed your case #{case} to a person. "
         "An operator will reply here. You are number {position} in the queue; expected wait is "
         "about {wait} min. I will not reply to this case in the meantime.",
@@ -66,6 +67,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "решено».",
         "source": "Источник",
         "clarify": "Что именно вы имеете в виду? Выберите:",
+        "sorry": "Мне очень жаль, что так вышло.",
         "escalated": "Сам я это не решу, поэтому передал ваше обращение #{case} сотруднику. "
         "Оператор ответит здесь. Вы {position}-й в очереди, ожидание около {wait} мин. Пока "
         "обращение у сотрудника, я в нём не отвечаю.",
@@ -111,6 +113,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "«досі не вирішено».",
         "source": "Джерело",
         "clarify": "Що саме ви маєте на увазі? Оберіть:",
+        "sorry": "Мені дуже прикро, що так сталося.",
         "escalated": "Сам я це не вирішу, тому передав ваше звернення #{case} співробітнику. "
         "Оператор відповість тут. Ви {position}-й у черзі, очікування близько {wait} хв. Поки "
         "звернення у співробітника, я в ньому не відповідаю.",
@@ -156,6 +159,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rezolvat”.",
         "source": "Sursa",
         "clarify": "La care dintre acestea vă referiți? Alegeți:",
+        "sorry": "Îmi pare foarte rău pentru ce s-a întâmplat.",
         "escalated": "Nu pot rezolva singur, așa că am transmis cazul #{case} unui coleg. Un "
         "operator va răspunde aici. Sunteți al {position}-lea la rând; așteptare de circa {wait} "
         "min. Între timp nu voi răspunde în acest caz.",
@@ -208,6 +212,10 @@ def t(language: str | None, key: str, **values: object) -> str:
     return table.get(key, TEXTS[DEFAULT][key]).format(**values)
 
 
+UPSET = frozenset(("angry", "harm", "legal_threat"))
+"""Escalation reasons (``core.conversation.handover``) that open the reply with an apology."""
+
+
 def render_reply(reply: Reply) -> str:
     """The text of a core Reply in the customer's language (the ``render`` of the Conversation)."""
     lang = reply.language
@@ -224,7 +232,8 @@ def render_reply(reply: Reply) -> str:
         if queue is None or queue.position == 0:
             key = "escalated_assigned"
         position, wait = (queue.position, queue.expected_wait_minutes) if queue else (0, 0)
-        return t(lang, key, case=reply.case_id, position=position, wait=wait)
+        text = t(lang, key, case=reply.case_id, position=position, wait=wait)
+        return f"{t(lang, 'sorry')} {text}" if reply.reason in UPSET else text
     if reply.kind == ReplyKind.UNSUPPORTED:
         reason = reply.reason or "empty"
         if reason in FILE_KINDS or f"unsupported_{reason}" not in TEXTS[DEFAULT]:

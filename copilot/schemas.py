@@ -37,6 +37,11 @@ class AskResponse(BaseModel):
     candidates: list[CandidateOut]
     language: str | None
     timings_ms: dict[str, float]
+    reason: str | None = Field(
+        default=None,
+        description="why it escalated without asking the knowledge base: asked_for_person, "
+        "legal_threat, harm, angry",
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -57,4 +62,5 @@ class AskResponse(BaseModel):
             ],
             language=answer.language,
             timings_ms=answer.timings_ms,
+            reason=answer.reason,
         )

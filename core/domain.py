@@ -66,6 +66,8 @@ class Answer:
     candidates: tuple[Candidate, ...] = ()
     language: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    reason: str | None = None
+    """Why it escalates without asking the knowledge base (``core.conversation.handover``)."""
 
 
 @dataclass(frozen=True, slots=True)

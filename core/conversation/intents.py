@@ -1,6 +1,8 @@
 """What a customer's words ask for, recognised from phrases (ru, uk, ro, en): "still not fixed"
-(:func:`recognize` gives :attr:`Intent.REOPEN`), and a greeting or thanks on its own
-(:func:`small_talk`). Buttons and commands state their intent on the :class:`Inbound`.
+(:func:`recognize` gives :attr:`Intent.REOPEN`), a message that must go to a person (a request
+for one, an angry complaint, a legal threat, harm: :attr:`Intent.HUMAN`, the reason from
+:func:`handover_reason`), and a greeting or thanks on its own (:func:`small_talk`). Buttons and
+commands state their intent on the :class:`Inbound`.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from core.conversation.handover import Handover, handover
 
 if TYPE_CHECKING:
     from core.conversation.inbound import Inbound
@@ -52,7 +56,15 @@ def recognize(inbound: Inbound) -> Intent:
         return inbound.intent
     if inbound.text and is_still_not_fixed(inbound.text):
         return Intent.REOPEN
+    if handover_reason(inbound) is not None:
+        return Intent.HUMAN
     return Intent.MESSAGE
+
+
+def handover_reason(inbound: Inbound) -> Handover | None:
+    """Why the words or the sticker of ``inbound`` must go to a person, if they must."""
+    emoji = next((a.emoji for a in inbound.attachments if a.kind == "sticker" and a.emoji), None)
+    return handover(inbound.text, emoji=emoji)
 
 
 def is_still_not_fixed(text: str) -> bool:

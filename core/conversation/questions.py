@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.domain import Answer
+from core.conversation.handover import handover
+from core.domain import Answer, Decision
 from core.errors import InvalidInput
 from core.ports import Retriever
 
@@ -16,10 +17,14 @@ async def answer_question(
     customer_ref: str | None = None,
     language: str | None = None,
 ) -> Answer:
-    """Validate the question and ask the knowledge base. Long texts are cut, not refused."""
+    """Validate the question and ask the knowledge base. Long texts are cut, not refused; a
+    message that must go to a person (``handover``) escalates without asking."""
     cleaned = text.strip()
     if not cleaned:
         raise InvalidInput("text must not be empty")
+    why = handover(cleaned[:MAX_QUESTION_CHARS])
+    if why is not None:
+        return Answer("", None, 0.0, Decision.ESCALATE, language=language, reason=str(why))
     return await retriever.ask(
         cleaned[:MAX_QUESTION_CHARS], customer_ref=customer_ref, language=language
     )

@@ -74,7 +74,7 @@ class Conversation:
                 return draft  # the operator answers; the bot stays silent
             return await _reply(session, draft, ReplyKind.ALREADY_QUEUED, render, settings=settings)
         if intent == Intent.HUMAN or (intent == Intent.REOPEN and not text.strip()):
-            return await _escalate(session, draft, render, settings=settings, reason="customer")
+            return await _escalate(session, draft, render, settings=settings, reason=_why(inbound))
         chosen = inbound.chosen_entry_id
         reason = classify_content(text, attachments=_json(inbound), edited=inbound.edited)
         if reason and not chosen:
@@ -116,6 +116,13 @@ async def _receive(
     if case.status == CaseStatus.PENDING:
         case = await lifecycle.resume(session, case_id=_id(case))
     return _queued(case, customer, reopenable), case.owner, reopened
+
+
+def _why(inbound: Inbound) -> str:
+    """Why a message that asks for a person does: its words or sticker, else "customer" (a
+    button or command)."""
+    found = intents.handover_reason(inbound) if inbound.intent == Intent.MESSAGE else None
+    return str(found or "customer")
 
 
 def _json(inbound: Inbound) -> list[dict[str, Any]]:

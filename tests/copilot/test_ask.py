@@ -38,3 +38,13 @@ async def test_whitespace_only_question_is_422(client: httpx.AsyncClient) -> Non
     response = await client.post("/v1/ask", json={"text": "   "})
     assert response.status_code == 422
     assert "empty" in response.json()["detail"]
+
+
+async def test_a_request_for_a_person_escalates_without_an_faq_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/v1/ask", json={"text": "дайте менеджера немедленно"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["decision"] == "escalate" and body["text"] == "" and body["entry_id"] is None
+    assert body["reason"] == "asked_for_person"
