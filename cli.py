@@ -37,10 +37,15 @@ err = Console(stderr=True)
 
 
 def _settings() -> Settings:
+    """The settings, with this process's logging configured from them."""
+    from runtime.logs import configure_logging
+
     try:
-        return load_settings()
+        settings = load_settings()
     except ConfigError as exc:
         _fail(str(exc))
+    configure_logging(settings)
+    return settings
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -180,7 +185,12 @@ def serve(
         err.print(
             f"demo knowledge base: {report['entries']} entries, {report['phrasings']} phrasings"
         )
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,  # our one-line logging (runtime.logs) is already set up
+    )
 
 
 @app.command(name="eval")

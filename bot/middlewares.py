@@ -9,6 +9,7 @@ done (or failed, with the error kept).
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -59,6 +60,7 @@ class UpdateMiddleware(BaseMiddleware):
         if not await self.guard.first_time(uid) or not await self._claim(event):
             log.info("telegram update %s already processed; skipped", uid)
             return UNHANDLED
+        started = time.perf_counter()
         try:
             async with self.sessions() as session:
                 data["session"] = session
@@ -71,6 +73,8 @@ class UpdateMiddleware(BaseMiddleware):
             raise
         async with self.sessions() as session:
             await updates.finish_update(session, update_id=uid)
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        log.info("telegram update handled", extra={"update_id": uid, "ms": ms})
         return result
 
     async def _claim(self, event: Update) -> bool:

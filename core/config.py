@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     nps_interval_days: int = Field(default=90, ge=1)
     nps_batch: int = Field(default=200, ge=0)
     worker_interval_s: float = Field(default=10.0, gt=0.0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """One line per event either way; json for a log collector."""
+    database_wait_s: float = Field(default=30.0, ge=0.0)
+    """How long a starting process waits for an unreachable database, retrying, before it stops."""
     default_region: str = Field(default="RU", min_length=2, max_length=2)
     """Where phone numbers written without a country code are from (ISO 3166 alpha-2)."""
     knowledge_poll_s: float = Field(default=2.0, ge=0.0)

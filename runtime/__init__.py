@@ -13,8 +13,13 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from core import db
 from core.config import Settings
+from core.errors import BackendUnavailable
 from core.learning.version import current_version, follow_knowledge
 from core.ports import CrmConnector, OutboundChannel, Retriever
 from core.runtime import Runtime
@@ -34,9 +39,10 @@ async def open_runtime(
     """Migrate (when ``settings.auto_migrate``), connect, open the knowledge base unless one is
     given or ``knowledge`` is false, and follow the knowledge version while the runtime is open.
     """
+    engine = db.create_engine(settings.resolved_database_url)
+    await wait_for_database(engine, settings)
     if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
         await asyncio.to_thread(db.upgrade, settings.resolved_database_url)
-    engine = db.create_engine(settings.resolved_database_url)
     sessions = db.session_factory(engine)
     owned = None
     stop = asyncio.Event()
@@ -67,3 +73,27 @@ async def open_runtime(
         if owned is not None:
             owned.close()
         await engine.dispose()
+
+
+async def wait_for_database(engine: AsyncEngine, settings: Settings) -> None:
+    """Return once the database answers; retry for ``settings.database_wait_s`` with one log line
+    per try, then raise BackendUnavailable naming the database (without its password)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.database_wait_s
+    delay = 0.5
+    while True:
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return
+        except (OSError, SQLAlchemyError) as exc:
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            where = engine.url.render_as_string(hide_password=True)
+            if loop.time() + delay > deadline:
+                await engine.dispose()
+                raise BackendUnavailable(
+                    f"the database {where} is unreachable ({reason})"
+                ) from None
+            log.warning("database %s unreachable (%s); retrying in %.1fs", where, reason, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

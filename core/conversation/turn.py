@@ -12,6 +12,7 @@ replies belongs to the front end, handed in as ``render``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +31,8 @@ from core.models.message_meta import MessageMeta
 from core.ports import Retriever
 
 MAX_CANDIDATES = 3
+
+log = logging.getLogger(__name__)
 
 
 class Conversation:
@@ -266,6 +269,10 @@ async def _reply(
         meta=reply_meta(reply),
         reply_kind=reply.kind,
         entry_id=reply.answer.entry_id if reply.answer is not None else None,
+    )
+    log.info(
+        "bot reply",
+        extra={"case_id": reply.case_id, "kind": str(kind), "entry_id": message.entry_id},
     )
     return dataclasses.replace(reply, message_id=message.id)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from harness import Harness
 
 from bot.keyboards import HumanCallback
@@ -109,3 +112,14 @@ async def test_bot_stays_silent_while_a_human_owns_the_case(harness: Harness) ->
     inbound = [m for m in await harness.timeline(case.id or 0) if m.direction == Direction.INBOUND]
     assert [m.text for m in inbound] == ["/human", "How long does delivery take?", ""]
     assert inbound[-1].attachments[0]["type"] == "sticker"
+
+
+async def test_each_update_and_reply_is_one_log_line(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    await harness.say("How long does delivery take?")
+    events = {r.getMessage(): r for r in caplog.records}
+    assert "telegram update handled" in events and "bot reply" in events
+    assert events["bot reply"].kind == "answer"  # type: ignore[attr-defined]
+    assert "How long" not in " ".join(events)  # no customer text in the log

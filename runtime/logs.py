@@ -1,0 +1,81 @@
+"""Logging for every process: one line per event, at ``CXC_LOG_LEVEL``, as text or JSON
+(``CXC_LOG_FORMAT``), with secrets and personal data taken out before a line is written.
+
+An exception is written as one line (its type and message); the traceback follows only at
+DEBUG, where a developer asked for it. Bot tokens (in Telegram API URLs), bearer tokens,
+passwords in database URLs, phone numbers, e-mail addresses and card numbers are replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from typing import Any
+
+from core.config import Settings
+from core.privacy import mask
+
+_SECRETS = (
+    (re.compile(r"bot\d{3,}:[\w-]{20,}"), "bot<token>"),
+    (re.compile(r"(?i)(bearer\s+)[\w.~+/=-]+"), r"\1<token>"),
+    (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1<password>@"),
+)
+_STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+NOISY = ("httpx", "httpcore", "aiogram.event", "chromadb", "sqlalchemy.engine", "alembic")
+"""Libraries whose INFO lines are per request or per query: WARNING unless DEBUG is asked."""
+
+
+def redact(text: str) -> str:
+    """``text`` without secrets or personal data."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return mask(text)
+
+
+class OneLineFormatter(logging.Formatter):
+    """``time level logger: message key=value ...`` or one JSON object per line."""
+
+    def __init__(self, *, as_json: bool, tracebacks: bool) -> None:
+        super().__init__()
+        self.as_json = as_json
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            fields["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        line = self._line(record, fields)
+        if self.tracebacks and record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return redact(line)
+
+    def _line(self, record: logging.LogRecord, fields: dict[str, Any]) -> str:
+        when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        message = record.getMessage().replace("\n", " ")
+        if self.as_json:
+            event = {"ts": f"{when}Z", "level": record.levelname, "logger": record.name}
+            return json.dumps({**event, "msg": message, **fields}, default=str)
+        extra = " ".join(f"{k}={v}" for k, v in fields.items())
+        return f"{when}Z {record.levelname} {record.name}: {message}" + (
+            f" {extra}" if extra else ""
+        )
+
+
+def configure_logging(settings: Settings) -> None:
+    """Send the process's log to stderr, one line per event (idempotent)."""
+    level = logging.getLevelName(settings.log_level.upper())
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        OneLineFormatter(as_json=settings.log_format == "json", tracebacks=level <= logging.DEBUG)
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h.formatter, OneLineFormatter)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in NOISY:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
