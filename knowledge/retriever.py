@@ -1,8 +1,10 @@
 """``KnowledgeBase``: the ``core.ports.Retriever`` implementation over Chroma and the Matcher.
 
-Query path: embed the text once (e5 ``query:`` role), take the top dense hits from both Chroma
-collections, let the Matcher fuse them with its other channels and decide answer / clarify /
-escalate. Settings thresholds always override the ones saved with the matcher.
+Query path: read the text once (``Matcher.read``: lead-in, transliteration, typo repair), embed
+it (query role), score it against the matcher's own copy of the vectors (or the top hits of both
+Chroma collections with ``CXC_DENSE_SEARCH=chroma``), let the Matcher fuse that with its other
+channels and decide answer / clarify / escalate (docs/retrieval.md). Settings thresholds always
+override the ones saved with the matcher.
 
 ``Answer`` conventions: on *answer* and *clarify*, ``text``/``entry_id`` are the top entry's
 answer (in ``language`` when given, else in the detected language); on *escalate* they are

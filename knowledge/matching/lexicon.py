@@ -9,8 +9,9 @@
 
 wordfreq stores each list in centibel buckets from the most frequent word down (bucket ``i``
 holds the words at ``-i`` cB, Zipf ``9 - i / 100``), so both sets are prefixes of the lists.
-They are read once per process, on the first query that needs them (0.13 s; ingestion never
-does): 164k common words and 979 function words, about 28 MB.
+They are read once per process, on the first query that needs them (ingestion never does),
+and only the buckets needed are decoded: 164k common words and 979 function words (load time
+and memory: docs/history.md, "Common-word lexicon and the lead-in rule").
 """
 
 from __future__ import annotations

