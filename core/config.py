@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         """Where the lexical index and the trained matcher live (beside embedded Chroma)."""
         return self.data_dir / "index"
 
-    # Pulses and reports (issue 5): CSAT/CES after resolutions, NPS cadence, the worker loop
+    # Pulses and reports: CSAT/CES after resolutions, NPS cadence, the worker loop
     pulse_enabled: bool = True
     pulse_delay_s: float = Field(default=60.0, ge=0.0)
     """Seconds between a resolution and its pulse."""
