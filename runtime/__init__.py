@@ -40,14 +40,14 @@ async def open_runtime(
     given or ``knowledge`` is false, and follow the knowledge version while the runtime is open.
     """
     engine = db.create_engine(settings.resolved_database_url)
-    await wait_for_database(engine, settings)
-    if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
-        await asyncio.to_thread(db.upgrade, settings.resolved_database_url)
     sessions = db.session_factory(engine)
     owned = None
     stop = asyncio.Event()
     follower: asyncio.Task[None] | None = None
     try:
+        await wait_for_database(engine, settings)
+        if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
+            await asyncio.to_thread(db.upgrade, settings.resolved_database_url)
         async with sessions() as session:
             loaded = await current_version(session)
         if retriever is None and knowledge:
@@ -90,7 +90,6 @@ async def wait_for_database(engine: AsyncEngine, settings: Settings) -> None:
             reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
             where = engine.url.render_as_string(hide_password=True)
             if loop.time() + delay > deadline:
-                await engine.dispose()
                 raise BackendUnavailable(
                     f"the database {where} is unreachable ({reason})"
                 ) from None
