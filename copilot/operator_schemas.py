@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.cases.promises import is_overdue
-from core.models import Message, Promise
+from core.customers.timeline import CaseView
+from core.models import ChannelIdentity, Message, Promise
+from core.privacy import Disclosure, mask_cards
 
 MAX_ID = 2_147_483_647
 IssueType = Literal[
@@ -37,6 +39,11 @@ class CaseOut(_Out):
     resolution_code: str | None
     knowledge_entry_id: str | None = None
 
+    @field_validator("resolution")
+    @classmethod
+    def _no_card_numbers(cls, value: str | None) -> str | None:
+        return mask_cards(value) if value else value
+
 
 class CustomerOut(_Out):
     id: int
@@ -51,6 +58,14 @@ class IdentityOut(_Out):
     channel: str
     external_id: str
     display_name: str | None
+
+    @classmethod
+    def of(cls, identity: ChannelIdentity, shown: Disclosure) -> IdentityOut:
+        return cls(
+            channel=identity.channel,
+            external_id=shown.text(identity.external_id),
+            display_name=identity.display_name,
+        )
 
 
 class MessageOut(_Out):
@@ -74,8 +89,13 @@ class MessageOut(_Out):
     def _from_message(cls, data: Any) -> Any:
         if isinstance(data, Message):
             fields = {name: getattr(data, name) for name in cls.model_fields if name != "meta"}
-            return {**fields, "meta": data.meta_json()}
+            return {**fields, "text": mask_cards(data.text), "meta": data.meta_json()}
         return data
+
+    @classmethod
+    def of(cls, message: Message, shown: Disclosure) -> MessageOut:
+        """The message as ``shown`` allows (card numbers are masked for everyone)."""
+        return cls.model_validate(message).model_copy(update={"text": shown.text(message.text)})
 
 
 class PromiseOut(_Out):
@@ -242,17 +262,27 @@ class NewUserOut(BaseModel):
     token: str = Field(description="Shown once; only its hash is stored.")
 
 
-def case_detail(view: Any) -> CaseDetail:
+def case_detail(view: CaseView) -> CaseDetail:
+    """The case view as its viewer may see it (``view.disclosure``)."""
+    shown = view.disclosure
+    customer = CustomerOut.model_validate(view.customer)
     return CaseDetail(
         case=CaseOut.model_validate(view.case),
-        customer=CustomerOut.model_validate(view.customer),
-        identities=[IdentityOut.model_validate(i) for i in view.identities],
+        customer=customer.model_copy(update={"attributes": shown.data(customer.attributes)}),
+        identities=[IdentityOut.of(i, shown) for i in view.identities],
         cases=[CaseOut.model_validate(c) for c in view.cases],
-        timeline=[MessageOut.model_validate(m) for m in view.timeline],
+        timeline=[MessageOut.of(m, shown) for m in view.timeline],
         promises=[PromiseOut.of(p) for p in view.promises],
         compensations=[CompensationOut.model_validate(c) for c in view.compensations],
         crm_records=[
-            CrmRecordOut.model_validate(r, from_attributes=True) for r in view.crm_records
+            CrmRecordOut(
+                kind=r.kind,
+                external_id=r.external_id,
+                occurred_at=r.occurred_at,
+                title=shown.text(r.title),
+                data=shown.data(r.data),
+            )
+            for r in view.crm_records
         ],
         crm_error=view.crm_error,
     )

@@ -8,7 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.operator_schemas import CompensationOut, PromiseOut
+from core.desk.similar_cases import Resolution
 from core.desk.suggestions import Suggestions
+from core.privacy import Disclosure
 
 
 class ResolutionOut(BaseModel):
@@ -19,6 +21,19 @@ class ResolutionOut(BaseModel):
     code: str | None
     sources: list[dict[str, Any]]
     outcome: dict[str, Any]
+
+    @classmethod
+    def of(cls, r: Resolution, shown: Disclosure) -> ResolutionOut:
+        """Another case's text is already a masked summary (``core.desk.similar_cases``)."""
+        return cls(
+            kind=r.kind,
+            title=shown.text(r.title),
+            text=shown.text(r.text),
+            score=r.score,
+            code=r.code,
+            sources=r.sources,
+            outcome=r.outcome,
+        )
 
 
 class OfferItemOut(BaseModel):
@@ -71,23 +86,12 @@ class SuggestionsOut(BaseModel):
                 requires_approval=o.requires_approval,
                 policy_version=o.policy_version,
             )
-        c = s.context
+        c, shown = s.context, s.disclosure
         return cls(
             case_id=s.case_id,
             language=s.language,
-            resolutions=[
-                ResolutionOut(
-                    kind=r.kind,
-                    title=r.title,
-                    text=r.text,
-                    score=r.score,
-                    code=r.code,
-                    sources=r.sources,
-                    outcome=r.outcome,
-                )
-                for r in s.resolutions
-            ],
-            draft=s.draft,
+            resolutions=[ResolutionOut.of(r, shown) for r in s.resolutions],
+            draft=shown.text(s.draft),
             compensation=offer,
             compensation_note=s.compensation_note,
             context=ContextOut(
@@ -97,7 +101,7 @@ class SuggestionsOut(BaseModel):
                 csat=c.csat,
                 churn_risk=c.churn.flag,
                 churn_reasons=list(c.churn.reasons),
-                orders=c.orders,
+                orders=shown.data(c.orders),
             ),
             timings_ms=s.timings_ms,
         )

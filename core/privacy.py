@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import phonenumbers
 from stdnum import iban, luhn
@@ -82,6 +83,29 @@ def mask_cards(text: str) -> str:
 
 def has_pii(text: str, *, region: str = "RU", known: Iterable[str] = ()) -> bool:
     return bool(find_pii(text, region=region, known=known))
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """How much personal data one viewer may see in free text: card numbers are always masked
+    (their last four digits kept); phones, e-mails and IBANs too, unless ``contacts``.
+    Who gets which is decided in ``core.platform.auth.disclosure_for``."""
+
+    contacts: bool
+    region: str = "RU"
+
+    def text(self, value: str) -> str:
+        return mask_cards(value) if self.contacts else mask(value, region=self.region)
+
+    def data(self, value: Any) -> Any:
+        """``value`` with every string inside it (dicts, lists) passed through :meth:`text`."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.data(v) for v in value]
+        return value
 
 
 def _placeholder(span: PiiSpan) -> str:

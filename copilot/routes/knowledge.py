@@ -14,6 +14,9 @@ from copilot.deps import RetrieverDep, SessionDep
 from copilot.operator_schemas import MAX_ID
 from copilot.schemas import AskResponse
 from core.learning import review
+from core.learning.shown import ShownCandidate, list_shown_candidates, shown_candidates
+from core.models import KnowledgeCandidate
+from core.privacy import Disclosure
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 CandidateIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -35,6 +38,19 @@ class CandidateOut(BaseModel):
     created_at: datetime
     decided_at: datetime | None
 
+    @classmethod
+    def of(cls, candidate: KnowledgeCandidate, disclosure: Disclosure) -> CandidateOut:
+        """The candidate with its texts as ``disclosure`` allows."""
+        out = cls.model_validate(candidate)
+        texts = ("text", "new_entry_question", "new_entry_answer")
+        return out.model_copy(
+            update={k: disclosure.text(v) for k in texts if (v := getattr(out, k)) is not None}
+        )
+
+    @classmethod
+    def of_shown(cls, s: ShownCandidate) -> CandidateOut:
+        return cls.of(s.candidate, s.disclosure)
+
 
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -55,14 +71,17 @@ async def search(
 @router.get("/candidates", response_model=list[CandidateOut])
 async def list_candidates(
     session: SessionDep,
-    _user: CurrentUser,
+    user: CurrentUser,
     status: Literal["proposed", "approved", "rejected"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[CandidateOut]:
-    """Phrasings and new entries proposed from resolved cases, oldest first."""
-    rows = await review.list_candidates(session, status=status, limit=limit, offset=offset)
-    return [CandidateOut.model_validate(c) for c in rows]
+    """Phrasings and new entries proposed from resolved cases, oldest first. Card numbers are
+    masked; phones and e-mails too, unless the user may see that case's customer's contacts."""
+    rows = await list_shown_candidates(
+        session, user=user, status=status, limit=limit, offset=offset
+    )
+    return [CandidateOut.of_shown(s) for s in rows]
 
 
 @router.post("/candidates/{candidate_id}/approve", response_model=CandidateOut)
@@ -73,7 +92,7 @@ async def approve(
     candidate = await review.approve_candidate(
         session, candidate_id=candidate_id, user=user, retriever=retriever
     )
-    return CandidateOut.model_validate(candidate)
+    return CandidateOut.of_shown((await shown_candidates(session, [candidate], user=user))[0])
 
 
 @router.post("/candidates/{candidate_id}/reject", response_model=CandidateOut)
@@ -87,4 +106,4 @@ async def reject(
     candidate = await review.reject_candidate(
         session, candidate_id=candidate_id, user=user, note=body.note if body else None
     )
-    return CandidateOut.model_validate(candidate)
+    return CandidateOut.of_shown((await shown_candidates(session, [candidate], user=user))[0])

@@ -3,7 +3,9 @@
 :func:`case_view` is what an operator sees on opening a case: the case, the customer with all
 their channel identities, the whole timeline, open promises and past compensations, and -- when a
 CRM connector is configured -- the customer's orders and history from the CRM (queried with this
-customer's identities only), all taken from the request's loaded :class:`CaseContext`.
+customer's identities only), all taken from the request's loaded :class:`CaseContext`. Its
+``disclosure`` says how much of the personal data in those texts the viewer may see
+(``core.platform.auth.disclosure_for``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.customers.context import CaseContext
 from core.models import Case, ChannelIdentity, Compensation, Customer, Message, Promise
 from core.ports import CrmRecord
+from core.privacy import Disclosure
+
+MASKED = Disclosure(contacts=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,7 @@ class CaseView:
     compensations: list[Compensation]
     crm_records: list[CrmRecord] = field(default_factory=list)
     crm_error: str | None = None
+    disclosure: Disclosure = MASKED
 
 
 async def customer_cases(session: AsyncSession, *, customer_id: int) -> list[Case]:
@@ -55,8 +61,11 @@ async def customer_timeline(
     return newest_first[::-1]
 
 
-async def case_view(session: AsyncSession, *, context: CaseContext) -> CaseView:
-    """The case view of a loaded case context (``load_case_context``)."""
+async def case_view(
+    session: AsyncSession, *, context: CaseContext, disclosure: Disclosure = MASKED
+) -> CaseView:
+    """The case view of a loaded case context (``load_case_context``), shown as ``disclosure``
+    allows (everything but card numbers and contacts when not told otherwise)."""
     customer_id = context.customer_id
     return CaseView(
         case=context.case,
@@ -68,6 +77,7 @@ async def case_view(session: AsyncSession, *, context: CaseContext) -> CaseView:
         compensations=await _compensations(session, customer_id),
         crm_records=context.crm.records,
         crm_error=context.crm.error,
+        disclosure=disclosure,
     )
 
 

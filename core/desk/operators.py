@@ -72,9 +72,11 @@ async def accessible_case(session: AsyncSession, *, case_id: int, user: User) ->
 async def case_view(
     session: AsyncSession, *, case_id: int, user: User, crm: CrmConnector | None = None
 ) -> timeline.CaseView:
-    """What the user sees on opening a case they may act on (one case context, one CRM call)."""
+    """What the user sees on opening a case they may act on (one case context, one CRM call),
+    with the personal data they may see (``auth.disclosure_for``)."""
     context = await load_case_context(session, case_id=case_id, crm=crm, user=user)
-    return await timeline.case_view(session, context=context)
+    disclosure = auth.disclosure_for(user, context.case)
+    return await timeline.case_view(session, context=context, disclosure=disclosure)
 
 
 async def assign_case(

@@ -2,13 +2,17 @@
 resolved cases and FAQ entries, with sources, scores and how those cases went), a reply draft
 in the customer's language, the compensation the policy offers, and the customer's context.
 Showing them and using one are recorded for the acceptance rate (``reports``).
+
+Similar cases inform the resolution (its code, outcome and a masked summary), never the draft:
+the draft is built for this customer from the templates, the FAQ and their own data, and every
+outgoing text passes ``leak_guard.guard`` against the customers of the cases cited.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +24,13 @@ from core.compensation import offers
 from core.compensation.case_context import load_case_context
 from core.compensation.policy import Offer
 from core.customers.context import CaseContext, ChurnRisk, csat_history, promise_counts
-from core.desk import drafts
-from core.desk.case_index import CaseIndex, Hit
+from core.customers.personal import PersonalValues, personal_values
+from core.desk import drafts, leak_guard
+from core.desk.case_index import CaseIndex
+from core.desk.similar_cases import Resolution, similar_resolutions
 from core.errors import BackendUnavailable, InvalidInput
 from core.models import (
     Author,
-    Case,
     Compensation,
     Message,
     Promise,
@@ -34,23 +39,12 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
-from core.platform.auth import require_case_access
+from core.platform.auth import disclosure_for, require_case_access
 from core.ports import CrmConnector, Retriever
+from core.privacy import Disclosure
 
 TOP = 3
 ACCEPT_KINDS = ("draft", "resolution", "compensation")
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    kind: str
-    """"cases" (how similar resolved cases were resolved) or "faq" (a knowledge entry)."""
-    title: str
-    text: str
-    score: float
-    sources: list[dict[str, Any]]
-    code: str | None = None
-    outcome: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +67,8 @@ class Suggestions:
     compensation_note: str | None
     context: CustomerContext
     timings_ms: dict[str, float]
+    disclosure: Disclosure
+    """What the user may see of this customer's personal data (``auth.disclosure_for``)."""
 
 
 async def suggest(
@@ -91,21 +87,25 @@ async def suggest(
     text = await _opening_text(session, case_id)
     await index.refresh(session)
     clock.lap("load")
-    hits = index.search(text, topic=case.topic, exclude=case_id)
-    from_cases = await _case_resolutions(session, hits)
+    similar = await similar_resolutions(
+        session, index.search(text, topic=case.topic, exclude=case_id)
+    )
     clock.lap("similar_cases")
     from_faq, faq_language = await _faq_resolutions(retriever, text, customer.language)
     clock.lap("faq")
-    ranked = sorted(from_cases + from_faq, key=lambda r: r.score, reverse=True)[:TOP]
+    ranked = sorted(similar.resolutions + from_faq, key=lambda r: r.score, reverse=True)[:TOP]
     context = await _context(session, loaded)
     offer, note = await _offer(session, loaded, user)
     clock.lap("context")
     language = customer.language or faq_language or drafts.detect_language(text)
-    best_reply = await _reply_text(session, ranked[0]) if ranked else None
-    draft = drafts.render_draft(language=language, name=customer.name, body=best_reply, offer=offer)
+    faq_answer = next((r.text for r in ranked if r.kind == "faq"), None)
+    draft = drafts.render_draft(language=language, name=customer.name, body=faq_answer, offer=offer)
+    own = (await personal_values(session, [loaded.customer_id]))[loaded.customer_id]
+    draft, ranked = _guarded(draft, ranked, others=similar.customers, own=own)
     clock.lap("draft")
     await record_suggestions_shown(session, case_id=case_id, user_name=user.name)
-    return Suggestions(case_id, language, ranked, draft, offer, note, context, clock.laps)
+    shown = disclosure_for(user, case)
+    return Suggestions(case_id, language, ranked, draft, offer, note, context, clock.laps, shown)
 
 
 async def accept(
@@ -130,39 +130,6 @@ async def _opening_text(session: AsyncSession, case_id: int) -> str:
     return "\n".join((await session.exec(stmt)).all())
 
 
-async def _case_resolutions(session: AsyncSession, hits: list[Hit]) -> list[Resolution]:
-    groups: dict[str, list[Hit]] = defaultdict(list)
-    for hit in hits:
-        key = hit.resolution_code or (hit.resolution or "")[:80]
-        if key:
-            groups[key].append(hit)
-    if not groups:
-        return []
-    ids = [h.case_id for group in groups.values() for h in group[:5]]
-    rows = (await session.exec(select(Case).where(col(Case.id).in_(ids)))).all()
-    reopened = {c.id: c.reopen_count for c in rows}
-    out = []
-    for code, group in groups.items():
-        best = group[0]
-        sample = group[:5]
-        out.append(
-            Resolution(
-                kind="cases",
-                title=f"{len(group)} similar resolved case(s): {best.resolution_code or code}",
-                text=best.resolution or "",
-                score=round(best.score * min(1.0, 0.8 + 0.05 * len(group)), 4),
-                code=best.resolution_code,
-                sources=[{"kind": "case", "ref": h.case_id, "score": h.score} for h in sample],
-                outcome={
-                    "cases": len(group),
-                    "reopened": sum(1 for h in sample if reopened.get(h.case_id)),
-                    "checked": len(sample),
-                },
-            )
-        )
-    return out
-
-
 async def _faq_resolutions(
     retriever: Retriever | None, text: str, language: str | None
 ) -> tuple[list[Resolution], str | None]:
@@ -184,19 +151,21 @@ async def _faq_resolutions(
     return out, answer.language
 
 
-async def _reply_text(session: AsyncSession, best: Resolution) -> str | None:
-    """The body of the draft: the FAQ answer, or what an operator wrote on the best similar case."""
-    if best.kind == "faq":
-        return best.text
-    case_id = best.sources[0]["ref"]
-    stmt = (
-        select(Message.text)
-        .where(Message.case_id == case_id, Message.author == Author.OPERATOR)
-        .where(Message.direction == "out")
-        .order_by(col(Message.id).desc())
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first() or None
+def _guarded(
+    draft: str, ranked: list[Resolution], *, others: list[PersonalValues], own: PersonalValues
+) -> tuple[str, list[Resolution]]:
+    """The draft and resolutions with no personal value of the cited cases' customers."""
+
+    def check(text: str) -> str:
+        return leak_guard.guard(text, others=others, own=own)
+
+    resolutions = [
+        dataclasses.replace(
+            r, title=check(r.title), text=check(r.text), code=check(r.code) if r.code else None
+        )
+        for r in ranked
+    ]
+    return check(draft), resolutions
 
 
 async def _context(session: AsyncSession, loaded: CaseContext) -> CustomerContext:

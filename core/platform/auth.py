@@ -1,6 +1,7 @@
 """Users of the copilot and their bearer API tokens (stored as sha256), and who may do what.
 
 Operators act on cases assigned to them or unassigned; supervisors and admins on every case.
+The same rule says whose phones and e-mails a user sees (``disclosure_for``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from core.models import ApiToken, Case, Role, User
 from core.models.base import utcnow
+from core.privacy import Disclosure
 
 TOKEN_PREFIX = "cxc_"
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
@@ -112,6 +114,17 @@ def require_case_access(user: User, case: Case) -> None:
         return
     if case.assigned_operator not in (None, user.name):
         raise NotAllowed(f"case {case.id} is assigned to another operator")
+
+
+def sees_contacts(user: User, case: Case) -> bool:
+    """Phones and e-mails of a case's customer are shown to supervisors and admins, and to an
+    operator who may act on the case (theirs or unassigned); card numbers are masked for all."""
+    return is_supervising(user) or case.assigned_operator in (None, user.name)
+
+
+def disclosure_for(user: User, case: Case, *, region: str = "RU") -> Disclosure:
+    """What ``user`` may see of the personal data in ``case``'s texts (``sees_contacts``)."""
+    return Disclosure(contacts=sees_contacts(user, case), region=region)
 
 
 async def _new_token(session: AsyncSession, user: User) -> str:

@@ -105,7 +105,10 @@ async def test_similar_resolved_cases_rank_first_with_their_outcome(
     assert all(s["kind"] == "case" for s in top.sources) and 0 < top.score <= 1
     assert result.language == "ru"
     assert result.draft.splitlines()[0] == "Здравствуйте, Анна!"
-    assert "Дарим промокод на стоимость молока." in result.draft
+    assert top.text == "Промокод на сумму товара"
+    # another case's operator reply informs nothing of the draft: it is never copied
+    assert "Дарим промокод" not in result.draft
+    assert "Мы разбираемся с вашим вопросом" in result.draft
     assert result.compensation is None and "affected_amount" in (result.compensation_note or "")
     assert not result.context.churn.flag
     assert result.timings_ms["total"] > 0

@@ -1,0 +1,79 @@
+"""How similar resolved cases were resolved, as a suggestion for another customer's case: the
+resolution code, the outcome (how many such cases, how many reopened) and a masked summary of
+the resolution -- never another case's raw text (``leak_guard.summary``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.customers.personal import PersonalValues, personal_values
+from core.desk.case_index import Hit
+from core.desk.leak_guard import summary
+from core.models import Case
+
+SAMPLE = 5
+"""Cases per resolution that are cited as sources and checked for reopening."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    kind: str
+    """"cases" (how similar resolved cases were resolved) or "faq" (a knowledge entry)."""
+    title: str
+    text: str
+    score: float
+    sources: list[dict[str, Any]]
+    code: str | None = None
+    outcome: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarCases:
+    resolutions: list[Resolution]
+    customers: list[PersonalValues]
+    """The personal values of the customers of every case cited: what must not leak."""
+
+
+async def similar_resolutions(
+    session: AsyncSession, hits: list[Hit], *, region: str = "RU"
+) -> SimilarCases:
+    """One resolution per resolution code (or per resolution text when a case has no code)."""
+    groups: dict[str, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        key = hit.resolution_code or (hit.resolution or "")[:80]
+        if key:
+            groups[key].append(hit)
+    if not groups:
+        return SimilarCases([], [])
+    ids = [h.case_id for group in groups.values() for h in group[:SAMPLE]]
+    rows = {c.id: c for c in (await session.exec(select(Case).where(col(Case.id).in_(ids)))).all()}
+    values = await personal_values(session, {c.customer_id for c in rows.values()})
+    reopened = {cid for cid, c in rows.items() if c.reopen_count}
+    out = []
+    for group in groups.values():
+        best, sample = group[0], group[:SAMPLE]
+        owner = rows.get(best.case_id)
+        values_of_best = values.get(owner.customer_id) if owner else None
+        label = best.resolution_code or summary(best.resolution or "", values_of_best)[:80]
+        out.append(
+            Resolution(
+                kind="cases",
+                title=f"{len(group)} similar resolved case(s): {label}",
+                text=summary(best.resolution or "", values_of_best, region=region),
+                score=round(best.score * min(1.0, 0.8 + 0.05 * len(group)), 4),
+                code=best.resolution_code,
+                sources=[{"kind": "case", "ref": h.case_id, "score": h.score} for h in sample],
+                outcome={
+                    "cases": len(group),
+                    "reopened": sum(1 for h in sample if h.case_id in reopened),
+                    "checked": len(sample),
+                },
+            )
+        )
+    return SimilarCases(out, list(values.values()))

@@ -1,0 +1,71 @@
+"""One customer's personal data never reaches another customer's case: another case's text is
+shown as a masked summary, and the guard finds (and masks) another customer's values in an
+outgoing text, whatever the format of a phone number, but not values this customer shares."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.customers.personal import PersonalValues, personal_values
+from core.desk.leak_guard import guard, leaks, summary
+from core.models import ChannelIdentity, Compensation
+from tests.factories import make_case, make_customer
+
+OLGA = PersonalValues(
+    1, frozenset({"Ольга Петренко", "Ольга", "Петренко", "+79120000237", "A-10452", "SORRY-7KQ2"})
+)
+PETR = PersonalValues(2, frozenset({"Пётр", "Ольга"}))  # shares a first name with her
+
+
+def test_a_summary_of_another_case_keeps_the_resolution_and_nothing_of_her() -> None:
+    text = (
+        "Ольге Петренко выдали промокод SORRY-7KQ2 на 1500 ₽ за двойное списание по заказу "
+        "A-10452 (заказ №88341), звонили на 8 912 000-02-37, карта 4111 1111 1111 1111"
+    )
+    masked = summary(text, OLGA)
+    for secret in ("Петренко", "SORRY-7KQ2", "A-10452", "88341", "912", "4111 1111"):
+        assert secret not in masked
+    assert "промокод" in masked and "1500 ₽" in masked and "двойное списание" in masked
+
+
+def test_the_guard_finds_her_values_in_any_format_and_masks_them() -> None:
+    text = "Петренко, ваш промокод sorry-7kq2, перезвоним на 8 (912) 000-02-37."
+    assert leaks(text, others=[OLGA], own=PETR) == ["+79120000237", "SORRY-7KQ2", "Петренко"]
+    safe = guard(text, others=[OLGA], own=PETR)
+    assert leaks(safe, others=[OLGA], own=PETR) == []
+    assert "Петренко" not in safe and "7kq2" not in safe and "912" not in safe
+
+
+def test_values_this_customer_shares_are_not_a_leak() -> None:
+    draft = "Здравствуйте, Ольга!\nМы разбираемся с вашим вопросом."
+    assert leaks(draft, others=[OLGA], own=PETR) == []
+    assert guard(draft, others=[OLGA], own=PETR) == draft
+
+
+async def test_personal_values_come_from_the_record_identities_and_compensations(
+    session: AsyncSession,
+) -> None:
+    customer = await make_customer(
+        session,
+        name="Ольга Петренко",
+        telegram_id="700100",
+        attributes={"orders": [{"id": "A-10452"}], "address": "ул. Ленина, 5"},
+    )
+    assert customer.id is not None
+    session.add(ChannelIdentity(customer_id=customer.id, channel="phone", external_id="+7912"))
+    case = await make_case(session, customer_id=customer.id)
+    assert case.id is not None
+    session.add(
+        Compensation(
+            case_id=case.id,
+            customer_id=customer.id,
+            policy_version=1,
+            issue_type="wrong_charge",
+            items=[{"type": "promo_code", "amount": 500, "value": 500, "code": "SORRY-7KQ2"}],
+            created_by="olga",
+        )
+    )
+    await session.commit()
+    values = (await personal_values(session, [customer.id]))[customer.id].values
+    assert {"Ольга Петренко", "Петренко", "700100", "+7912", "A-10452", "SORRY-7KQ2"} <= values
+    assert "ул. Ленина, 5" in values
