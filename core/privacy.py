@@ -1,10 +1,11 @@
 """Personal data in free text: find it, mask it, and keep it out of what others may see.
 
 Found with maintained libraries where one exists: phone numbers with ``phonenumbers`` (any
-format, national ones in the configured default region), card numbers by their Luhn check and
-IBANs by their check digits (``python-stdnum``), e-mail addresses by their syntax. Values the
-system itself knows to be personal (a customer's name, order numbers, promo codes, addresses)
-are passed in as ``known`` and masked wherever they occur.
+format; national ones of the default region and of Russia, Ukraine, Moldova and Romania), card
+numbers by their Luhn check and IBANs by their check digits (``python-stdnum``), e-mail
+addresses by their syntax. Values the system itself knows to be personal (a customer's name,
+order numbers, promo codes, addresses) are passed in as ``known`` and masked wherever they
+occur.
 
 A card number is always shown as its last four digits; the other kinds become a placeholder
 such as ``[phone]``.
@@ -130,12 +131,18 @@ def _ibans(text: str) -> list[PiiSpan]:
     return [s for s in _matches(_IBAN, text.upper(), PiiKind.IBAN) if iban.is_valid(s.text)]
 
 
+SERVED_REGIONS = ("RU", "UA", "MD", "RO")
+"""National phone formats recognised besides the configured default region: the countries whose
+languages the product speaks. A number with a country code is recognised whatever its region."""
+
+
 def _phones(text: str, region: str) -> list[PiiSpan]:
     leniency = phonenumbers.Leniency.VALID
-    return [
-        PiiSpan(m.start, m.end, PiiKind.PHONE, m.raw_string)
-        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency)
-    ]
+    spans: dict[tuple[int, int], PiiSpan] = {}
+    for where in dict.fromkeys((region, *SERVED_REGIONS)):
+        for m in phonenumbers.PhoneNumberMatcher(text, where, leniency=leniency):
+            spans.setdefault((m.start, m.end), PiiSpan(m.start, m.end, PiiKind.PHONE, m.raw_string))
+    return sorted(spans.values(), key=lambda s: s.start)
 
 
 def _known(text: str, known: Iterable[str]) -> list[PiiSpan]:

@@ -52,3 +52,11 @@ def test_ordinary_messages_have_no_pii(text: str) -> None:
 
 def test_short_known_values_do_not_mask_words() -> None:
     assert mask("Li said it is ok", known=["Li"]) == "Li said it is ok"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sunați-mă la 069 123 456", "мій номер 067 123 45 67", "telefon 0721 234 567"],
+)
+def test_national_numbers_of_every_served_country_are_phones(text: str) -> None:
+    assert "[phone]" in mask(text)  # the default region is RU: these are MD, UA, RO numbers
