@@ -210,10 +210,18 @@ def evaluate(
     sweep_at: Annotated[
         str | None, typer.Option("--sweep-at", help="Score these thresholds: 0.05,0.08,...")
     ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option("--group-by", help="Also per group of query columns: kind,language"),
+    ] = None,
+    misses_to: Annotated[
+        Path | None, typer.Option("--misses", help="Write every miss to this CSV file.")
+    ] = None,
 ) -> None:
     """Evaluate a knowledge base on labelled queries, through the same path as /v1/ask."""
-    from knowledge.evaluate import SWEEP, EvalColumns, parse_thresholds
+    from knowledge.evaluate import EvalColumns, parse_thresholds
     from knowledge.evaluate import evaluate as run_eval
+    from knowledge.scores import GROUP_TABLE, SWEEP, write_misses
 
     settings = _settings()
     columns = EvalColumns(
@@ -226,16 +234,27 @@ def evaluate(
     )
     with _errors_to_exit():
         grid = parse_thresholds(sweep_at) if sweep_at else SWEEP if sweep else ()
+        groups = tuple(c.strip() for c in (group_by or "").split(",") if c.strip())
         with _progress("evaluating") as progress:
             report = run_eval(
-                kb, queries, columns=columns, settings=settings, progress=progress, sweep=grid
+                kb,
+                queries,
+                columns=columns,
+                settings=settings,
+                progress=progress,
+                sweep=grid,
+                group_by=groups,
             )
+        missed = report.pop("misses")
+        if misses_to is not None:
+            write_misses(misses_to, missed)
     if as_json:
         print(json.dumps(report))
         return
-    rows = report.pop("sweep", [])
-    for table_rows in ([{"metric": k, "value": v} for k, v in report.items()], rows):
-        _print_table(table_rows)
+    rows, by_group = report.pop("sweep", []), report.pop("groups", [])
+    _print_table([{"metric": k, "value": v} for k, v in report.items()])
+    _print_table(rows)
+    _print_table([{k: g[k] for k in (*groups, *GROUP_TABLE)} for g in by_group])
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:

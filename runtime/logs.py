@@ -69,6 +69,7 @@ def configure_logging(settings: Settings) -> None:
     """Send the process's log to stderr, one line per event (idempotent)."""
     level = logging.getLevelName(settings.log_level.upper())
     handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)  # libraries that set their own logger to DEBUG stay quiet too
     handler.setFormatter(
         OneLineFormatter(as_json=settings.log_format == "json", tracebacks=level <= logging.DEBUG)
     )

@@ -88,7 +88,7 @@ def test_users_create_prints_a_token_once(tmp_path: Path) -> None:
 
 
 def test_eval_prints_one_json_object_and_the_sweep_on_request(tmp_path: Path) -> None:
-    from knowledge.evaluate import KEYS, SWEEP, SWEEP_KEYS
+    from knowledge.scores import KEYS, SWEEP, SWEEP_KEYS
     from tests.knowledge.test_evaluate import KB, QUERIES
 
     (tmp_path / "kb.csv").write_text(KB, "utf-8")

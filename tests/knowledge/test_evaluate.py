@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from core.config import Settings
-from core.domain import Answer, Decision, Source
+from core.domain import Answer, Candidate, Decision, Source
 from core.errors import SourceError
-from knowledge.evaluate import KEYS, SWEEP_KEYS, EvalColumns, evaluate, score
+from knowledge.evaluate import EvalColumns, evaluate
 from knowledge.matching.decision import ANSWER_THRESHOLD, Thresholds, decide, decision_at
+from knowledge.scores import KEYS, SWEEP_KEYS, score, write_misses
 from tests.knowledge.conftest import write
 
 KB = """text,intent
@@ -51,6 +52,7 @@ def test_metrics_on_a_tiny_kb(settings: Settings, tmp_path: Path) -> None:
         settings=settings,
         progress=lambda done, total: seen.append((done, total)),
     )
+    assert result.pop("misses") == []
     assert tuple(result) == KEYS
     assert result["n"] == 6
     # in-scope queries are KB phrasings; the out-of-scope ones are far from every entry
@@ -70,6 +72,7 @@ def test_sweep_rescores_the_same_answers(settings: Settings, tmp_path: Path) -> 
     grid = (0.999, ANSWER_THRESHOLD, 0.01)  # the tiny KB's threshold: 3 phrasings per entry
     result = evaluate(kb, queries, columns=EvalColumns(), settings=settings, sweep=grid)
     rows = {row["answer_threshold"]: row for row in result.pop("sweep")}
+    result.pop("misses")
     assert tuple(result) == KEYS
     assert list(rows) == sorted(grid)
     assert all(tuple(row) == ("answer_threshold", *SWEEP_KEYS) for row in rows.values())
@@ -102,8 +105,9 @@ def test_decision_at_agrees_with_decide_at_every_threshold() -> None:
 
 def _answer(decision: Decision, ranked: list[str]) -> Answer:
     sources = tuple(Source(e, "q", 1.0 - i / 10) for i, e in enumerate(ranked))
+    candidates = tuple(Candidate(e, "q", "x", 1.0 - i / 10) for i, e in enumerate(ranked))
     entry = ranked[0] if decision != Decision.ESCALATE else None
-    return Answer("x" if entry else "", entry, 0.9, decision, sources)
+    return Answer("x" if entry else "", entry, 0.9, decision, sources, candidates)
 
 
 def test_score_definitions_by_hand() -> None:
@@ -114,20 +118,23 @@ def test_score_definitions_by_hand() -> None:
         _answer(Decision.ESCALATE, ["d", "a", "b"]),  # escalation is wrong; rank 2 counts
         _answer(Decision.ESCALATE, ["a", "b", "c"]),  # oos escalated
         _answer(Decision.ANSWER, ["a", "b", "c"]),  # oos answered
+        _answer(Decision.CLARIFY, ["b", "e", "a"]),  # clarify, right entry third: self-served
     ]
-    labels = ["a", "a", "c", "a", "oos", "oos"]
-    result = score(answers, labels, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "oos", 1.234)
+    labels = ["a", "a", "c", "a", "oos", "oos", "a"]
+    result = score(answers, labels, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], "oos", 1.234)
     assert result == {
-        "n": 6,
-        "accuracy": 0.5,  # a, c right of 4 in scope
+        "n": 7,
+        "accuracy": 0.4,  # a, c right of 5 in scope
         "recall_at_3": 1.0,
-        "mrr": round((1 + 0.5 + 1 + 0.5) / 4, 4),
+        "mrr": round((1 + 0.5 + 1 + 0.5 + 1 / 3) / 5, 4),
         "oos_recall": 0.5,
         "oos_precision": 0.5,  # 2 escalated, 1 of them oos
         "answered_accuracy": 0.5,  # of the 2 in-scope answers, 1 right
-        "escalation_rate": round(2 / 6, 4),
-        "latency_ms_p50": 3.5,
-        "latency_ms_p95": 5.75,
+        "escalation_rate": round(2 / 7, 4),
+        "wrong_answer_rate": round(2 / 7, 4),  # the wrong in-scope answer and the oos answer
+        "self_service_rate": round(3 / 5, 4),  # answered right, and both clarifies offer it
+        "latency_ms_p50": 4.0,
+        "latency_ms_p95": 6.7,
         "build_seconds": 1.23,
     }
     empty = score([_answer(Decision.ANSWER, ["a"])], ["a"], [1.0], "oos", 0.0)
@@ -168,3 +175,34 @@ def test_missing_queries_file(settings: Settings, tmp_path: Path) -> None:
     kb = write(tmp_path / "kb.csv", KB)
     with pytest.raises(SourceError, match="file not found"):
         evaluate(kb, tmp_path / "none.csv", columns=EvalColumns(), settings=settings)
+
+
+def test_groups_and_misses(settings: Settings, tmp_path: Path) -> None:
+    kb = write(tmp_path / "kb.csv", KB)
+    queries = write(
+        tmp_path / "q.csv",
+        "text,label,kind,language\n"
+        "When will my order arrive?,delivery,paraphrase,en\n"
+        "Как отменить заказ?,cancel,paraphrase,ru\n"
+        "позовите оператора немедленно,refund,situation,ru\n"  # labelled in scope: escalates
+        "What is the best pizza recipe?,oos,oos_topic,en\n",
+    )
+    result = evaluate(
+        kb, queries, columns=EvalColumns(), settings=settings, group_by=("kind", "language")
+    )
+    groups = {(g["kind"], g["language"]): g for g in result["groups"]}
+    assert set(groups) == {
+        ("paraphrase", "en"),
+        ("paraphrase", "ru"),
+        ("situation", "ru"),
+        ("oos_topic", "en"),
+    }
+    assert groups[("paraphrase", "ru")]["n"] == 1 and groups[("paraphrase", "ru")]["accuracy"] == 1
+    assert groups[("situation", "ru")]["accuracy"] == 0.0
+    [miss] = result["misses"]  # a request for a person escalates before the KB is asked
+    assert miss["miss"] == "needless_escalation" and miss["kind"] == "situation"
+    assert miss["decision"] == "escalate" and miss["chosen"] is None
+    out = tmp_path / "misses.csv"
+    write_misses(out, result["misses"])
+    header = out.read_text("utf-8").splitlines()[0]
+    assert header == "text,label,miss,kind,language,decision,chosen,confidence,offered"
