@@ -9,6 +9,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -17,10 +18,12 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.types import Update
 from aiogram.utils.token import TokenValidationError, validate_token
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dispatcher import create_dispatcher
+from bot.middlewares import record_failure
 from bot.outbound import TelegramOutbound
 from bot.texts import render_reply
 from core.config import Settings
@@ -117,15 +120,28 @@ async def run_webhook_worker(
 
 
 async def process_pending_updates(
-    dp: Dispatcher, bot: Bot, sessions: async_sessionmaker[AsyncSession], *, limit: int = 50
+    dp: Dispatcher,
+    bot: Bot,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    limit: int = 50,
+    now: datetime | None = None,
 ) -> int:
-    """Feed queued updates to the dispatcher in update_id order; returns how many were seen."""
+    """Feed queued updates to the dispatcher in update_id order (per chat); returns how many
+    were taken. A failed one waits for its retry (or is parked) and the rest go on."""
     async with sessions() as session:
-        rows = await updates.pending_updates(session, limit=limit)
+        rows = await updates.pending_updates(session, limit=limit, now=now)
+    max_attempts = dp["settings"].update_max_attempts
     for row in rows:
         try:
-            await dp.feed_update(bot, Update.model_validate(row.payload, context={"bot": bot}))
-        except Exception:  # already recorded as failed on the update row
+            update = Update.model_validate(row.payload, context={"bot": bot})
+        except ValidationError as exc:  # no handler can read it: a try counted, never a loop
+            log.warning("queued telegram update %s is malformed", row.update_id)
+            await record_failure(sessions, row.update_id, exc, max_attempts=max_attempts, now=now)
+            continue
+        try:
+            await dp.feed_update(bot, update)
+        except Exception:  # recorded on the update row by the middleware
             log.exception("queued telegram update %s failed", row.update_id)
     return len(rows)
 

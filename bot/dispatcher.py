@@ -35,7 +35,11 @@ def create_dispatcher(
     memory, or in Redis when ``settings.redis_url`` is set."""
     storage, isolation, redis = _storage(settings, storage)
     dp = Dispatcher(storage=storage, events_isolation=isolation, name="cxc")
-    dp.update.outer_middleware(UpdateMiddleware(session_factory, UpdateGuard(redis)))
+    dp.update.outer_middleware(
+        UpdateMiddleware(
+            session_factory, UpdateGuard(redis), max_attempts=settings.update_max_attempts
+        )
+    )
     dp.include_router(build_router())
     dp.errors.register(_on_error)
     dp["settings"] = settings

@@ -3,7 +3,8 @@
 Order per update: a fast duplicate guard (memory, or Redis when ``CXC_REDIS_URL`` is set), then
 the persisted claim (``core.platform.updates.claim_update``: the authority, survives restarts and
 works across processes), then the handlers with ``data["session"]``, then the update is marked
-done (or failed, with the error kept).
+done -- or failed (``core.platform.updates.fail_update``): retried after a backoff, parked after
+``update_max_attempts`` tries, and forgotten by the duplicate guard so that its retry gets in.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.models import UpdateStatus
 from core.platform import updates
 
 log = logging.getLogger(__name__)
@@ -46,13 +48,25 @@ class UpdateGuard:
             self._seen.popitem(last=False)
         return True
 
+    async def forget(self, update_id: int) -> None:
+        """Let ``update_id`` in again (it failed and will be retried)."""
+        if self._redis is not None:
+            await self._redis.delete(f"cxc:tg-update:{update_id}")
+        else:
+            self._seen.pop(update_id, None)
+
 
 class UpdateMiddleware(BaseMiddleware):
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], guard: UpdateGuard
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        guard: UpdateGuard,
+        *,
+        max_attempts: int = updates.MAX_ATTEMPTS,
     ) -> None:
         self.sessions = session_factory
         self.guard = guard
+        self.max_attempts = max_attempts
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -66,10 +80,8 @@ class UpdateMiddleware(BaseMiddleware):
                 data["session"] = session
                 result = await handler(event, data)
         except Exception as exc:
-            async with self.sessions() as session:
-                await updates.finish_update(
-                    session, update_id=uid, error=f"{type(exc).__name__}: {exc}"
-                )
+            await self.guard.forget(uid)
+            await record_failure(self.sessions, uid, exc, max_attempts=self.max_attempts)
             raise
         async with self.sessions() as session:
             await updates.finish_update(session, update_id=uid)
@@ -80,4 +92,20 @@ class UpdateMiddleware(BaseMiddleware):
     async def _claim(self, event: Update) -> bool:
         payload = event.model_dump(mode="json", by_alias=True, exclude_none=True)
         async with self.sessions() as session:
-            return await updates.claim_update(session, update_id=event.update_id, payload=payload)
+            return await updates.claim_update(
+                session,
+                update_id=event.update_id,
+                payload=payload,
+                max_attempts=self.max_attempts,
+            )
+
+
+async def record_failure(
+    sessions: async_sessionmaker[AsyncSession], update_id: int, exc: BaseException, **kw: Any
+) -> None:
+    """Record a failed try of an update; a parked one is logged once, as a warning."""
+    error = f"{type(exc).__name__}: {exc}"
+    async with sessions() as session:
+        status = await updates.fail_update(session, update_id=update_id, error=error, **kw)
+    if status == UpdateStatus.PARKED:
+        log.warning("telegram update %s parked after repeated failures: %s", update_id, error)

@@ -1,20 +1,27 @@
-"""TelegramOutbound: core.ports.OutboundChannel for Telegram, with the send queue.
+"""TelegramOutbound: core.ports.OutboundChannel for Telegram over the delivery queue.
 
 Every send waits its turn: one message per ``telegram_per_chat_interval_s`` to a chat (sends to
-one chat go out in order) and at most ``telegram_global_rate_per_s`` overall. HTTP 429: wait
-``retry_after`` and retry. Network errors and 5xx: retry with exponential backoff. Each send is
-recorded in the delivery log before it is tried and updated with its outcome, so a failed send
-is never dropped silently (``core.platform.updates.failed_deliveries``).
+one chat go out in order) and at most ``telegram_global_rate_per_s`` overall. Each send is
+recorded in the delivery log (``core.platform.deliveries``) before it is tried and settled with
+its outcome: HTTP 429 is retried after Telegram's ``retry_after``, 5xx and network errors with
+exponential backoff (``next_attempt_at``, by whichever process drains the queue:
+:meth:`TelegramOutbound.deliver_queued`), for ``delivery_retry_window_s``; then, or on a refusal,
+the delivery fails and is listed for a resend. Nothing is sent twice (the module's docstring in
+``core.platform.deliveries`` says why and how).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -28,15 +35,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.keyboards import markup
 from core.config import Settings
-from core.models import OutboundDelivery
-from core.platform import updates
+from core.models import DeliveryStatus, OutboundDelivery
+from core.models.base import utcnow
+from core.platform import deliveries
+from core.platform.deliveries import Outcome, OutcomeKind
+from core.platform.updates import TELEGRAM
 from core.ports import Delivery
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 MAX_TEXT = 4096
-BACKOFF_BASE_S = 0.5
-BACKOFF_MAX_S = 30.0
 
 
 @dataclass
@@ -100,9 +108,14 @@ class SendLimiter:
 
 
 class TelegramOutbound:
-    """Sends customer-facing messages (bot replies and operator replies) to Telegram chats."""
+    """Sends customer-facing messages (bot replies, operator replies, pulses) to Telegram chats.
 
-    channel = updates.TELEGRAM
+    One request per attempt; what it came to is recorded by ``core.platform.deliveries`` (the
+    retry policy lives there): 429 waits Telegram's ``retry_after``, 5xx and refused
+    connections back off, a timeout is an unknown outcome and is never retried.
+    """
+
+    channel = TELEGRAM
 
     def __init__(
         self,
@@ -111,16 +124,20 @@ class TelegramOutbound:
         settings: Settings,
         session_factory: async_sessionmaker[AsyncSession],
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
     ) -> None:
         self.bot = bot
-        self.retries = settings.telegram_send_retries
+        self.settings = settings
         self.limiter = SendLimiter(
             per_chat_interval_s=settings.telegram_per_chat_interval_s,
             global_rate_per_s=settings.telegram_global_rate_per_s,
             sleep=sleep,
         )
-        self._sleep = sleep
         self._sessions = session_factory
+        self._clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """Whose claims these are (the lease owner in the delivery log)."""
 
     async def send(
         self,
@@ -130,75 +147,100 @@ class TelegramOutbound:
         buttons: Sequence[tuple[str, str]] = (),
         message_ref: int | None = None,
     ) -> Delivery:
-        """Send ``text`` (split at 4096 characters; buttons under the last part) to a chat."""
+        """Send ``text`` (split at 4096 characters; buttons under the last part) to a chat now,
+        or queue it behind an earlier unsent message to the same chat."""
         async with self._sessions() as session:
-            record = await updates.start_delivery(
+            record = await deliveries.record(
                 session,
                 external_id=external_id,
                 text=text,
                 buttons=buttons,
                 message_id=message_ref,
-                queued=False,
+                channel=self.channel,
+                owner=self.owner,
+                now=self._clock(),
             )
-        return await self._deliver(record)
+        if record.status != DeliveryStatus.SENDING:
+            return Delivery(ok=False, error="queued behind an earlier message", queued=True)
+        return await self._attempt(record, now=None)
 
-    async def deliver_queued(self, *, limit: int = 20) -> int:
-        """Send the deliveries queued in the database (operator replies made through the API).
-        Returns how many were taken."""
+    async def deliver_queued(self, *, limit: int = 20, now: datetime | None = None) -> int:
+        """Send the deliveries that are due (queued replies and pulses, retries after a wait):
+        one per chat at a time, the chats side by side. Returns how many were taken."""
         async with self._sessions() as session:
-            records = await updates.claim_pending_deliveries(session, limit=limit)
-        for record in records:
-            await self._deliver(record)
+            records = await deliveries.claim(
+                session,
+                owner=self.owner,
+                channel=self.channel,
+                now=now or self._clock(),
+                limit=limit,
+            )
+        await asyncio.gather(*(self._attempt(record, now=now) for record in records))
         return len(records)
 
-    async def _deliver(self, record: OutboundDelivery) -> Delivery:
+    async def _attempt(self, record: OutboundDelivery, *, now: datetime | None) -> Delivery:
         assert record.id is not None
-        external_id, buttons = record.external_id, [(b[0], b[1]) for b in record.buttons]
-        attempts, error, sent_id = 0, None, None
-        async with self.limiter.chat(external_id):
-            parts = _split(record.text)
-            for i, part in enumerate(parts):
-                last = i == len(parts) - 1
-                tries, error, sent_id = await self._try(external_id, part, buttons if last else ())
-                attempts += tries
-                if error:
-                    break
         async with self._sessions() as session:
-            await updates.finish_delivery(
+            ours = await deliveries.begin_attempt(
+                session, delivery_id=record.id, owner=self.owner, now=now or self._clock()
+            )
+        if not ours:
+            return Delivery(ok=False, error="the claim expired before the send", queued=True)
+        async with self.limiter.chat(record.external_id):
+            outcome = await self._post(record)
+        async with self._sessions() as session:
+            row = await deliveries.settle(
                 session,
                 delivery_id=record.id,
-                attempts=attempts,
-                error=error,
-                provider_message_id=sent_id,
+                owner=self.owner,
+                outcome=outcome,
+                settings=self.settings,
+                now=now or self._clock(),
             )
-        if error:
-            log.warning("delivery %s to telegram:%s failed: %s", record.id, external_id, error)
-        return Delivery(ok=error is None, external_id=sent_id, error=error)
+        if row.status != DeliveryStatus.SENT:
+            log.warning("delivery %s to telegram:%s: %s", row.id, row.external_id, row.error)
+        return Delivery(
+            ok=row.status == DeliveryStatus.SENT,
+            external_id=row.provider_message_id,
+            error=row.error,
+            queued=row.status == DeliveryStatus.PENDING,
+        )
 
-    async def _try(
-        self, chat_id: str, text: str, buttons: Sequence[tuple[str, str]]
-    ) -> tuple[int, str | None, str | None]:
-        """(attempts, error or None, Telegram message id)."""
-        attempt = 0
-        while True:
-            attempt += 1
+    async def _post(self, record: OutboundDelivery) -> Outcome:
+        """One try: the parts not sent yet, in order; what Telegram answered, as an Outcome."""
+        parts = _split(record.text)
+        buttons = [(b[0], b[1]) for b in record.buttons]
+        sent_id = None
+        for i in range(record.parts_sent, len(parts)):
+            last = i == len(parts) - 1
             await self.limiter.global_slot()
             try:
                 sent = await self.bot.send_message(
-                    chat_id=_chat(chat_id), text=text, reply_markup=markup(buttons)
+                    chat_id=_chat(record.external_id),
+                    text=parts[i],
+                    reply_markup=markup(buttons if last else ()),
                 )
-                return attempt, None, str(sent.message_id)
-            except TelegramRetryAfter as exc:
-                error, delay = f"429 retry after {exc.retry_after}s", float(exc.retry_after)
-            except (TelegramNetworkError, TelegramServerError) as exc:
-                error = f"{type(exc).__name__}: {exc.message}"
-                delay = min(BACKOFF_BASE_S * 2 ** (attempt - 1), BACKOFF_MAX_S)
-            except TelegramAPIError as exc:  # 400, 403 (blocked), 404: retrying will not help
-                return attempt, f"{type(exc).__name__}: {exc.message}", None
-            if attempt > self.retries:
-                return attempt, f"gave up after {attempt} attempts: {error}", None
-            log.info("telegram send to %s: %s; retrying in %.1fs", chat_id, error, delay)
-            await self._sleep(delay)
+            except TelegramAPIError as exc:
+                return _failure(exc, parts_sent=i)
+            sent_id = str(sent.message_id)
+        return Outcome(OutcomeKind.SENT, provider_message_id=sent_id, parts_sent=len(parts))
+
+
+def _failure(exc: TelegramAPIError, *, parts_sent: int) -> Outcome:
+    """Telegram's answer (or the network's silence) as a delivery outcome."""
+    error = f"{type(exc).__name__}: {exc.message}"
+    if isinstance(exc, TelegramRetryAfter):
+        return Outcome(
+            OutcomeKind.RETRY,
+            error=f"429 retry after {exc.retry_after}s",
+            retry_after_s=float(exc.retry_after),
+            parts_sent=parts_sent,
+        )
+    if isinstance(exc, TelegramNetworkError) and "timeout" in exc.message.lower():
+        return Outcome(OutcomeKind.UNKNOWN, error=error, parts_sent=parts_sent)
+    if isinstance(exc, TelegramNetworkError | TelegramServerError):
+        return Outcome(OutcomeKind.RETRY, error=error, parts_sent=parts_sent)
+    return Outcome(OutcomeKind.REFUSED, error=error, parts_sent=parts_sent)  # 400, 403, 404
 
 
 def _chat(external_id: str) -> int | str:

@@ -16,6 +16,7 @@ from copilot.routes import (
     ask,
     cases,
     compensations,
+    deliveries,
     health,
     interactions,
     promises,
@@ -64,7 +65,15 @@ def create_app(
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(telegram.router)
-    for router in (cases, interactions, compensations, promises, users, knowledge_routes):
+    for router in (
+        cases,
+        interactions,
+        compensations,
+        promises,
+        users,
+        knowledge_routes,
+        deliveries,
+    ):
         app.include_router(router.router)
     console.install(app)
     for extra in (reports, pulses, reports_console, knowledge_console):

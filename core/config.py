@@ -56,7 +56,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     telegram_per_chat_interval_s: float = Field(default=1.0, ge=0.0)
     telegram_global_rate_per_s: float = Field(default=30.0, gt=0.0)
-    telegram_send_retries: int = Field(default=5, ge=0)
+    delivery_retry_window_s: float = Field(default=3600.0, gt=0.0)
+    """A message the channel refuses for a while (429, 5xx, network) is retried with backoff for
+    this long after it was queued; then it fails and is listed for a resend."""
+    delivery_backoff_max_s: float = Field(default=60.0, gt=0.0)
+    update_max_attempts: int = Field(default=3, ge=1)
+    """An inbound update that fails this many times is parked (listed, never retried)."""
 
     # Case ownership
     reopen_window_days: int = Field(default=7, ge=0)
@@ -117,6 +122,9 @@ class Settings(BaseSettings):
     """Where customers reach this API (survey links)."""
     nps_interval_days: int = Field(default=90, ge=1)
     nps_batch: int = Field(default=200, ge=0)
+    survey_gap_h: float = Field(default=24.0, ge=0.0)
+    """One survey per customer at a time: no NPS within this many hours of a CSAT/CES pulse
+    (pending, sent or due) or a resolution, and no CSAT/CES within it of an NPS round."""
     worker_interval_s: float = Field(default=10.0, gt=0.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

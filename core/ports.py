@@ -73,6 +73,8 @@ class Delivery:
     ok: bool
     external_id: str | None = None
     error: str | None = None
+    queued: bool = False
+    """Not sent yet, but not lost: the channel's queue retries it (``ok`` is False)."""
 
 
 @runtime_checkable

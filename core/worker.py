@@ -1,6 +1,9 @@
 """The background worker: decides and sends pulses, schedules NPS rounds, expires stale pulses
 and flags overdue promises. Everything it does is stored first, so it survives restarts; a
-pulse is claimed before it is sent and never sent twice.
+pulse is claimed (under a lease) before it is sent and never sent twice: a claim that expires
+before the send is taken again, one that expires during it fails as "outcome unknown"
+(``core.feedback.surveys``). A channel that queues a send for a retry (Telegram in an outage)
+has taken the pulse over: it is sent, and a failure for good is listed with the deliveries.
 """
 
 from __future__ import annotations
@@ -87,12 +90,14 @@ async def _deliver(
     if pulse.channel not in BUTTON_CHANNELS:
         link = pulse_answers.link(pulse, settings=settings)
     prompt = surveys.first_prompt(pulse, language=language, link=link)
+    assert pulse.id is not None
+    await surveys.begin_send(session, pulse_id=pulse.id)
     try:
         result = await channel.send(identity.external_id, prompt.text, buttons=prompt.buttons)
     except Exception as exc:  # a sender bug must not leave the pulse claimable again
         log.exception("pulse %s: sending failed", pulse.id)
         return f"{type(exc).__name__}: {exc}"
-    return None if result.ok else (result.error or "delivery failed")
+    return None if result.ok or result.queued else (result.error or "delivery failed")
 
 
 async def run_worker(

@@ -31,8 +31,11 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
-from core.platform import auth, updates
+from core.platform import auth, deliveries
 from core.ports import CrmConnector, OutboundChannel, Retriever
+
+INLINE = "inline"
+"""The claim owner of a reply sent by the request that made it."""
 
 
 async def list_cases(
@@ -126,16 +129,16 @@ async def reply(
     session.add(case)
     await session.commit()
     channel = (outbound or {}).get(identity.channel)
-    delivery = await updates.start_delivery(
+    delivery = await deliveries.record(
         session,
         external_id=identity.external_id,
         text=text,
         message_id=message.id,
         channel=identity.channel,
-        queued=channel is None,
+        owner=None if channel is None else INLINE,
     )
-    if channel is not None:
-        await _send_now(session, channel, delivery, message)
+    if channel is not None and delivery.status == DeliveryStatus.SENDING:
+        await _send_now(session, channel, delivery)
     return message
 
 
@@ -184,21 +187,18 @@ async def hand_back_case(session: AsyncSession, *, case_id: int, user: User) -> 
 
 
 async def _send_now(
-    session: AsyncSession, channel: OutboundChannel, delivery: OutboundDelivery, message: Message
+    session: AsyncSession, channel: OutboundChannel, delivery: OutboundDelivery
 ) -> None:
+    """Send through the caller's channel; the log records the outcome (and the message's)."""
     assert delivery.id is not None
+    await deliveries.begin_attempt(session, delivery_id=delivery.id, owner=INLINE)
     result = await channel.send(delivery.external_id, delivery.text)
-    await updates.finish_delivery(
-        session,
-        delivery_id=delivery.id,
-        attempts=1,
+    outcome = deliveries.Outcome(
+        deliveries.OutcomeKind.SENT if result.ok else deliveries.OutcomeKind.REFUSED,
         error=None if result.ok else (result.error or "delivery failed"),
         provider_message_id=result.external_id,
     )
-    status = DeliveryStatus.SENT if result.ok else DeliveryStatus.FAILED
-    message.meta = message.meta.with_(delivery=status)
-    session.add(message)
-    await session.commit()
+    await deliveries.settle(session, delivery_id=delivery.id, owner=INLINE, outcome=outcome)
 
 
 async def _identity(session: AsyncSession, case: Case) -> ChannelIdentity:

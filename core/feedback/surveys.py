@@ -5,9 +5,13 @@ Life of a pulse::
     schedule_pulse (at resolution)      -> new          (policy applied now when settings given)
     apply_policy (worker)               new -> scheduled | skipped (disabled, sampled_out,
                                                        recent_pulse, merged)
-    claim_due (worker)                  scheduled, due -> sending   (a conditional UPDATE: one
-                                        worker wins, and a claimed pulse is never claimed again)
+    claim_due (worker)                  scheduled, due -> sending   (SKIP LOCKED on PostgreSQL
+                                        and a conditional UPDATE: one worker wins; the claim
+                                        holds until claimed_until)
+    begin_send                          attempted_at set, committed before the send
     mark_sent                           sending -> sent | failed
+    (claim expired)                     sending, never tried -> scheduled; tried -> failed,
+                                        "outcome unknown": a pulse is never sent twice
     record_answer (pulse_answers)       sent -> answered; a low score opens a recovery case
     expire (worker)                     new|scheduled|sent past expires_at -> expired
 
@@ -22,7 +26,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.cases import lifecycle
 from core.config import Settings
 from core.errors import InvalidTransition
+from core.feedback.nps import recent_nps, schedule_nps
 from core.feedback.pulse_texts import Prompt, comment_prompt, first_prompt, next_prompt
 from core.models import (
     Case,
@@ -42,9 +47,11 @@ from core.models import (
 from core.models.base import utcnow
 from core.platform.records import fetch
 
-__all__ = ["Prompt", "comment_prompt", "first_prompt", "next_prompt"]
+__all__ = ["Prompt", "comment_prompt", "first_prompt", "next_prompt", "schedule_nps"]
 
 LIVE = (PulseStatus.SCHEDULED, PulseStatus.SENDING, PulseStatus.SENT, PulseStatus.ANSWERED)
+UNSENT = (PulseStatus.NEW, PulseStatus.SCHEDULED, PulseStatus.SENDING)
+LEASE = timedelta(minutes=5)
 NO_PULSE_CODES = ("merged",)
 
 
@@ -119,6 +126,8 @@ async def _apply(session: AsyncSession, pulse: Pulse, *, settings: Settings, now
         reason = "sampled_out"
     elif await _recent_pulse(session, pulse, days=settings.pulse_min_interval_days):
         reason = "recent_pulse"
+    elif await recent_nps(session, pulse.customer_id, since=_gap_before(pulse, settings)):
+        reason = "recent_survey"  # one survey per customer at a time
     if reason:
         pulse.status, pulse.skip_reason = PulseStatus.SKIPPED, reason
     else:
@@ -126,6 +135,11 @@ async def _apply(session: AsyncSession, pulse: Pulse, *, settings: Settings, now
         pulse.due_at = pulse.resolved_at + timedelta(seconds=settings.pulse_delay_s)
         pulse.expires_at = pulse.due_at + timedelta(hours=settings.pulse_expiry_h)
     session.add(pulse)
+
+
+def _gap_before(pulse: Pulse, settings: Settings) -> datetime:
+    assert pulse.resolved_at is not None
+    return pulse.resolved_at - timedelta(hours=settings.survey_gap_h)
 
 
 def sampled(case_id: int, resolved_at: datetime, rate: float) -> bool:
@@ -154,50 +168,6 @@ async def _for_resolution(session: AsyncSession, case: Case) -> Pulse | None:
     return (await session.exec(stmt)).first()
 
 
-async def schedule_nps(
-    session: AsyncSession, *, settings: Settings, now: datetime | None = None
-) -> int:
-    """Schedule an NPS pulse for customers with a resolution in the last ``nps_interval_days``
-    who had no NPS pulse in that time, nor a CSAT/CES pulse in the last
-    ``pulse_min_interval_days`` (at least a day); at most ``nps_batch`` per call."""
-    now = now or utcnow()
-    since = now - timedelta(days=settings.nps_interval_days)
-    if not settings.pulse_enabled or settings.nps_batch == 0:
-        return 0
-    quiet = now - timedelta(days=max(settings.pulse_min_interval_days, 1.0))
-    asked = select(Pulse.customer_id).where(
-        or_(
-            and_(col(Pulse.kind) == PulseKind.NPS, col(Pulse.created_at) >= since),
-            and_(col(Pulse.kind) == PulseKind.CSAT_CES, col(Pulse.due_at) >= quiet),
-        )
-    )
-    stmt = (
-        select(Case.customer_id, Case.origin_channel)
-        .where(col(Case.resolved_at) >= since, col(Case.customer_id).not_in(asked))
-        .order_by(col(Case.resolved_at).desc())
-        .limit(settings.nps_batch * 5)
-    )
-    chosen: dict[int, str] = {}
-    for customer_id, channel in (await session.exec(stmt)).all():
-        if len(chosen) < settings.nps_batch:
-            chosen.setdefault(customer_id, channel)
-    for customer_id, channel in chosen.items():
-        session.add(
-            Pulse(
-                customer_id=customer_id,
-                channel=channel,
-                kind=PulseKind.NPS,
-                status=PulseStatus.SCHEDULED,
-                due_at=now,
-                expires_at=now + timedelta(hours=settings.pulse_expiry_h),
-                created_at=now,
-                token=secrets.token_urlsafe(16),
-            )
-        )
-    await session.commit()
-    return len(chosen)
-
-
 async def claim_due(
     session: AsyncSession,
     *,
@@ -205,8 +175,9 @@ async def claim_due(
     limit: int = 100,
     channels: tuple[str, ...] | None = None,
 ) -> list[Pulse]:
-    """Take due pulses for sending. Each pulse is returned by exactly one call, ever."""
+    """Take due pulses for sending, each by one worker only, under a lease (``claimed_until``)."""
     now = now or utcnow()
+    await release_expired(session, now=now)
     stmt = (
         select(Pulse.id)
         .where(
@@ -216,6 +187,7 @@ async def claim_due(
         )
         .order_by(col(Pulse.due_at), col(Pulse.id))
         .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; on SQLite the UPDATE below decides
     )
     if channels is not None:
         stmt = stmt.where(col(Pulse.channel).in_(channels))
@@ -224,7 +196,7 @@ async def claim_due(
         result = await session.exec(  # type: ignore[call-overload]
             update(Pulse)
             .where(col(Pulse.id) == pulse_id, col(Pulse.status) == PulseStatus.SCHEDULED)
-            .values(status=PulseStatus.SENDING)
+            .values(status=PulseStatus.SENDING, claimed_until=now + LEASE)
         )
         if result.rowcount == 1:
             claimed.append(pulse_id)
@@ -233,6 +205,31 @@ async def claim_due(
         select(Pulse).where(col(Pulse.id).in_(claimed)).execution_options(populate_existing=True)
     )
     return sorted(rows.all(), key=lambda p: (p.due_at, p.id or 0))
+
+
+async def begin_send(session: AsyncSession, *, pulse_id: int, now: datetime | None = None) -> None:
+    """Note that the send is going out (committed first): an expired claim is then never retried."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Pulse).where(col(Pulse.id) == pulse_id).values(attempted_at=now or utcnow())
+    )
+    await session.commit()
+
+
+async def release_expired(session: AsyncSession, *, now: datetime | None = None) -> None:
+    """Claims of a worker that died: untried pulses are scheduled again, tried ones failed."""
+    now = now or utcnow()
+    expired = and_(col(Pulse.status) == PulseStatus.SENDING, col(Pulse.claimed_until) < now)
+    await session.exec(  # type: ignore[call-overload]
+        update(Pulse)
+        .where(expired, col(Pulse.attempted_at).is_(None))
+        .values(status=PulseStatus.SCHEDULED, claimed_until=None)
+    )
+    await session.exec(  # type: ignore[call-overload]
+        update(Pulse)
+        .where(expired, col(Pulse.attempted_at).is_not(None))
+        .values(status=PulseStatus.FAILED, error="outcome unknown: the worker stopped mid-send")
+    )
+    await session.commit()
 
 
 async def mark_sent(

@@ -21,7 +21,9 @@ class PulseStatus(StrEnum):
     """Recorded at resolution; the sampling and rate-limit policy is not applied yet."""
     SCHEDULED = "scheduled"
     SENDING = "sending"
-    """Claimed by a worker; never claimed again (at most once), even after a crash."""
+    """Claimed by a worker until ``claimed_until``. An expired claim is scheduled again when the
+    send was never tried (``attempted_at`` unset); otherwise it fails as "outcome unknown" and is
+    never sent twice."""
     SENT = "sent"
     ANSWERED = "answered"
     EXPIRED = "expired"
@@ -34,6 +36,7 @@ class Pulse(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("case_id", "resolved_at", name="uq_pulse_case_resolution"),
+        UniqueConstraint("round_key", name="uq_pulse_round_key"),
         Index("ix_pulse_status_due", "status", "due_at"),
         Index("ix_pulse_kind_resolved", "kind", "resolved_at"),
     )
@@ -58,4 +61,8 @@ class Pulse(SQLModel, table=True):
     token: str = Field(max_length=43, unique=True)
     recovery_case_id: int | None = Field(default=None, foreign_key="case.id")
     error: str | None = Field(default=None, max_length=500)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    round_key: str | None = Field(default=None, max_length=64)
+    """One NPS round per customer and period, however many workers schedule it."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

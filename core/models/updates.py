@@ -17,12 +17,15 @@ class UpdateStatus(StrEnum):
     PROCESSING = "processing"
     DONE = "done"
     FAILED = "failed"
+    PARKED = "parked"
+    """Failed ``MAX_UPDATE_ATTEMPTS`` times (a poison update): kept aside for a supervisor."""
 
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     """Queued for a worker (an operator reply made through the API)."""
     SENDING = "sending"
+    """Claimed by one sender until ``claimed_until`` (its lease)."""
     SENT = "sent"
     FAILED = "failed"
 
@@ -42,8 +45,12 @@ class InboundUpdate(SQLModel, table=True):
     status: UpdateStatus = Field(
         default=UpdateStatus.PENDING, sa_type=StrEnumType(UpdateStatus, 16), index=True
     )
+    chat_key: str | None = Field(default=None, max_length=64, index=True)
+    """The chat the update belongs to: its updates are processed in update_id order."""
     attempts: int = 0
     error: str | None = None
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """A failed update is retried from this time on (None: now)."""
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -65,6 +72,15 @@ class OutboundDelivery(SQLModel, table=True):
     )
     attempts: int = 0
     error: str | None = None
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    """A pending delivery is sent from this time on (None: now); set by backoff and 429."""
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    attempt_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Set before each request to the channel, cleared with its outcome: a lease that expires
+    while it is set means the outcome is unknown."""
+    parts_sent: int = 0
+    """Parts of a long text already delivered (they are not sent again on a retry)."""
     provider_message_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

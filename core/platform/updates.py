@@ -1,32 +1,55 @@
-"""The persisted inbound update queue (each update processed once) and the outbound send log.
+"""The persisted inbound update queue: each update processed once, a poison update parked.
 
-Inbound: the webhook route calls :func:`enqueue_update`; whoever processes an update first
-calls :func:`claim_update`, which succeeds exactly once per (channel, update_id) -- also for an
-update it has never seen (long polling) -- and then :func:`finish_update`. A claim left in
-``processing`` longer than ``stale_after`` (a crashed worker) can be claimed again.
+The webhook route calls :func:`enqueue_update`; whoever processes an update first calls
+:func:`claim_update`, which succeeds exactly once per (channel, update_id) -- also for an update
+it has never seen (long polling) -- and then :func:`finish_update`, or :func:`fail_update` when it
+could not be processed. A failed update is retried after a backoff (``next_attempt_at``); after
+``update_max_attempts`` tries it is **parked**: kept with its error, listed for supervisors
+(:func:`listed`), never retried. A claim left in ``processing`` longer than ``STALE_AFTER`` (a
+crashed worker) is claimed again, and counts as a try. :func:`pending_updates` hands out only the
+oldest unfinished update of each chat (``chat_key``), so per-chat order holds while an update
+waits for its retry, and the other chats go on.
 
-Outbound: :func:`start_delivery` records a send before it is tried, :func:`finish_delivery`
-records the outcome; failed sends stay in the table (:func:`failed_deliveries`). Messages queued
-for a worker (operator replies made through the API) are taken with
-:func:`claim_pending_deliveries`, which hands each to exactly one worker.
+The outbound delivery log and queue are in ``core.platform.deliveries``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import exists, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.models import DeliveryStatus, InboundUpdate, Message, OutboundDelivery, UpdateStatus
+from core.models import InboundUpdate, UpdateStatus
 from core.models.base import utcnow
 
 TELEGRAM = "telegram"
 STALE_AFTER = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+RETRY_BASE = timedelta(seconds=5)
+UNFINISHED = (UpdateStatus.PENDING, UpdateStatus.PROCESSING)
+CHAT_PATHS = (
+    ("message", "chat", "id"),
+    ("edited_message", "chat", "id"),
+    ("callback_query", "from", "id"),
+    ("my_chat_member", "chat", "id"),
+    ("channel_post", "chat", "id"),
+)
+
+
+def chat_key(payload: dict[str, Any]) -> str | None:
+    """The chat an update belongs to (its updates keep their order), if it names one."""
+    for path in CHAT_PATHS:
+        node: Any = payload
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, int | str) and not isinstance(node, bool):
+            return str(node)[:64]
+    return None
 
 
 async def enqueue_update(
@@ -35,9 +58,10 @@ async def enqueue_update(
     """Persist an incoming update for a worker. False when this update_id is already known."""
     if await _find(session, channel=channel, update_id=update_id) is not None:
         return False
-    return await _insert_once(
-        session, InboundUpdate(channel=channel, update_id=update_id, payload=payload)
+    row = InboundUpdate(
+        channel=channel, update_id=update_id, payload=payload, chat_key=chat_key(payload)
     )
+    return await _insert_once(session, row)
 
 
 async def claim_update(
@@ -46,29 +70,32 @@ async def claim_update(
     update_id: int,
     payload: dict[str, Any] | None = None,
     channel: str = TELEGRAM,
-    stale_after: timedelta = STALE_AFTER,
+    max_attempts: int = MAX_ATTEMPTS,
+    now: datetime | None = None,
 ) -> bool:
-    """Take an update for processing. True exactly once per update (barring stale claims)."""
-    now = utcnow()
+    """Take an update for processing. True exactly once per try (a retry or a stale claim)."""
+    now = now or utcnow()
     row = await _find(session, channel=channel, update_id=update_id)
     if row is None:
-        return await _insert_once(
-            session,
-            InboundUpdate(
-                channel=channel,
-                update_id=update_id,
-                payload=payload or {},
-                status=UpdateStatus.PROCESSING,
-                attempts=1,
-                claimed_at=now,
-            ),
+        new = InboundUpdate(
+            channel=channel,
+            update_id=update_id,
+            payload=payload or {},
+            chat_key=chat_key(payload or {}),
+            status=UpdateStatus.PROCESSING,
+            attempts=1,
+            claimed_at=now,
         )
+        return await _insert_once(session, new)
     stale = (
         row.status == UpdateStatus.PROCESSING
         and row.claimed_at is not None
-        and now - row.claimed_at > stale_after
+        and now - row.claimed_at > STALE_AFTER
     )
     if row.status != UpdateStatus.PENDING and not stale:
+        return False
+    if row.attempts >= max_attempts:  # it took a worker down each time: park it
+        await _fail(session, row, error=row.error or "never finished", park=True, now=now)
         return False
     result = await session.exec(  # type: ignore[call-overload]
         update(InboundUpdate)
@@ -84,34 +111,79 @@ async def claim_update(
 
 
 async def finish_update(
-    session: AsyncSession, *, update_id: int, error: str | None = None, channel: str = TELEGRAM
+    session: AsyncSession, *, update_id: int, channel: str = TELEGRAM, now: datetime | None = None
 ) -> None:
-    """Mark a claimed update done, or failed with ``error`` (failed ones are not retried)."""
+    """Mark a claimed update done."""
     row = await _find(session, channel=channel, update_id=update_id)
     if row is None:
         return
-    row.status = UpdateStatus.FAILED if error else UpdateStatus.DONE
-    row.error = error[:2000] if error else None
-    row.processed_at = utcnow()
+    row.status, row.error, row.processed_at = UpdateStatus.DONE, None, now or utcnow()
+    session.add(row)
+    await session.commit()
+
+
+async def fail_update(
+    session: AsyncSession,
+    *,
+    update_id: int,
+    error: str,
+    channel: str = TELEGRAM,
+    max_attempts: int = MAX_ATTEMPTS,
+    now: datetime | None = None,
+) -> UpdateStatus | None:
+    """Record a failed try: pending again after a backoff, or parked after ``max_attempts``.
+
+    An update no handler could even read was never claimed: its try is counted here.
+    Returns the new status (None for an unknown update)."""
+    row = await _find(session, channel=channel, update_id=update_id)
+    if row is None:
+        return None
+    if row.status == UpdateStatus.PENDING:
+        row.attempts += 1
+    park = row.attempts >= max_attempts
+    await _fail(session, row, error=error, park=park, now=now or utcnow())
+    return row.status
+
+
+async def _fail(
+    session: AsyncSession, row: InboundUpdate, *, error: str, park: bool, now: datetime
+) -> None:
+    row.error = error[:2000]
+    if park:
+        row.status, row.processed_at = UpdateStatus.PARKED, now
+    else:
+        row.status = UpdateStatus.PENDING
+        row.next_attempt_at = now + RETRY_BASE * 2 ** max(row.attempts - 1, 0)
     session.add(row)
     await session.commit()
 
 
 async def pending_updates(
-    session: AsyncSession, *, channel: str = TELEGRAM, limit: int = 50
+    session: AsyncSession,
+    *,
+    channel: str = TELEGRAM,
+    limit: int = 50,
+    now: datetime | None = None,
 ) -> list[InboundUpdate]:
-    """Queued updates in arrival order, plus stale claims of crashed workers."""
-    stale_before = utcnow() - STALE_AFTER
+    """Updates to process in arrival order: queued ones that are due, and stale claims of
+    crashed workers; only the oldest unfinished update of each chat."""
+    now = now or utcnow()
+    earlier = aliased(InboundUpdate)
+    waits_for_earlier = exists().where(
+        col(earlier.channel) == col(InboundUpdate.channel),
+        col(earlier.chat_key) == col(InboundUpdate.chat_key),
+        col(earlier.update_id) < col(InboundUpdate.update_id),
+        col(earlier.status).in_(UNFINISHED),
+    )
+    due = (col(InboundUpdate.status) == UpdateStatus.PENDING) & or_(
+        col(InboundUpdate.next_attempt_at).is_(None), col(InboundUpdate.next_attempt_at) <= now
+    )
+    stale = (col(InboundUpdate.status) == UpdateStatus.PROCESSING) & (
+        col(InboundUpdate.claimed_at) < now - STALE_AFTER
+    )
     stmt = (
         select(InboundUpdate)
-        .where(
-            InboundUpdate.channel == channel,
-            (col(InboundUpdate.status) == UpdateStatus.PENDING)
-            | (
-                (col(InboundUpdate.status) == UpdateStatus.PROCESSING)
-                & (col(InboundUpdate.claimed_at) < stale_before)
-            ),
-        )
+        .where(InboundUpdate.channel == channel, due | stale, ~waits_for_earlier)
         .order_by(col(InboundUpdate.update_id))
         .limit(limit)
         .execution_options(populate_existing=True)
@@ -119,92 +191,16 @@ async def pending_updates(
     return list((await session.exec(stmt)).all())
 
 
-async def start_delivery(
-    session: AsyncSession,
-    *,
-    external_id: str,
-    text: str,
-    buttons: Sequence[tuple[str, str]] = (),
-    message_id: int | None = None,
-    channel: str = TELEGRAM,
-    queued: bool = True,
-) -> OutboundDelivery:
-    """Record a message to send. ``queued=False``: the caller sends it now (status ``sending``),
-    so the delivery worker never picks it up as well."""
-    delivery = OutboundDelivery(
-        channel=channel,
-        external_id=external_id,
-        text=text,
-        buttons=[list(b) for b in buttons],
-        message_id=message_id,
-        status=DeliveryStatus.PENDING if queued else DeliveryStatus.SENDING,
-    )
-    session.add(delivery)
-    await session.commit()
-    return delivery
-
-
-async def finish_delivery(
-    session: AsyncSession,
-    *,
-    delivery_id: int,
-    attempts: int,
-    error: str | None = None,
-    provider_message_id: str | None = None,
-) -> OutboundDelivery:
-    delivery = await session.get(OutboundDelivery, delivery_id)
-    assert delivery is not None, delivery_id
-    delivery.attempts = attempts
-    delivery.status = DeliveryStatus.FAILED if error else DeliveryStatus.SENT
-    delivery.error = error[:2000] if error else None
-    delivery.provider_message_id = provider_message_id
-    delivery.finished_at = utcnow()
-    session.add(delivery)
-    if delivery.message_id is not None:
-        message = await session.get(Message, delivery.message_id)
-        if message is not None:
-            message.meta = message.meta.with_(delivery=delivery.status)
-            session.add(message)
-    await session.commit()
-    return delivery
-
-
-async def claim_pending_deliveries(
-    session: AsyncSession, *, channel: str = TELEGRAM, limit: int = 20
-) -> list[OutboundDelivery]:
-    """Take queued deliveries for sending, oldest first; each is handed to one worker only."""
+async def listed(
+    session: AsyncSession, *, status: UpdateStatus, limit: int = 100
+) -> list[InboundUpdate]:
+    """Updates by status, newest first (``parked``: the ones a person should look at)."""
     stmt = (
-        select(OutboundDelivery)
-        .where(
-            OutboundDelivery.channel == channel,
-            OutboundDelivery.status == DeliveryStatus.PENDING,
-        )
-        .order_by(col(OutboundDelivery.id))
+        select(InboundUpdate)
+        .where(InboundUpdate.status == status)
+        .order_by(col(InboundUpdate.id).desc())
         .limit(limit)
     )
-    claimed = []
-    for row in list((await session.exec(stmt)).all()):
-        result = await session.exec(
-            update(OutboundDelivery)
-            .where(
-                col(OutboundDelivery.id) == row.id,
-                col(OutboundDelivery.status) == DeliveryStatus.PENDING,
-            )
-            .values(status=DeliveryStatus.SENDING)
-        )
-        if result.rowcount == 1:
-            claimed.append(row)
-    await session.commit()
-    return claimed
-
-
-async def failed_deliveries(
-    session: AsyncSession, *, channel: str | None = None, limit: int = 100
-) -> list[OutboundDelivery]:
-    stmt = select(OutboundDelivery).where(OutboundDelivery.status == DeliveryStatus.FAILED)
-    if channel:
-        stmt = stmt.where(OutboundDelivery.channel == channel)
-    stmt = stmt.order_by(col(OutboundDelivery.id).desc()).limit(limit)
     return list((await session.exec(stmt)).all())
 
 

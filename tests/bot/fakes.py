@@ -34,6 +34,9 @@ class FakeBotApi(BaseSession):
         self.calls: list[Call] = []
         self._failures: list[tuple[str, int | None, str, int | None]] = []
         self._ids = itertools.count(500)
+        self.outage: int | None = None
+        """While set, every sendMessage fails: an HTTP status (502...), or 0 for a refused
+        connection."""
 
     # -- what the tests look at --------------------------------------------------------
 
@@ -71,8 +74,11 @@ class FakeBotApi(BaseSession):
         name = method.__api_method__
         params = self._params(bot, method)
         failure = next((f for f in self._failures if f[0] == name), None)
-        if failure is not None:
+        if failure is None and self.outage is not None and name == "sendMessage":
+            failure = (name, self.outage or None, "Bad Gateway" if self.outage else "refused", None)
+        elif failure is not None:
             self._failures.remove(failure)
+        if failure is not None:
             self.calls.append(Call(name, {**params, "_ok": False}))
             _, status, description, retry_after = failure
             if status is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from harness import TOKEN, Harness
 from pydantic import SecretStr
@@ -11,6 +13,7 @@ from bot.app import check_token, create_bot, process_pending_updates, require_to
 from core.config import Settings
 from core.errors import ConfigError
 from core.models import InboundUpdate, UpdateStatus
+from core.models.base import utcnow
 from core.platform import updates
 
 
@@ -60,3 +63,38 @@ async def test_a_failing_update_is_marked_failed(harness: Harness) -> None:
     async with harness.sessions() as s:
         [row] = (await s.exec(select(InboundUpdate))).all()
     assert row.status == UpdateStatus.DONE
+
+
+async def test_a_poison_update_is_parked_and_the_next_one_is_answered(harness: Harness) -> None:
+    poison = {"update_id": 9_000, "message": {"chat": {"id": 111}, "text": 42}}  # malformed
+    after = harness.updates.message(harness.user, "How long does delivery take?")
+    async with harness.sessions() as s:
+        await updates.enqueue_update(s, update_id=9_000, payload=poison)
+        await updates.enqueue_update(s, update_id=after["update_id"], payload=after)
+    start, passes = utcnow(), []
+    for step in range(60):  # ten minutes of a worker polling every 10 s
+        now = start + timedelta(seconds=step * 10)
+        passes.append(
+            await process_pending_updates(harness.dp, harness.bot, harness.sessions, now=now)
+        )
+    assert sum(passes) == harness.settings.update_max_attempts + 1  # no busy loop
+    # the same chat's next update waited for the poison one (order per chat), then was answered
+    assert [m["text"][:26] for m in harness.api.sent] == ["Orders placed before 14:00"]
+    async with harness.sessions() as s:
+        [parked] = await updates.listed(s, status=UpdateStatus.PARKED)
+    assert parked.update_id == 9_000 and parked.attempts == harness.settings.update_max_attempts
+    assert parked.error is not None and "ValidationError" in parked.error
+
+
+async def test_malformed_updates_never_block_the_queue(harness: Harness) -> None:
+    async with harness.sessions() as s:
+        for i in range(60):
+            bad = {"update_id": 20_000 + i, "message": {"chat": {"id": 5000 + i}, "date": "x"}}
+            await updates.enqueue_update(s, update_id=20_000 + i, payload=bad)
+        good = harness.updates.message(harness.user, "How long does delivery take?")
+        await updates.enqueue_update(s, update_id=good["update_id"], payload=good)
+    seen = await process_pending_updates(harness.dp, harness.bot, harness.sessions)
+    seen += await process_pending_updates(harness.dp, harness.bot, harness.sessions)
+    assert seen == 61  # every one tried once, the good one answered
+    assert await process_pending_updates(harness.dp, harness.bot, harness.sessions) == 0
+    assert harness.api.sent[0]["text"].startswith("Orders placed before 14:00")

@@ -233,5 +233,5 @@ async def test_update_claims(session: AsyncSession) -> None:
     await session.commit()
     assert [u.update_id for u in await updates.pending_updates(session)] == [2]
     assert await updates.claim_update(session, update_id=2)
-    await updates.finish_update(session, update_id=2, error="boom")
+    await updates.finish_update(session, update_id=2)
     assert not await updates.claim_update(session, update_id=2)

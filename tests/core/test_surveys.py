@@ -292,9 +292,9 @@ async def test_expired_pulses_take_no_answers_and_claimed_ones_are_never_reclaim
     pulse = await surveys.schedule_pulse(any_session, case_id=case.id or 0, settings=settings)
     claimed = await surveys.claim_due(any_session, now=pulse.due_at)
     assert [p.id for p in claimed] == [pulse.id]
-    # the process dies here, before mark_sent: the pulse stays claimed, never sent again
-    assert await surveys.claim_due(any_session, now=pulse.due_at + timedelta(hours=1)) == []
+    assert await surveys.claim_due(any_session, now=pulse.due_at + timedelta(minutes=1)) == []
     await surveys.mark_sent(any_session, pulse_id=pulse.id or 0, settings=settings, now=T0)
+    assert await surveys.claim_due(any_session, now=pulse.due_at + timedelta(hours=1)) == []
     assert await surveys.expire(any_session, now=T0 + timedelta(hours=71)) == 0
     assert await surveys.expire(any_session, now=T0 + timedelta(hours=72)) == 1
     await any_session.refresh(pulse)
@@ -303,6 +303,31 @@ async def test_expired_pulses_take_no_answers_and_claimed_ones_are_never_reclaim
         await pulse_answers.record_answer(
             any_session, pulse_id=pulse.id or 0, settings=settings, csat=5
         )
+
+
+async def test_an_expired_claim_is_retried_unless_the_send_had_started(
+    any_session: AsyncSession,
+) -> None:
+    """A worker killed mid-batch: the pulses it never tried go out again after the lease; the one
+    it was sending fails as "outcome unknown" (it may have arrived) and is never sent twice."""
+    settings = _settings()
+    first = await surveys.schedule_pulse(
+        any_session, case_id=(await _resolved_case(any_session)).id or 0, settings=settings
+    )
+    second = await surveys.schedule_pulse(
+        any_session,
+        case_id=(await _resolved_case(any_session, external_id="778")).id or 0,
+        settings=settings,
+    )
+    due = max(first.due_at, second.due_at)
+    assert len(await surveys.claim_due(any_session, now=due)) == 2
+    await surveys.begin_send(any_session, pulse_id=first.id or 0, now=due)
+    # the process dies here
+    assert await surveys.claim_due(any_session, now=due + timedelta(minutes=4)) == []
+    again = await surveys.claim_due(any_session, now=due + timedelta(minutes=6))
+    assert [p.id for p in again] == [second.id]
+    await any_session.refresh(first)
+    assert first.status == "failed" and (first.error or "").startswith("outcome unknown")
 
 
 async def test_other_channels_get_a_signed_link(any_session: AsyncSession) -> None:
@@ -384,3 +409,36 @@ async def test_worker_flags_overdue_promises(
     assert again.promises_flagged == 0
     listed = await promises.list_promises(any_session, status=PromiseStatus.OPEN)
     assert listed[0].overdue_flagged_at is not None
+
+
+async def test_one_survey_per_customer_at_a_time(any_session: AsyncSession) -> None:
+    """A just-resolved customer gets the CSAT/CES pulse, not an NPS round in the same minute; a
+    customer who just got an NPS round gets no CSAT/CES on top of it; two workers scheduling at
+    once create one NPS round."""
+    settings = _settings()
+    old = await _resolved_case(any_session, at=T0 - timedelta(days=30))
+    customer = await any_session.get(Customer, old.customer_id)
+    fresh = await _resolved_case(
+        any_session, customer=customer, at=T0
+    )  # its pulse not yet recorded
+    assert (
+        await surveys.schedule_nps(any_session, settings=settings, now=T0 + timedelta(seconds=5))
+        == 0
+    )
+    await surveys.schedule_pulse(any_session, case_id=fresh.id or 0, settings=settings)
+
+    other = await _resolved_case(any_session, external_id="900", at=T0 - timedelta(days=30))
+    factory = db.session_factory(any_session.bind)  # type: ignore[arg-type]
+
+    async def schedule() -> int:
+        async with factory() as s:
+            return await surveys.schedule_nps(s, settings=settings, now=T0)
+
+    assert sum([await schedule(), await schedule()]) == 1
+    nps = (await any_session.exec(select(Pulse).where(Pulse.kind == "nps"))).one()
+    assert nps.customer_id == other.customer_id
+    again = await _resolved_case(
+        any_session, customer=await any_session.get(Customer, other.customer_id), at=T0
+    )
+    pulse = await surveys.schedule_pulse(any_session, case_id=again.id or 0, settings=settings)
+    assert (pulse.status, pulse.skip_reason) == ("skipped", "recent_survey")
