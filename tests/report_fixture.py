@@ -263,6 +263,7 @@ async def _money(session: AsyncSession, ids: dict[str, int]) -> None:
             )
         )
 
+
 ALL_TIME = {
     "cases_opened": 8,  # c1-c8
     "escalations": 3,  # c2, c4, c6

@@ -55,10 +55,9 @@ async def list_cases(
         stmt = stmt.where(col(Case.assigned_operator).is_(None))
     elif assigned_to:
         stmt = stmt.where(Case.assigned_operator == assigned_to)
-    if not auth.is_supervising(user):
-        stmt = stmt.where(
-            col(Case.assigned_operator).is_(None) | (Case.assigned_operator == user.name)
-        )
+    visible = auth.visible_cases(user)
+    if visible is not None:
+        stmt = stmt.where(visible)
     stmt = stmt.order_by(col(Case.opened_at), col(Case.id)).offset(offset).limit(limit)
     return list((await session.exec(stmt)).all())
 

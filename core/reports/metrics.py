@@ -58,7 +58,8 @@ WITH person AS (
   SELECT case_id, min(created_at) AS first_at,
          bool_or(author = 'system' AND event = 'escalated') AS escalated
   FROM message
-  WHERE author = 'operator' OR (author = 'system' AND event IN ('escalated', 'assigned', 'reopened'))
+  WHERE author = 'operator'
+     OR (author = 'system' AND event IN ('escalated', 'assigned', 'reopened'))
   GROUP BY case_id
 ), c AS (
   SELECT c.opened_at, c.first_response_at, c.resolved_at, c.reopen_count, p.first_at,
