@@ -2,7 +2,9 @@
 resolve it, hand it back to the bot. Ownership changes go through the state machine in ``cases``.
 
 Replies go out through the ``OutboundChannel`` for the case's channel when the caller has one;
-otherwise they are queued as a pending ``OutboundDelivery`` for the bot worker to send.
+otherwise they are queued as a pending ``OutboundDelivery`` for the bot worker to send, which
+only Telegram has (``QUEUED_CHANNELS``). A reply on any other channel is refused
+(:class:`~core.errors.ChannelUndeliverable`) rather than left pending forever.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.cases import lifecycle
 from core.compensation.case_context import load_case_context
 from core.customers import timeline
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import ChannelUndeliverable, InvalidInput, InvalidTransition
 from core.feedback import surveys
 from core.learning import candidates
 from core.models import (
@@ -33,6 +35,9 @@ from core.models import (
 from core.models.base import utcnow
 from core.platform import auth, updates
 from core.ports import CrmConnector, OutboundChannel, Retriever
+
+QUEUED_CHANNELS = (updates.TELEGRAM,)
+"""Channels whose queued replies the bot or worker process sends."""
 
 
 async def list_cases(
@@ -107,9 +112,12 @@ async def reply(
     case = await accessible_case(session, case_id=case_id, user=user)
     if case.status not in lifecycle.ACTIVE:
         raise InvalidTransition(f"case {case_id} is {case.status}; reopen it before replying")
+    identity = await _identity(session, case)
+    deliverable = sorted({*QUEUED_CHANNELS, *(outbound or {})})
+    if identity.channel not in deliverable:
+        raise ChannelUndeliverable(case_id, identity.channel, deliverable)
     if case.assigned_operator is None:
         case = await assign_case(session, case_id=case_id, user=user)
-    identity = await _identity(session, case)
     message = await _store(
         session,
         case,
