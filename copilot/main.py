@@ -12,6 +12,7 @@ from copilot import console
 from copilot.console import knowledge as knowledge_console
 from copilot.console import reports as reports_console
 from copilot.errors import install_error_handlers
+from copilot.input_guard import InputGuard
 from copilot.routes import (
     ask,
     cases,
@@ -62,6 +63,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(telegram.router)

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     # HTTP API
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    """The largest request body the API reads; a larger one is refused with 413."""
+    match_max_chars: int = Field(default=300, ge=50)
+    """How much of a long text is matched against the knowledge base and resolved cases (the
+    encoder's cost grows faster than the length: 300 characters ~0.3 s, 1,000 ~2-5 s): its
+    beginning and its end, half each (core.domain.match_text)."""
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

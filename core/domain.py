@@ -81,3 +81,17 @@ class IngestReport:
     skipped: int
     deleted: int
     seconds: float
+
+
+MATCH_MAX_CHARS = 300
+"""The default of ``Settings.match_max_chars``."""
+
+
+def match_text(text: str, limit: int = MATCH_MAX_CHARS) -> str:
+    """What of ``text`` is matched: all of it when short, else its first and last ``limit / 2``
+    characters (the question is most often at the start of a message, the latest words of a
+    conversation at its end). Matching a 5-million-character text costs minutes of CPU."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n{text[-half:]}"

@@ -35,6 +35,17 @@ class InvalidTransition(CxcError):
     """A state change that conflicts with the object's current state (HTTP 409)."""
 
 
+class ChannelUndeliverable(InvalidTransition):
+    """A reply on a channel nothing can deliver yet (HTTP 409): refused, not queued forever."""
+
+    def __init__(self, case_id: object, channel: str, deliverable: list[str]) -> None:
+        super().__init__(
+            f"case {case_id}: replies on {channel!r} cannot be delivered yet (only on "
+            f"{', '.join(deliverable)}); record what you told the customer as an interaction"
+        )
+        self.channel = channel
+
+
 class NotAllowed(CxcError):
     """The actor may not do this (HTTP 403)."""
 

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.config import Settings
-from core.domain import Answer, Decision, FaqEntry, IngestReport
+from core.domain import Answer, Decision, FaqEntry, IngestReport, match_text
 from core.errors import (
     BackendUnavailable,
     CxcError,
@@ -101,7 +101,7 @@ class KnowledgeBase:
     # -- queries --------------------------------------------------------------------------
 
     def ask_sync(self, text: str, *, language: str | None = None) -> Answer:
-        text = (text or "").strip()
+        text = match_text((text or "").strip(), self.settings.match_max_chars)
         if not text:
             raise InvalidInput("the question is empty")
         with self._read:

@@ -139,7 +139,8 @@ async def _case(session: AsyncSession, customer_id: int, spec: dict[str, Any]) -
                 direction=direction,
                 channel=spec["ch"],
                 author=author,
-                text=text,
+                # a system entry's text is for people; reports read its event
+                text=f"the case was {text}" if author == "system" else text,
                 event=CaseEvent(text) if author == "system" else None,
                 created_at=when,
             )
@@ -261,3 +262,15 @@ async def _money(session: AsyncSession, ids: dict[str, int]) -> None:
                 created_at=due - timedelta(days=2),
             )
         )
+
+
+ALL_TIME = {
+    "cases_opened": 8,  # c1-c8
+    "escalations": 3,  # c2, c4, c6
+    "escalation_rate": 3 / 8,
+    "cases_resolved": 7,  # c1-c5, c7, c8
+    "bot_contained": 4,  # c1, c5, c7, c8
+    "compensation_total": 900.0,  # 500 + 300 + 100 (c1, 02-28)
+    "nps_responses": 5,
+}
+"""The figures over all time: no window, or a window that holds everything."""

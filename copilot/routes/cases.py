@@ -73,7 +73,8 @@ async def send_message(
     case_id: CaseIdPath, body: TextIn, session: SessionDep, user: CurrentUser, out: OutboundDep
 ) -> MessageOut:
     """Reply to the customer on their channel (Telegram now; queued for the bot worker when
-    this process has no sender for the channel)."""
+    this process has no sender for the channel). 409 on a channel nothing can deliver yet
+    (e-mail, web, phone, store)."""
     message = await operators.reply(
         session, case_id=case_id, user=user, text=body.text, outbound=out
     )

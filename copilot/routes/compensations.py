@@ -53,7 +53,7 @@ async def list_offers(
 ) -> list[CompensationOut]:
     if case_id is not None:
         await operators.accessible_case(session, case_id=case_id, user=user)
-    rows = await offers.list_compensations(session, case_id=case_id, status=status_)
+    rows = await offers.list_compensations(session, case_id=case_id, status=status_, user=user)
     return [CompensationOut.model_validate(c) for c in rows]
 
 

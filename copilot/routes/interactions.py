@@ -23,6 +23,7 @@ async def record(body: InteractionIn, session: SessionDep, user: CurrentUser) ->
         occurred_at=body.occurred_at,
         case_id=body.case_id,
         recorded_by=user.name,
+        user=user,
     )
     assert done.customer.id is not None and done.case.id is not None
     return InteractionOut(

@@ -40,7 +40,9 @@ async def list_all(
     """Promises by due time; ``overdue=true`` lists the open ones past due."""
     if case_id is not None:
         await operators.accessible_case(session, case_id=case_id, user=user)
-    rows = await promises.list_promises(session, status=status_, overdue=overdue, case_id=case_id)
+    rows = await promises.list_promises(
+        session, status=status_, overdue=overdue, case_id=case_id, user=user
+    )
     return [PromiseOut.of(p) for p in rows]
 
 

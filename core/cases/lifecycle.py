@@ -31,6 +31,7 @@ from core.config import Settings
 from core.errors import CaseNotFound, InvalidTransition
 from core.models import Author, Case, CaseEvent, CaseStatus, Direction, Message, MessageMeta, Owner
 from core.models.base import utcnow
+from core.platform.records import claim
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.PENDING)
 
@@ -244,12 +245,25 @@ async def _load(
     owner: tuple[str, ...],
     action: str,
 ) -> Case:
+    """The case, locked for this transition: of two requests changing it at once, the second
+    sees the first one's result (and most often gets InvalidTransition)."""
     case = await get_case(session, case_id, lock=True)
+    _check(case, status=status, owner=owner, action=action)
+    # SQLite has no row lock: the conditional UPDATE takes the write lock and re-checks the
+    # state as committed (on PostgreSQL the row is already locked FOR UPDATE)
+    unchanged = [col(Case.status) == case.status, col(Case.owner) == case.owner]
+    if not await claim(session, Case, case_id, where=unchanged, values={"status": case.status}):
+        await session.commit()  # nothing written: ends the transaction
+        _check(await get_case(session, case_id), status=status, owner=owner, action=action)
+        raise InvalidTransition(f"cannot {action} case {case_id}: it changed meanwhile")
+    return case
+
+
+def _check(case: Case, *, status: tuple[str, ...], owner: tuple[str, ...], action: str) -> None:
     if case.status not in status or case.owner not in owner:
         raise InvalidTransition(
-            f"cannot {action} case {case_id}: it is {case.status} and owned by {case.owner}"
+            f"cannot {action} case {case.id}: it is {case.status} and owned by {case.owner}"
         )
-    return case
 
 
 def event_message(

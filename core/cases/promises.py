@@ -13,10 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.errors import InvalidInput, InvalidTransition
-from core.models import CaseEvent, MessageMeta, Promise, PromiseStatus, User
+from core.models import Case, CaseEvent, MessageMeta, Promise, PromiseStatus, User
 from core.models.base import utcnow
 from core.platform import auth
-from core.platform.records import fetch
+from core.platform.records import claim, fetch
 
 
 async def make_promise(
@@ -60,14 +60,18 @@ async def close_promise(
 ) -> Promise:
     promise = await get_promise(session, promise_id)
     auth.require_case_access(user, await lifecycle.get_case(session, promise.case_id))
-    if promise.status != PromiseStatus.OPEN:
+    closed = {
+        "status": PromiseStatus.KEPT if kept else PromiseStatus.BROKEN,
+        "closed_by": user.name,
+        "closed_at": utcnow(),
+    }
+    open_ = [col(Promise.status) == PromiseStatus.OPEN]
+    if not await claim(session, Promise, promise_id, where=open_, values=closed):
+        await session.commit()  # nothing written: ends the transaction
+        promise = await get_promise(session, promise_id)
         raise InvalidTransition(f"promise {promise_id} is already {promise.status}")
-    promise.status = PromiseStatus.KEPT if kept else PromiseStatus.BROKEN
-    promise.closed_by = user.name
-    promise.closed_at = utcnow()
-    session.add(promise)
     await session.commit()
-    return promise
+    return await get_promise(session, promise_id)
 
 
 async def list_promises(
@@ -77,10 +81,15 @@ async def list_promises(
     overdue: bool = False,
     case_id: int | None = None,
     customer_id: int | None = None,
+    user: User | None = None,
     now: datetime | None = None,
     limit: int = 200,
 ) -> list[Promise]:
+    """Promises by due time; with ``user``, only those on cases the user may see."""
     stmt = select(Promise)
+    visible = auth.visible_cases(user) if user is not None else None
+    if visible is not None:
+        stmt = stmt.join(Case, col(Case.id) == col(Promise.case_id)).where(visible)
     if overdue:
         stmt = stmt.where(
             Promise.status == PromiseStatus.OPEN, col(Promise.due_at) < (now or utcnow())

@@ -10,15 +10,14 @@ Telegram deep link) picks the order the customer wrote about.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
+from core.compensation import limits
 from core.compensation.case_context import load_case_context
 from core.compensation.policy import (
     Facts,
@@ -32,6 +31,7 @@ from core.customers.context import CaseContext, pick_order
 from core.errors import InvalidInput, InvalidTransition, NotAllowed
 from core.models import (
     Author,
+    Case,
     Compensation,
     CompensationAudit,
     CompensationStatus,
@@ -40,7 +40,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.platform import auth
-from core.platform.records import fetch
+from core.platform.records import claim, fetch
 from core.ports import CrmConnector
 
 
@@ -84,9 +84,11 @@ async def offer(
     affected_amount: float | None = None,
     crm: CrmConnector | None = None,
 ) -> Compensation:
-    """Record the policy's offer. Above the user's limit it waits for a supervisor."""
+    """Record the policy's offer. When it, with what the case and the customer (within the
+    policy window) already got, is above the user's limit it waits for a supervisor."""
     context = await load_case_context(session, case_id=case_id, crm=crm, user=user)
     case = context.case
+    await limits.lock_customer(session, customer_id=case.customer_id)
     proposal = await propose(
         session,
         context=context,
@@ -95,6 +97,16 @@ async def offer(
         affected_amount=affected_amount,
     )
     o = proposal.offer
+    document = context.policy.document
+    already = await limits.committed_total(
+        session,
+        case_id=case_id,
+        customer_id=case.customer_id,
+        window_days=limits.window_days(document),
+    )
+    limit = approval_limit(document, user.role, user.compensation_limit)
+    if not o.requires_approval and already + o.value > limit:
+        o = replace(o, requires_approval=True)
     comp = Compensation(
         case_id=case_id,
         customer_id=case.customer_id,
@@ -123,9 +135,21 @@ async def approve(session: AsyncSession, *, compensation_id: int, user: User) ->
     auth.require_role(user, auth.SUPERVISING)
     comp = await _pending(session, compensation_id, "approve")
     policy = await active_policy(session)
+    await limits.lock_customer(session, customer_id=comp.customer_id)
     limit = approval_limit(policy.document, user.role, user.compensation_limit)
-    if comp.value > limit:
-        raise NotAllowed(f"{comp.value:g} is above {user.name}'s approval limit of {limit:g}")
+    already = await limits.committed_total(
+        session,
+        case_id=comp.case_id,
+        customer_id=comp.customer_id,
+        window_days=limits.window_days(policy.document),
+        exclude_id=compensation_id,
+    )
+    if already + comp.value > limit:
+        await session.commit()  # nothing written: ends the transaction
+        raise NotAllowed(
+            f"{comp.value:g} with the {already:g} already given is above {user.name}'s "
+            f"approval limit of {limit:g}"
+        )
     return await _decide(session, comp, user, CompensationStatus.APPROVED, "approved")
 
 
@@ -141,19 +165,19 @@ async def issue(session: AsyncSession, *, compensation_id: int, user: User) -> C
     """Issue an approved offer: promo codes get their code. Approval cannot be skipped."""
     comp = await get_compensation(session, compensation_id)
     auth.require_case_access(user, await lifecycle.get_case(session, comp.case_id))
-    if comp.status != CompensationStatus.APPROVED:
-        raise InvalidTransition(f"compensation {compensation_id} is {comp.status}, not approved")
     items = []
     for item in comp.items:
         code = "CX-" + secrets.token_hex(4).upper() if item["type"] == "promo_code" else None
         items.append({**item, "code": code} if code else dict(item))
-    comp.items = items
-    comp.status = CompensationStatus.ISSUED
-    comp.issued_at = utcnow()
-    session.add(comp)
+    issued = {"items": items, "status": CompensationStatus.ISSUED, "issued_at": utcnow()}
+    approved = [col(Compensation.status) == CompensationStatus.APPROVED]
+    if not await claim(session, Compensation, compensation_id, where=approved, values=issued):
+        await session.commit()  # nothing written: ends the transaction
+        comp = await get_compensation(session, compensation_id)
+        raise InvalidTransition(f"compensation {compensation_id} is {comp.status}, not approved")
     _audit(session, comp, "issued", user, codes=[i["code"] for i in items if i.get("code")])
     await session.commit()
-    return comp
+    return await get_compensation(session, compensation_id)
 
 
 async def get_compensation(session: AsyncSession, compensation_id: int) -> Compensation:
@@ -166,9 +190,14 @@ async def list_compensations(
     case_id: int | None = None,
     customer_id: int | None = None,
     status: str | None = None,
+    user: User | None = None,
     limit: int = 100,
 ) -> list[Compensation]:
+    """Newest first; with ``user``, only those on cases the user may see."""
     stmt = select(Compensation)
+    visible = auth.visible_cases(user) if user is not None else None
+    if visible is not None:
+        stmt = stmt.join(Case, col(Case.id) == col(Compensation.case_id)).where(visible)
     if case_id is not None:
         stmt = stmt.where(Compensation.case_id == case_id)
     if customer_id is not None:
@@ -187,20 +216,6 @@ async def audit_log(session: AsyncSession, *, compensation_id: int) -> list[Comp
     return list((await session.exec(stmt)).all())
 
 
-async def recent_count(session: AsyncSession, *, customer_id: int, days: int) -> int:
-    since = utcnow() - timedelta(days=days)
-    stmt = (
-        select(func.count())
-        .select_from(Compensation)
-        .where(
-            Compensation.customer_id == customer_id,
-            col(Compensation.created_at) >= since,
-            col(Compensation.status) != CompensationStatus.REJECTED,
-        )
-    )
-    return int((await session.exec(stmt)).one())
-
-
 async def _facts(
     session: AsyncSession,
     *,
@@ -216,7 +231,7 @@ async def _facts(
     if affected is None and hit:
         affected = float(sum(float(i.get("price", 0)) * float(i.get("qty", 1)) for i in hit))
     window = int(context.policy.document.get("window_days", 90))
-    recent = await recent_count(session, customer_id=context.customer_id, days=window)
+    recent = await limits.recent_count(session, customer_id=context.customer_id, days=window)
     return Facts(
         issue_type=issue,
         order_id=str(order["id"]) if order and order.get("id") is not None else None,
@@ -271,13 +286,16 @@ async def _decide(
     action: str,
     **detail: Any,
 ) -> Compensation:
-    comp.status = status
-    comp.decided_by = user.name
-    comp.decided_at = utcnow()
-    session.add(comp)
+    decided = {"status": status, "decided_by": user.name, "decided_at": utcnow()}
+    pending = [col(Compensation.status) == CompensationStatus.PENDING_APPROVAL]
+    assert comp.id is not None
+    if not await claim(session, Compensation, comp.id, where=pending, values=decided):
+        await session.commit()  # nothing written: ends the transaction
+        await _pending(session, comp.id, action.removesuffix("d"))  # raises: who won
+        raise InvalidTransition(f"cannot {action} compensation {comp.id}: it changed meanwhile")
     _audit(session, comp, action, user, **{k: v for k, v in detail.items() if v})
     await session.commit()
-    return comp
+    return await get_compensation(session, comp.id)
 
 
 def _audit(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,14 +18,32 @@ from core.models import CompensationPolicy
 
 
 async def active_policy(session: AsyncSession) -> CompensationPolicy:
-    """The active policy version; the bundled default is loaded as version 1 on first use."""
-    stmt = select(CompensationPolicy).where(col(CompensationPolicy.active).is_(True))
-    policy = (await session.exec(stmt.order_by(col(CompensationPolicy.version).desc()))).first()
+    """The active policy version; the bundled default is loaded as version 1 on first use.
+
+    The default is stored in a session of its own: of several first uses at once one stores it
+    (the version is unique), the others' insert fails there, and all read the one stored.
+    """
+    policy = await _active(session)
     if policy is not None:
         return policy
-    return await store_policy(
-        session, document=load_policy_file(DEFAULT_POLICY), source=DEFAULT_POLICY.name, actor=None
-    )
+    async with AsyncSession(session.bind, expire_on_commit=False) as own:
+        try:
+            await store_policy(
+                own,
+                document=load_policy_file(DEFAULT_POLICY),
+                source=DEFAULT_POLICY.name,
+                actor=None,
+            )
+        except IntegrityError:
+            await own.rollback()
+    policy = await _active(session)
+    assert policy is not None
+    return policy
+
+
+async def _active(session: AsyncSession) -> CompensationPolicy | None:
+    stmt = select(CompensationPolicy).where(col(CompensationPolicy.active).is_(True))
+    return (await session.exec(stmt.order_by(col(CompensationPolicy.version).desc()))).first()
 
 
 async def load_policy(

@@ -28,7 +28,9 @@ from core.models import (
     Message,
     MessageMeta,
     Owner,
+    User,
 )
+from core.platform import auth
 
 IDENTITY_CHANNELS = {
     "phone": "phone",
@@ -78,7 +80,10 @@ async def record_interaction(
     occurred_at: datetime,
     case_id: int | None = None,
     recorded_by: str | None = None,
+    user: User | None = None,
 ) -> Recorded:
+    """Record the interaction on the customer's case ``case_id`` (which ``user`` must have
+    access to), else on their active case, else on a new case owned by a person."""
     if channel not in INTERACTION_CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(INTERACTION_CHANNELS)}")
     if direction not in (Direction.INBOUND, Direction.OUTBOUND):
@@ -87,7 +92,7 @@ async def record_interaction(
     customer, created = await _match_customer(session, pairs)
     assert customer.id is not None
     case, case_created = await _target_case(
-        session, customer_id=customer.id, case_id=case_id, channel=channel
+        session, customer_id=customer.id, case_id=case_id, channel=channel, user=user
     )
     assert case.id is not None
     message = Message(
@@ -151,10 +156,17 @@ async def _match_customer(
 
 
 async def _target_case(
-    session: AsyncSession, *, customer_id: int, case_id: int | None, channel: str
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    case_id: int | None,
+    channel: str,
+    user: User | None,
 ) -> tuple[Case, bool]:
     if case_id is not None:
         case = await lifecycle.get_case(session, case_id)
+        if user is not None:
+            auth.require_case_access(user, case)
         if case.customer_id != customer_id:
             raise InvalidInput(f"case {case_id} belongs to another customer than this identity")
         return case, False

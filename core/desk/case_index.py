@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.domain import match_text
 from core.models import Author, Case, CaseStatus, Message
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -67,7 +68,7 @@ class CaseIndex:
         old = self.by_case.get(case.id)
         if old is not None:
             self.docs[old] = None  # re-resolved: the newer resolution replaces the old one
-        words = set(terms(f"{case.topic or ''} {text}"))
+        words = set(terms(f"{case.topic or ''} {match_text(text)}"))
         slot = len(self.docs)
         self.docs.append(
             _Doc(case.id, case.topic, case.resolution, case.resolution_code, case.resolved_at)
@@ -106,7 +107,7 @@ class CaseIndex:
         self, text: str, *, topic: str | None = None, k: int = 30, exclude: int | None = None
     ) -> list[Hit]:
         n = max(len(self.by_case), 1)
-        query = set(terms(f"{topic or ''} {text}"))
+        query = set(terms(f"{topic or ''} {match_text(text)}"))
         scores: dict[int, float] = defaultdict(float)
         total = 0.0
         for word in query:

@@ -2,7 +2,9 @@
 resolve it, hand it back to the bot. Ownership changes go through the state machine in ``cases``.
 
 Replies go out through the ``OutboundChannel`` for the case's channel when the caller has one;
-otherwise they are queued as a pending ``OutboundDelivery`` for the bot worker to send.
+otherwise they are queued as a pending ``OutboundDelivery`` for the bot worker to send, which
+only Telegram has (``QUEUED_CHANNELS``). A reply on any other channel is refused
+(:class:`~core.errors.ChannelUndeliverable`) rather than left pending forever.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.cases import lifecycle
 from core.compensation.case_context import load_case_context
 from core.customers import timeline
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import ChannelUndeliverable, InvalidInput, InvalidTransition
 from core.feedback import surveys
 from core.learning import candidates
 from core.models import (
@@ -31,11 +33,13 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
-from core.platform import auth, deliveries
+from core.platform import auth, deliveries, updates
 from core.ports import CrmConnector, OutboundChannel, Retriever
 
 INLINE = "inline"
 """The claim owner of a reply sent by the request that made it."""
+QUEUED_CHANNELS = (updates.TELEGRAM,)
+"""Channels whose queued replies the bot or worker process sends."""
 
 
 async def list_cases(
@@ -58,10 +62,9 @@ async def list_cases(
         stmt = stmt.where(col(Case.assigned_operator).is_(None))
     elif assigned_to:
         stmt = stmt.where(Case.assigned_operator == assigned_to)
-    if not auth.is_supervising(user):
-        stmt = stmt.where(
-            col(Case.assigned_operator).is_(None) | (Case.assigned_operator == user.name)
-        )
+    visible = auth.visible_cases(user)
+    if visible is not None:
+        stmt = stmt.where(visible)
     stmt = stmt.order_by(col(Case.opened_at), col(Case.id)).offset(offset).limit(limit)
     return list((await session.exec(stmt)).all())
 
@@ -113,9 +116,12 @@ async def reply(
     case = await accessible_case(session, case_id=case_id, user=user)
     if case.status not in lifecycle.ACTIVE:
         raise InvalidTransition(f"case {case_id} is {case.status}; reopen it before replying")
+    identity = await _identity(session, case)
+    deliverable = sorted({*QUEUED_CHANNELS, *(outbound or {})})
+    if identity.channel not in deliverable:
+        raise ChannelUndeliverable(case_id, identity.channel, deliverable)
     if case.assigned_operator is None:
         case = await assign_case(session, case_id=case_id, user=user)
-    identity = await _identity(session, case)
     message = await _store(
         session,
         case,

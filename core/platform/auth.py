@@ -10,7 +10,9 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -106,6 +108,14 @@ def require_role(user: User, roles: Iterable[str]) -> None:
 
 def is_supervising(user: User) -> bool:
     return user.role in SUPERVISING
+
+
+def visible_cases(user: User) -> ColumnElement[bool] | None:
+    """The condition on ``Case`` for what the user may list (the rule of
+    :func:`require_case_access`); None for supervisors, who see every case."""
+    if is_supervising(user):
+        return None
+    return or_(col(Case.assigned_operator).is_(None), col(Case.assigned_operator) == user.name)
 
 
 def require_case_access(user: User, case: Case) -> None:

@@ -56,9 +56,10 @@ async def summary(
 PG_CASE_FIGURES = """
 WITH person AS (
   SELECT case_id, min(created_at) AS first_at,
-         bool_or(author = 'system' AND text = 'escalated') AS escalated
+         bool_or(author = 'system' AND event = 'escalated') AS escalated
   FROM message
-  WHERE author = 'operator' OR (author = 'system' AND text IN ('escalated', 'assigned', 'reopened'))
+  WHERE author = 'operator'
+     OR (author = 'system' AND event IN ('escalated', 'assigned', 'reopened'))
   GROUP BY case_id
 ), c AS (
   SELECT c.opened_at, c.first_response_at, c.resolved_at, c.reopen_count, p.first_at,
@@ -136,7 +137,13 @@ async def _case_figures_pg(session: AsyncSession, f: ReportFilter, now: datetime
 
 async def _opened(session: AsyncSession, f: ReportFilter) -> dict[str, Any]:
     where = f.cases(col(Case.opened_at))
-    stmt = select(func.count(), func.sum(case((escalated(), 1), else_=0))).where(*where)
+    # select_from: with no window nor filter, nothing else names ``case`` in the outer query
+    # and the count would run over the EXISTS subquery alone (one row)
+    stmt = (
+        select(func.count(), func.sum(case((escalated(), 1), else_=0)))
+        .select_from(Case)
+        .where(*where)
+    )
     opened, n_escalated = (await session.exec(stmt)).one()  # type: ignore[call-overload]
     frt = seconds_between(dialect_of(session), col(Case.first_response_at), col(Case.opened_at))
     (frt_p50,) = await percentiles(

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from copilot.main import create_app
@@ -86,6 +87,32 @@ async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
         yield s
 
 
+@pytest.fixture
+async def any_app(
+    any_engine: AsyncEngine, any_database_url: str, tmp_path: Path, kb: Any
+) -> AsyncIterator[FastAPI]:
+    """The app over SQLite and over PostgreSQL (no outbound sender: replies are queued)."""
+    settings = Settings(  # type: ignore[call-arg]
+        env="test", data_dir=tmp_path / "data", database_url=any_database_url, _env_file=None
+    )
+    application = create_app(settings, retriever=kb)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def any_client(any_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=any_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as c:
+        yield c
+
+
+@pytest.fixture
+async def any_users(any_app: FastAPI) -> Users:
+    async with any_app.state.session_factory() as session:
+        return await _users(session)
+
+
 @dataclass
 class Users:
     operator: dict[str, str]
@@ -96,6 +123,10 @@ class Users:
 
 @pytest.fixture
 async def users(db_session: AsyncSession) -> Users:
+    return await _users(db_session)
+
+
+async def _users(session: AsyncSession) -> Users:
     headers = {}
     for name, role in (
         ("olga", "operator"),
@@ -103,7 +134,7 @@ async def users(db_session: AsyncSession) -> Users:
         ("sveta", "supervisor"),
         ("root", "admin"),
     ):
-        _user, token = await auth.create_user(db_session, name=name, role=role)
+        _user, token = await auth.create_user(session, name=name, role=role)
         headers[name] = {"Authorization": f"Bearer {token}"}
     return Users(headers["olga"], headers["ivan"], headers["sveta"], headers["root"])
 

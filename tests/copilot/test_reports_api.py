@@ -43,6 +43,21 @@ async def test_summary_over_http(
     assert bad.status_code == 422
 
 
+async def test_the_dashboards_default_view_counts_every_case(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    users,  # type: ignore[no-untyped-def]
+) -> None:
+    """The dashboard asks for the summary with an empty query when no filter is set."""
+    await fx.build(db_session)
+    default = (await client.get("/v1/reports/summary?", headers=users.supervisor)).json()
+    wide = {"from": "2000-01-01", "to": "2100-01-01"}
+    everything = await client.get("/v1/reports/summary", params=wide, headers=users.supervisor)
+    for name, value in fx.ALL_TIME.items():
+        assert default[name] == pytest.approx(value), name
+        assert everything.json()[name] == default[name], name
+
+
 async def test_resolution_log_csv(
     client: httpx.AsyncClient,
     db_session: AsyncSession,

@@ -9,6 +9,7 @@ each request to the test's event loop, where the app's engine and lifespan live.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -94,23 +95,86 @@ def _fuzz(
     return seen
 
 
+POISON_TEXT = ("\ud800", "a\x00b")
+POISON_NUMBER = ("NaN", "Infinity", "-Infinity", "1e400")
+MARK = "\x01poison\x01"
+
+
+def _poisoned(body: Any) -> list[str]:
+    """Raw JSON bodies with one leaf made a value no database stores: NaN, Infinity or 1e400
+    for a number, a lone surrogate or a NUL for a text."""
+    out: list[str] = []
+
+    def walk(node: Any, put: Callable[[Any], Any]) -> None:
+        if isinstance(node, dict):
+            for key in node:
+                walk(node[key], lambda v, k=key, n=node: n.__setitem__(k, v))
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, lambda v, i=i, n=node: n.__setitem__(i, v))
+        elif isinstance(node, str):
+            for bad in POISON_TEXT:
+                put(bad)
+                out.append(json.dumps(body))
+            put(node)
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            for bad in POISON_NUMBER:
+                put(MARK)
+                out.append(json.dumps(body).replace(json.dumps(MARK), bad))
+            put(node)
+
+    walk(body, lambda v: None)
+    return out
+
+
+def _fuzz_poison(schema: Any, send: Send, *, headers: dict[str, str], max_examples: int) -> int:
+    """Valid requests with one body leaf or query value poisoned: every one is a 422."""
+    sent = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @_budget(max_examples)
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+        def check(case: Any) -> None:
+            nonlocal sent
+            kwargs = _httpx_kwargs(case.as_transport_kwargs(base_url=BASE_URL, headers=headers))
+            variants = []
+            if isinstance(kwargs.get("json"), dict | list):
+                body = kwargs.pop("json")
+                hdrs = {**kwargs.get("headers", {}), "Content-Type": "application/json"}
+                variants += [{**kwargs, "headers": hdrs, "content": raw} for raw in _poisoned(body)]
+            params = dict(kwargs.get("params") or {})
+            variants.append({**kwargs, "params": {**params, "q": "a\x00b"}})
+            for variant in variants:
+                response = send(variant, raw=True)
+                sent += 1
+                assert response.status_code == 422, f"{response.status_code} for {variant!r}"
+
+        check()
+    return sent
+
+
 async def _run(
     app: FastAPI,
     headers: dict[str, str],
     *,
     max_examples: int,
-    mode: GenerationMode = GenerationMode.POSITIVE,
+    mode: GenerationMode | str = GenerationMode.POSITIVE,
     only: str | None = None,
-) -> list[str]:
+) -> Any:
     schema = schemathesis.openapi.from_dict(app.openapi())
     loop = asyncio.get_running_loop()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=30) as client:
 
-        def send(kwargs: dict[str, Any]) -> httpx.Response:
-            request = client.request(**_httpx_kwargs(kwargs))
+        def send(kwargs: dict[str, Any], raw: bool = False) -> httpx.Response:
+            request = client.request(**(kwargs if raw else _httpx_kwargs(kwargs)))
             return asyncio.run_coroutine_threadsafe(request, loop).result(timeout=60)
 
+        if mode == "poison":
+            return await asyncio.to_thread(
+                _fuzz_poison, schema, send, headers=headers, max_examples=max_examples
+            )
         return await asyncio.to_thread(
             _fuzz,
             schema,
@@ -143,6 +207,13 @@ async def test_no_operation_answers_5xx_for_a_supervisor(app: FastAPI, users: Us
 async def test_invalid_input_never_answers_5xx(app: FastAPI, users: Users) -> None:
     seen = await _run(app, users.supervisor, max_examples=4, mode=GenerationMode.NEGATIVE)
     assert "POST /v1/cases/{case_id}/resolve" in seen
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_values_no_database_stores_are_422_everywhere(app: FastAPI, users: Users) -> None:
+    """NaN, Infinity, 1e400 in a number, a lone surrogate or a NUL in a text or a query value."""
+    sent = await _run(app, users.supervisor, max_examples=2, mode="poison")
+    assert sent > 100
 
 
 @pytest.mark.usefixtures("seeded")

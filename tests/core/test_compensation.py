@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.compensation import offers, policy_store
+from core.compensation import limits, offers, policy_store
 from core.compensation.policy import Facts, evaluate, load_policy_file
 from core.errors import InvalidInput, InvalidTransition, NotAllowed
 from core.models import Case, ChannelIdentity, CompensationPolicy, Customer, Message, User
@@ -122,7 +122,7 @@ async def test_policy_versions_and_offer_lifecycle(any_session: AsyncSession) ->
         ("approved", "sup"),
         ("issued", "op"),
     ]
-    assert await offers.recent_count(any_session, customer_id=case.customer_id, days=90) == 1
+    assert await limits.recent_count(any_session, customer_id=case.customer_id, days=90) == 1
 
 
 async def test_a_supervisor_cannot_approve_above_their_own_limit(session: AsyncSession) -> None:

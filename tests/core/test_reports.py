@@ -43,6 +43,19 @@ async def test_filters_by_channel_operator_and_topic(any_session: AsyncSession) 
     assert (refund["cases_opened"], refund["cases_resolved"]) == (2, 2)
 
 
+async def test_no_filter_gives_the_same_totals_as_a_filter_that_matches_everything(
+    any_session: AsyncSession,
+) -> None:
+    """The dashboard's default view (no filter) once counted 1 case and 100% escalation."""
+    await fx.build(any_session)
+    everything = ReportFilter(start=fx.at(1, month=1), end=fx.at(1, month=12))
+    unfiltered = await metrics.summary(any_session, filters=ReportFilter(), now=fx.NOW)
+    windowed = await metrics.summary(any_session, filters=everything, now=fx.NOW)
+    assert unfiltered == windowed
+    for name, value in fx.ALL_TIME.items():
+        assert unfiltered[name] == pytest.approx(value), name
+
+
 async def test_empty_window_gives_zero_counts_and_no_rates(any_session: AsyncSession) -> None:
     await fx.build(any_session)
     empty = ReportFilter(start=fx.at(1, month=1), end=fx.at(2, month=1))
