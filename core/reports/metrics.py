@@ -136,7 +136,11 @@ async def _case_figures_pg(session: AsyncSession, f: ReportFilter, now: datetime
 
 async def _opened(session: AsyncSession, f: ReportFilter) -> dict[str, Any]:
     where = f.cases(col(Case.opened_at))
-    stmt = select(func.count(), func.sum(case((escalated(), 1), else_=0))).where(*where)
+    stmt = (
+        select(func.count(), func.sum(case((escalated(), 1), else_=0)))
+        .select_from(Case)  # without a window no column names the table
+        .where(*where)
+    )
     opened, n_escalated = (await session.exec(stmt)).one()  # type: ignore[call-overload]
     frt = seconds_between(dialect_of(session), col(Case.first_response_at), col(Case.opened_at))
     (frt_p50,) = await percentiles(
