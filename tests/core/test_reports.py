@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 import report_fixture as fx
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.customers.context import churn_risk
-from core.models import Customer
+from core.models import Case, CaseEvent, Customer, Message
 from core.reports import churn, metrics, resolution_log
 from core.reports.metrics import ReportFilter
 
@@ -63,6 +64,17 @@ async def test_empty_window_gives_zero_counts_and_no_rates(any_session: AsyncSes
     assert got["cases_opened"] == 0 and got["compensation_total"] == 0.0
     for name in ("escalation_rate", "ttr_p50_s", "csat_avg", "nps", "pulse_response_rate"):
         assert got[name] is None, name
+
+
+async def test_no_window_counts_every_case(any_session: AsyncSession) -> None:
+    """Without from/to (the supervisor's first look) every case counts, not one row."""
+    await fx.build(any_session)
+    got = await metrics.summary(any_session, filters=ReportFilter(), now=fx.NOW)
+    cases = (await any_session.exec(select(Case))).all()
+    events = select(Message.case_id).where(Message.event == CaseEvent.ESCALATED)
+    escalated = set((await any_session.exec(events)).all())
+    assert got["cases_opened"] == len(cases) > fx.EXPECTED["cases_opened"]
+    assert got["escalations"] == len(escalated) > 1
 
 
 async def test_resolution_log_has_one_row_per_resolved_case(any_session: AsyncSession) -> None:

@@ -1,0 +1,230 @@
+"""One contact-centre day: set up the data directory, start the three processes, let the
+customers, operators and the supervisor act, optionally break things (kill -9, a Bot API
+outage), let it settle, and read back what it left."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.contact_centre import audit as audits
+from benchmarks.contact_centre import customers, operators, processes
+from benchmarks.contact_centre.api import Api, Telegram
+from benchmarks.contact_centre.botapi import BotApiRecord, DayBotApi
+from benchmarks.contact_centre.context import DayContext, Operator
+from benchmarks.contact_centre.ledger import Ledger
+from benchmarks.contact_centre.population import Script, generate
+
+FAQ = processes.ROOT / "tests" / "bot" / "faq.yaml"
+LIMITS = (1000.0, 2000.0, 3000.0)
+
+
+@dataclass
+class DayConfig:
+    data_dir: Path
+    customers: int = 120
+    seed: int = 7
+    operators: int = 3
+    database_url: str | None = None  # PostgreSQL: its database is emptied first
+    spread_s: float | None = None  # customers arrive over this long (default: n / 3 s)
+    reply_timeout_s: float = 120.0
+    pulse_timeout_s: float = 90.0
+    max_day_s: float = 600.0
+    kill_at: float | None = None  # share of the customers arrived when bot and worker die
+    outage_s: float = 0.0
+
+
+@dataclass
+class DayResult:
+    config: DayConfig
+    ledger: Ledger
+    bot_api: BotApiRecord
+    audit: audits.Audit
+    logs: dict[str, str]
+    exits: dict[str, list[int]]
+    kills: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def prepare(settings: processes.Settings, n_operators: int) -> tuple[list[Operator], Operator]:
+    """Migrate, ingest the fixture FAQ and create the users (their tokens from `cxc users`)."""
+    processes.cxc(settings, "db", "upgrade")
+    processes.cxc(settings, "ingest", str(FAQ))
+    specs = [(f"op{i + 1}", "operator", LIMITS[i % len(LIMITS)]) for i in range(n_operators)]
+    specs.append(("sup", "supervisor", 20000.0))
+
+    def create(spec: tuple[str, str, float]) -> Operator:
+        name, role, limit = spec
+        out = processes.cxc(
+            settings, "users", "create", "--name", name, "--role", role,
+            "--compensation-limit", str(limit),
+        )  # fmt: skip
+        return Operator(name, out.strip().splitlines()[-1], limit)
+
+    with ThreadPoolExecutor(len(specs)) as pool:
+        users = list(pool.map(create, specs))
+    return users[:-1], users[-1]
+
+
+async def run_day(config: DayConfig) -> DayResult:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    if config.database_url:
+        await processes.reset_postgres(config.database_url)
+    bot_api = DayBotApi()
+    await bot_api.start()
+    settings = processes.Settings(
+        config.data_dir, bot_api.url, config.database_url, processes.free_port()
+    )
+    started = time.monotonic()
+    ops, sup = await asyncio.to_thread(prepare, settings, config.operators)
+    services = {name: processes.Service(name, settings) for name in processes.COMMANDS}
+    ledger = Ledger(generate(config.customers, seed=config.seed))
+    api = Api(f"http://127.0.0.1:{settings.port}", ledger)
+    seconds = {"setup": time.monotonic() - started}
+    try:
+        for service in services.values():
+            await service.start()
+        await _ready(api, services)
+        seconds["start"] = time.monotonic() - started - seconds["setup"]
+        ctx = DayContext(
+            api, Telegram(api), bot_api, ledger, ledger.people, ops, sup,
+            reply_timeout_s=config.reply_timeout_s + config.outage_s,
+            pulse_timeout_s=config.pulse_timeout_s + config.outage_s,
+            deadline=time.monotonic() + config.max_day_s,
+        )  # fmt: skip
+        kills = await _day(ctx, config, services, seconds)
+        result_audit = audits.Audit()
+        await audits.read_api(ctx, result_audit)
+    finally:
+        for service in services.values():
+            await service.stop()
+        await api.close()
+        await bot_api.stop()
+    await audits.read_db(_database_url(config), result_audit)
+    return DayResult(
+        config=config,
+        ledger=ledger,
+        bot_api=bot_api.record,
+        audit=result_audit,
+        logs={name: s.log() for name, s in services.items()},
+        exits={name: s.exits for name, s in services.items()},
+        kills=kills,
+        seconds=seconds,
+    )
+
+
+async def _ready(api: Api, services: dict[str, processes.Service], within_s: float = 240) -> None:
+    await api.wait_healthy(within_s)
+    marks = {"bot": "webhook worker: processing", "worker": "worker: every"}
+    deadline = time.monotonic() + within_s
+    while not all(mark in services[n].log() for n, mark in marks.items()):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the bot or the worker did not start: " + services["bot"].log())
+        await asyncio.sleep(0.5)
+
+
+async def _day(
+    ctx: DayContext, config: DayConfig, services: dict[str, processes.Service],
+    seconds: dict[str, float],
+) -> int:  # fmt: skip
+    began = time.monotonic()
+    await _morning(ctx)
+    seconds["morning"] = time.monotonic() - began
+    rng = random.Random(config.seed + 1)
+    on_telegram = [p for p in ctx.people if p.script != Script.EMAIL]
+    spread = config.spread_s if config.spread_s is not None else len(ctx.people) / 3
+    delays = sorted(rng.uniform(0, spread) for _ in on_telegram)
+    crowd = [
+        customers.telegram_customer(ctx, p, d) for p, d in zip(on_telegram, delays, strict=True)
+    ]
+    shifts = [operators.operator_shift(ctx, op, i) for i, op in enumerate(ctx.operators)]
+    chaos = asyncio.create_task(_chaos(ctx, config, services, len(on_telegram)))
+    staff = asyncio.gather(*shifts)
+    await asyncio.gather(*crowd)
+    ctx.customers_done.set()
+    await staff
+    kills = await chaos
+    seconds["day"] = time.monotonic() - began - seconds["morning"]
+    await _settle(ctx, within_s=config.pulse_timeout_s + config.outage_s)
+    seconds["settle"] = time.monotonic() - began - seconds["morning"] - seconds["day"]
+    return kills
+
+
+async def _morning(ctx: DayContext) -> None:
+    """Yesterday's calls of the known customers, then this morning's e-mails, recorded."""
+    limit = asyncio.Semaphore(6)
+    ops = ctx.operators
+
+    async def one(i: int, work: object) -> None:
+        async with limit:
+            await work  # type: ignore[misc]
+
+    known = [p for p in ctx.people if p.known]
+    await asyncio.gather(
+        *(one(i, customers.record_call(ctx, p, ops[i % len(ops)])) for i, p in enumerate(known))
+    )
+    mail = [p for p in ctx.people if p.script == Script.EMAIL]
+    await asyncio.gather(
+        *(one(i, customers.record_email(ctx, p, ops[i % len(ops)])) for i, p in enumerate(mail))
+    )
+
+
+async def _chaos(
+    ctx: DayContext, config: DayConfig, services: dict[str, processes.Service], arrivals: int
+) -> int:
+    """kill -9 the bot and the worker once a share of the customers wrote, then take the Bot
+    API down for ``outage_s`` and kill the bot again while it retries its sends."""
+    if config.kill_at is None and not config.outage_s:
+        return 0
+    kills = 0
+    if config.kill_at is not None:
+        while not ctx.customers_done.is_set():
+            if _arrived(ctx) >= config.kill_at * arrivals:
+                break
+            await asyncio.sleep(0.1)
+        services["bot"].kill9()
+        services["worker"].kill9()
+        kills += 2
+        await asyncio.sleep(2)
+    if config.outage_s:
+        ctx.botapi.down = True
+        await asyncio.sleep(min(3.0, config.outage_s))
+        if config.kill_at is not None:
+            services["bot"].kill9()
+            kills += 1
+        await asyncio.sleep(max(0.0, config.outage_s - 3.0))
+        ctx.botapi.down = False
+    return kills
+
+
+def _arrived(ctx: DayContext) -> int:
+    return sum(c.kind == "telegram" for c in ctx.ledger.cases)
+
+
+async def _settle(ctx: DayContext, *, within_s: float, quiet_s: float = 3.0) -> None:
+    """Until every expected pulse went out and nothing was sent for ``quiet_s``."""
+    expected = sum(c.pulse_goes_out for c in ctx.ledger.cases)
+    deadline = time.monotonic() + within_s
+    last, quiet_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        sent = ctx.botapi.total_sent()
+        pulses = sum(
+            any(":csat:" in d for d in m.data("pulse:"))
+            for chat in ctx.botapi.record.sent.values()
+            for m in chat
+        )
+        if sent != last:
+            last, quiet_since = sent, time.monotonic()
+        elif pulses >= expected and time.monotonic() - quiet_since >= quiet_s:
+            return
+        await asyncio.sleep(0.2)
+
+
+def _database_url(config: DayConfig) -> str:
+    if config.database_url:
+        return config.database_url
+    return f"sqlite+aiosqlite:///{(config.data_dir / 'cxc.db').resolve()}"
