@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -67,12 +68,19 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 @contextmanager
 def _errors_to_exit() -> Iterator[None]:
+    """Typed errors become one line and an exit code; so does anything unexpected (logged as
+    one line, with its traceback only at CXC_LOG_LEVEL=DEBUG)."""
     try:
         yield
     except (InvalidInput, ConfigError) as exc:
         _fail(str(exc))
     except CxcError as exc:
         _fail(str(exc), code=1)
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        logging.getLogger("cxc").error("stopped by an unexpected error", exc_info=exc)
+        _fail(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", code=1)
 
 
 def _ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:

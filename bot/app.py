@@ -15,7 +15,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import Update
 from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import ValidationError
@@ -62,14 +67,25 @@ def create_bot(settings: Settings, *, session: BaseSession | None = None) -> Bot
     return Bot(token=token, session=session)
 
 
-async def check_token(bot: Bot) -> None:
-    try:
-        me = await bot.get_me()
-    except TelegramUnauthorizedError:
-        raise ConfigError(
-            "CXC_TELEGRAM_TOKEN was rejected by Telegram (401 Unauthorized): "
-            "check the token with @BotFather"
-        ) from None
+async def check_token(bot: Bot, *, max_delay_s: float = 30.0) -> None:
+    """Ask Telegram who the bot is. A rejected token is a ConfigError; an unreachable or
+    failing Telegram (an outage, a 5xx, a 429) is waited out with one log line per try, so a
+    process restarted during an outage starts once Telegram is back instead of crashing."""
+    delay = 1.0
+    while True:
+        try:
+            me = await bot.get_me()
+            break
+        except TelegramUnauthorizedError:
+            raise ConfigError(
+                "CXC_TELEGRAM_TOKEN was rejected by Telegram (401 Unauthorized): "
+                "check the token with @BotFather"
+            ) from None
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+            wait = float(getattr(exc, "retry_after", 0) or delay)
+            log.warning("telegram unreachable (%s); retrying in %.0fs", exc.message, wait)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, max_delay_s)
     log.info("telegram bot @%s (id %s) ready", me.username, me.id)
 
 

@@ -36,6 +36,24 @@ async def test_token_rejected_by_telegram_is_a_config_error(harness: Harness) ->
     await check_token(harness.bot)  # the good token passes
 
 
+async def test_a_telegram_outage_at_start_is_waited_out(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process restarted during an outage (502, then a refused connection) waits for
+    Telegram instead of crashing (the worker died with a traceback on a 502 from getMe)."""
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("bot.app.asyncio.sleep", no_sleep)
+    harness.api.fail_next("getMe", status=502, description="Bad Gateway")
+    harness.api.fail_next("getMe", status=None, description="refused")
+    await check_token(harness.bot)
+    assert waits == [1.0, 2.0]
+    assert [c.method for c in harness.api.calls][-3:] == ["getMe", "getMe", "getMe"]
+
+
 def test_api_url_selects_a_self_hosted_server(bot_settings: Settings) -> None:
     settings = bot_settings.model_copy(update={"telegram_api_url": "http://127.0.0.1:8081"})
     bot = create_bot(settings)
