@@ -9,7 +9,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -145,9 +145,11 @@ async def process_pending_updates(
 ) -> int:
     """Feed queued updates to the dispatcher in update_id order (per chat); returns how many
     were taken. A failed one waits for its retry (or is parked) and the rest go on."""
+    settings: Settings = dp["settings"]
+    stale_after = timedelta(seconds=settings.claim_lease_s)
     async with sessions() as session:
-        rows = await updates.pending_updates(session, limit=limit, now=now)
-    max_attempts = dp["settings"].update_max_attempts
+        rows = await updates.pending_updates(session, limit=limit, now=now, stale_after=stale_after)
+    max_attempts = settings.update_max_attempts
     for row in rows:
         try:
             update = Update.model_validate(row.payload, context={"bot": bot})

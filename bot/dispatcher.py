@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Dispatcher
@@ -37,7 +38,10 @@ def create_dispatcher(
     dp = Dispatcher(storage=storage, events_isolation=isolation, name="cxc")
     dp.update.outer_middleware(
         UpdateMiddleware(
-            session_factory, UpdateGuard(redis), max_attempts=settings.update_max_attempts
+            session_factory,
+            UpdateGuard(redis),
+            max_attempts=settings.update_max_attempts,
+            stale_after=timedelta(seconds=settings.claim_lease_s),
         )
     )
     dp.include_router(build_router())

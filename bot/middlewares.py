@@ -13,6 +13,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -63,10 +64,12 @@ class UpdateMiddleware(BaseMiddleware):
         guard: UpdateGuard,
         *,
         max_attempts: int = updates.MAX_ATTEMPTS,
+        stale_after: timedelta = updates.STALE_AFTER,
     ) -> None:
         self.sessions = session_factory
         self.guard = guard
         self.max_attempts = max_attempts
+        self.stale_after = stale_after
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -97,6 +100,7 @@ class UpdateMiddleware(BaseMiddleware):
                 update_id=event.update_id,
                 payload=payload,
                 max_attempts=self.max_attempts,
+                stale_after=self.stale_after,
             )
 
 

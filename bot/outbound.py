@@ -21,7 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -159,6 +159,7 @@ class TelegramOutbound:
                 channel=self.channel,
                 owner=self.owner,
                 now=self._clock(),
+                lease=timedelta(seconds=self.settings.claim_lease_s),
             )
         if record.status != DeliveryStatus.SENDING:
             return Delivery(ok=False, error="queued behind an earlier message", queued=True)
@@ -174,6 +175,7 @@ class TelegramOutbound:
                 channel=self.channel,
                 now=now or self._clock(),
                 limit=limit,
+                lease=timedelta(seconds=self.settings.claim_lease_s),
             )
         await asyncio.gather(*(self._attempt(record, now=now) for record in records))
         return len(records)

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     """How long a starting process waits for an unreachable database, retrying, before it stops."""
     default_region: str = Field(default="RU", min_length=2, max_length=2)
     """Where phone numbers written without a country code are from (ISO 3166 alpha-2)."""
+    claim_lease_s: float = Field(default=60.0, gt=0.0)
+    """How long a process holds a claim on an update, a delivery or a pulse: after a crash
+    (kill -9) another process takes it over once this has passed."""
     knowledge_poll_s: float = Field(default=2.0, ge=0.0)
     """How often an answering process checks the knowledge version (0: never; tests)."""
 

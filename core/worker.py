@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,7 +67,10 @@ async def _send_due(
 ) -> tuple[int, int]:
     sent = failed = 0
     async with session_factory() as session:
-        for pulse in await surveys.claim_due(session, now=now, channels=tuple(outbound)):
+        lease = timedelta(seconds=settings.claim_lease_s)
+        for pulse in await surveys.claim_due(
+            session, now=now, channels=tuple(outbound), lease=lease
+        ):
             error = await _deliver(session, pulse, settings, outbound[pulse.channel])
             assert pulse.id is not None
             await surveys.mark_sent(

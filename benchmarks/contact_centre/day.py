@@ -149,7 +149,10 @@ async def _day(
     await staff
     kills = await chaos
     seconds["day"] = time.monotonic() - began - seconds["morning"]
-    await _settle(ctx, within_s=config.pulse_timeout_s + config.outage_s)
+    lease = (
+        processes.CLAIM_LEASE_S + 5 if config.kill_at is not None else 0.0
+    )  # claims left by the kills
+    await _settle(ctx, within_s=config.pulse_timeout_s + config.outage_s + lease, at_least_s=lease)
     seconds["settle"] = time.monotonic() - began - seconds["morning"] - seconds["day"]
     return kills
 
@@ -205,9 +208,13 @@ def _arrived(ctx: DayContext) -> int:
     return sum(c.kind == "telegram" for c in ctx.ledger.cases)
 
 
-async def _settle(ctx: DayContext, *, within_s: float, quiet_s: float = 3.0) -> None:
-    """Until every expected pulse went out and nothing was sent for ``quiet_s``."""
+async def _settle(
+    ctx: DayContext, *, within_s: float, at_least_s: float = 0.0, quiet_s: float = 3.0
+) -> None:
+    """Until every expected pulse went out and nothing was sent for ``quiet_s`` (and at least
+    ``at_least_s`` has passed: a killed process's claims expire first)."""
     expected = sum(c.pulse_goes_out for c in ctx.ledger.cases)
+    earliest = time.monotonic() + at_least_s
     deadline = time.monotonic() + within_s
     last, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -219,7 +226,9 @@ async def _settle(ctx: DayContext, *, within_s: float, quiet_s: float = 3.0) -> 
         )
         if sent != last:
             last, quiet_since = sent, time.monotonic()
-        elif pulses >= expected and time.monotonic() - quiet_since >= quiet_s:
+        elif pulses >= expected and quiet_s <= time.monotonic() - quiet_since and (
+            time.monotonic() >= earliest
+        ):
             return
         await asyncio.sleep(0.2)
 

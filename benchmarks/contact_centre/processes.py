@@ -24,6 +24,9 @@ COMMANDS = {
     "worker": ["worker"],
 }
 
+CLAIM_LEASE_S = 10
+"""Short, so the claims a kill -9 leaves are taken over within the day."""
+
 
 @dataclass
 class Settings:
@@ -49,6 +52,7 @@ class Settings:
                 "CXC_PULSE_SAMPLE_RATE": "1",
                 "CXC_PULSE_MIN_INTERVAL_DAYS": "0",  # every resolution of the day gets its pulse
                 "CXC_WORKER_INTERVAL_S": "0.2",
+                "CXC_CLAIM_LEASE_S": str(CLAIM_LEASE_S),  # a killed process's claims come back
                 "CXC_TELEGRAM_PER_CHAT_INTERVAL_S": "0.05",
                 "CXC_TELEGRAM_GLOBAL_RATE_PER_S": "500",
                 "CXC_LOG_LEVEL": "INFO",

@@ -51,7 +51,8 @@ __all__ = ["Prompt", "comment_prompt", "first_prompt", "next_prompt", "schedule_
 
 LIVE = (PulseStatus.SCHEDULED, PulseStatus.SENDING, PulseStatus.SENT, PulseStatus.ANSWERED)
 UNSENT = (PulseStatus.NEW, PulseStatus.SCHEDULED, PulseStatus.SENDING)
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=1)
+"""The default claim lease (``CXC_CLAIM_LEASE_S``)."""
 NO_PULSE_CODES = ("merged",)
 
 
@@ -172,6 +173,7 @@ async def claim_due(
     session: AsyncSession,
     *,
     now: datetime | None = None,
+    lease: timedelta = LEASE,
     limit: int = 100,
     channels: tuple[str, ...] | None = None,
 ) -> list[Pulse]:
@@ -196,7 +198,7 @@ async def claim_due(
         result = await session.exec(  # type: ignore[call-overload]
             update(Pulse)
             .where(col(Pulse.id) == pulse_id, col(Pulse.status) == PulseStatus.SCHEDULED)
-            .values(status=PulseStatus.SENDING, claimed_until=now + LEASE)
+            .values(status=PulseStatus.SENDING, claimed_until=now + lease)
         )
         if result.rowcount == 1:
             claimed.append(pulse_id)

@@ -43,7 +43,8 @@ from core.models import DeliveryStatus, Message, OutboundDelivery
 from core.models.base import utcnow
 from core.platform.records import fetch
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=1)
+"""The default claim lease (``CXC_CLAIM_LEASE_S``)."""
 """How long a claim holds; longer than any one request to a channel."""
 BACKOFF_BASE_S = 1.0
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
@@ -81,6 +82,7 @@ async def record(
     channel: str,
     owner: str | None = None,
     now: datetime | None = None,
+    lease: timedelta = LEASE,
 ) -> OutboundDelivery:
     """Record a message to send. With ``owner`` the caller sends it now (it holds the claim),
     unless an earlier message to the chat is still unsent: then it queues behind that one."""
@@ -95,7 +97,7 @@ async def record(
     )
     if owner is not None and not await _chat_busy(session, channel, external_id):
         delivery.status, delivery.lease_owner = DeliveryStatus.SENDING, owner
-        delivery.claimed_until = now + LEASE
+        delivery.claimed_until = now + lease
     session.add(delivery)
     await session.commit()
     return delivery
@@ -107,6 +109,7 @@ async def claim(
     owner: str,
     channel: str,
     now: datetime | None = None,
+    lease: timedelta = LEASE,
     limit: int = 20,
 ) -> list[OutboundDelivery]:
     """Take due deliveries (the oldest unsent one of each chat) for ``owner``, under a lease."""
@@ -142,7 +145,7 @@ async def claim(
                 col(OutboundDelivery.id) == delivery_id,
                 col(OutboundDelivery.status) == DeliveryStatus.PENDING,
             )
-            .values(status=DeliveryStatus.SENDING, lease_owner=owner, claimed_until=now + LEASE)
+            .values(status=DeliveryStatus.SENDING, lease_owner=owner, claimed_until=now + lease)
         )
         if result.rowcount == 1:
             claimed.append(delivery_id)

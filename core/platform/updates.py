@@ -28,7 +28,8 @@ from core.models import InboundUpdate, UpdateStatus
 from core.models.base import utcnow
 
 TELEGRAM = "telegram"
-STALE_AFTER = timedelta(minutes=5)
+STALE_AFTER = timedelta(minutes=1)
+"""The default claim lease (``CXC_CLAIM_LEASE_S``)."""
 MAX_ATTEMPTS = 3
 RETRY_BASE = timedelta(seconds=5)
 UNFINISHED = (UpdateStatus.PENDING, UpdateStatus.PROCESSING)
@@ -72,6 +73,7 @@ async def claim_update(
     channel: str = TELEGRAM,
     max_attempts: int = MAX_ATTEMPTS,
     now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
 ) -> bool:
     """Take an update for processing. True exactly once per try (a retry or a stale claim)."""
     now = now or utcnow()
@@ -90,7 +92,7 @@ async def claim_update(
     stale = (
         row.status == UpdateStatus.PROCESSING
         and row.claimed_at is not None
-        and now - row.claimed_at > STALE_AFTER
+        and now - row.claimed_at > stale_after
     )
     if row.status != UpdateStatus.PENDING and not stale:
         return False
@@ -164,6 +166,7 @@ async def pending_updates(
     channel: str = TELEGRAM,
     limit: int = 50,
     now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
 ) -> list[InboundUpdate]:
     """Updates to process in arrival order: queued ones that are due, and stale claims of
     crashed workers; only the oldest unfinished update of each chat."""
@@ -179,7 +182,7 @@ async def pending_updates(
         col(InboundUpdate.next_attempt_at).is_(None), col(InboundUpdate.next_attempt_at) <= now
     )
     stale = (col(InboundUpdate.status) == UpdateStatus.PROCESSING) & (
-        col(InboundUpdate.claimed_at) < now - STALE_AFTER
+        col(InboundUpdate.claimed_at) < now - stale_after
     )
     stmt = (
         select(InboundUpdate)

@@ -320,11 +320,12 @@ async def test_an_expired_claim_is_retried_unless_the_send_had_started(
         settings=settings,
     )
     due = max(first.due_at, second.due_at)
-    assert len(await surveys.claim_due(any_session, now=due)) == 2
+    lease = timedelta(seconds=settings.claim_lease_s)
+    assert len(await surveys.claim_due(any_session, now=due, lease=lease)) == 2
     await surveys.begin_send(any_session, pulse_id=first.id or 0, now=due)
     # the process dies here
-    assert await surveys.claim_due(any_session, now=due + timedelta(minutes=4)) == []
-    again = await surveys.claim_due(any_session, now=due + timedelta(minutes=6))
+    assert await surveys.claim_due(any_session, now=due + lease * 0.9, lease=lease) == []
+    again = await surveys.claim_due(any_session, now=due + lease * 1.1, lease=lease)
     assert [p.id for p in again] == [second.id]
     await any_session.refresh(first)
     assert first.status == "failed" and (first.error or "").startswith("outcome unknown")
