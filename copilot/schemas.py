@@ -37,6 +37,9 @@ class AskResponse(BaseModel):
     candidates: list[CandidateOut]
     language: str | None
     timings_ms: dict[str, float]
+    reason: str | None = Field(
+        default=None, description="Why nothing could answer, e.g. an empty knowledge base."
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -57,4 +60,5 @@ class AskResponse(BaseModel):
             ],
             language=answer.language,
             timings_ms=answer.timings_ms,
+            reason=answer.reason,
         )

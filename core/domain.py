@@ -66,6 +66,45 @@ class Answer:
     candidates: tuple[Candidate, ...] = ()
     language: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    reason: str | None = None
+    """Why there is no answer when that is not the question's fault (an empty knowledge base)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChange:
+    """A phrasing whose answer would change: the entry that answers it before and after
+    (None: not answered; it would clarify or escalate)."""
+
+    text: str
+    entry_id: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PhrasingCheck:
+    """What adding a phrasing to an entry would do, found before it is added: the entry the
+    phrasing itself would be answered with, and the known phrasings (the entry's own, and
+    those of its nearest entries) whose answer would change."""
+
+    entry_id: str
+    text: str
+    answered_by: str | None
+    changes: tuple[AnswerChange, ...] = ()
+
+    @property
+    def safe(self) -> bool:
+        return self.answered_by == self.entry_id and not self.changes
+
+    def reason(self) -> str:
+        """Why the phrasing may not be added, for a person (empty when it is safe)."""
+        parts = []
+        if self.answered_by != self.entry_id:
+            got = self.answered_by or "no answer"
+            parts.append(f"{self.text!r} would be answered by {got}, not {self.entry_id}")
+        for c in self.changes:
+            parts.append(f"{c.text!r} ({c.entry_id}) would move from {c.before} to {c.after}")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,21 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.auth import CurrentUser
-from copilot.deps import RetrieverDep, SessionDep
+from copilot.deps import RetrieverDep, SessionDep, SettingsDep
+from copilot.operator_deps import OptionalRetrieverDep
 from copilot.operator_schemas import MAX_ID
 from copilot.schemas import AskResponse
 from core.learning import review
+from core.learning.review import CandidateReview
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 CandidateIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class NearestOut(BaseModel):
+    entry_id: str
+    question: str
+    score: float
 
 
 class CandidateOut(BaseModel):
@@ -34,6 +42,18 @@ class CandidateOut(BaseModel):
     note: str | None
     created_at: datetime
     decided_at: datetime | None
+    nearest: list[NearestOut] = Field(
+        default_factory=list, description="The existing entries nearest to a proposed phrasing."
+    )
+
+    @classmethod
+    def of(cls, review: CandidateReview) -> CandidateOut:
+        out = cls.model_validate(review.candidate)
+        out.nearest = [
+            NearestOut(entry_id=c.entry_id, question=c.question, score=c.score)
+            for c in review.nearest
+        ]
+        return out
 
 
 class RejectIn(BaseModel):
@@ -56,22 +76,35 @@ async def search(
 async def list_candidates(
     session: SessionDep,
     _user: CurrentUser,
+    retriever: OptionalRetrieverDep,
     status: Literal["proposed", "approved", "rejected"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[CandidateOut]:
-    """Phrasings and new entries proposed from resolved cases, oldest first."""
-    rows = await review.list_candidates(session, status=status, limit=limit, offset=offset)
-    return [CandidateOut.model_validate(c) for c in rows]
+    """Phrasings and new entries proposed from resolved cases, oldest first; a proposed one
+    with the existing entries nearest to its words."""
+    rows = await review.review_candidates(
+        session, retriever=retriever, status=status, limit=limit, offset=offset
+    )
+    return [CandidateOut.of(r) for r in rows]
 
 
 @router.post("/candidates/{candidate_id}/approve", response_model=CandidateOut)
 async def approve(
-    candidate_id: CandidateIdPath, session: SessionDep, user: CurrentUser, retriever: RetrieverDep
+    candidate_id: CandidateIdPath,
+    session: SessionDep,
+    user: CurrentUser,
+    retriever: RetrieverDep,
+    settings: SettingsDep,
 ) -> CandidateOut:
-    """Supervisors: index the phrasing (or create the entry) now; 409 when already decided."""
+    """Supervisors: index the phrasing (or create the entry) now. 409 when already decided or
+    when it would change the answers (the detail names them); 422 when it holds personal data."""
     candidate = await review.approve_candidate(
-        session, candidate_id=candidate_id, user=user, retriever=retriever
+        session,
+        candidate_id=candidate_id,
+        user=user,
+        retriever=retriever,
+        region=settings.default_region,
     )
     return CandidateOut.model_validate(candidate)
 
