@@ -103,7 +103,8 @@ class PhrasingCheck:
             got = self.answered_by or "no answer"
             parts.append(f"{self.text!r} would be answered by {got}, not {self.entry_id}")
         for c in self.changes:
-            parts.append(f"{c.text!r} ({c.entry_id}) would move from {c.before} to {c.after}")
+            was, now = c.before or "no answer", c.after or "no answer"
+            parts.append(f"{c.text!r} (a phrasing of {c.entry_id}) would go from {was} to {now}")
         return "; ".join(parts)
 
 

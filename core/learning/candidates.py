@@ -80,47 +80,62 @@ async def known_entry(
     return None
 
 
-async def answered_question(session: AsyncSession, *, case_id: int) -> str | None:
-    """The customer message a person answered: the last one the bot failed on (escalated or
-    asked to clarify) before the first operator message, else the last one the bot left
-    unanswered. Messages the bot answered asked something else; attachment-only, emoji-only,
-    edited, button and over-long messages are skipped."""
+async def answered_question(
+    session: AsyncSession, *, case_id: int, entry_id: str | None = None
+) -> str | None:
+    """The customer message a person answered with ``entry_id`` (or a new entry), from the
+    messages before the first operator message: the last one the bot failed on (escalated or
+    asked to clarify), else the last one it left unanswered, else the last one it answered with
+    another entry (a wrong answer). One the bot answered with ``entry_id`` needs no learning;
+    attachment-only, emoji-only, edited, button and over-long messages are skipped."""
     stmt = (
         select(Message)
         .where(Message.case_id == case_id, col(Message.direction) != Direction.INTERNAL)
         .order_by(col(Message.created_at), col(Message.id))
     )
-    failed: list[str] = []
-    unanswered: list[str] = []
+    tiers: dict[str, list[str]] = {"failed": [], "unanswered": [], "other": []}
     last: str | None = None
     for message in (await session.exec(stmt)).all():
         if message.author == Author.OPERATOR:
             break
         if message.author == Author.BOT:
-            if last is not None and message.reply_kind in FAILED_REPLIES:
-                failed.append(last)
-            elif last is not None and message.reply_kind in UNANSWERED_REPLIES:
-                unanswered.append(last)
+            if last is not None and (tier := _tier(message, entry_id)) is not None:
+                tiers[tier].append(last)
             last = None
             continue
         text = _usable(message)
         if text is not None:
             if last is not None:
-                unanswered.append(last)
+                tiers["unanswered"].append(last)
             last = text
     if last is not None:
-        unanswered.append(last)
-    chosen = failed or unanswered
+        tiers["unanswered"].append(last)
+    chosen = tiers["failed"] or tiers["unanswered"] or tiers["other"]
     return chosen[-1] if chosen else None
 
 
+def _tier(reply: Message, entry_id: str | None) -> str | None:
+    """How the bot's ``reply`` left the message before it (None: answered with the entry)."""
+    if reply.reply_kind in FAILED_REPLIES:
+        return "failed"
+    if reply.reply_kind in UNANSWERED_REPLIES:
+        return "unanswered"
+    if reply.reply_kind == ReplyKind.ANSWER and reply.entry_id == entry_id:
+        return None
+    return "other"
+
+
 async def chosen_question(
-    session: AsyncSession, *, case_id: int, choice: PhrasingChoice | None = None
+    session: AsyncSession,
+    *,
+    case_id: int,
+    entry_id: str | None = None,
+    choice: PhrasingChoice | None = None,
 ) -> str | None:
     """The phrasing the operator chose (a message of the case, or edited words), else the
     message the resolution answered."""
     if choice is None or (choice.message_id is None and choice.text is None):
-        return await answered_question(session, case_id=case_id)
+        return await answered_question(session, case_id=case_id, entry_id=entry_id)
     if choice.text is not None:
         text = normalize(choice.text)
         if not text:
@@ -173,7 +188,7 @@ async def propose_from_resolution(
     if (entry_id is None) == (new_entry is None):
         raise InvalidInput("give either a knowledge entry id or a new entry, not both")
     case = await lifecycle.get_case(session, case_id)
-    text = await chosen_question(session, case_id=case_id, choice=choice)
+    text = await chosen_question(session, case_id=case_id, entry_id=entry_id, choice=choice)
     customer = await session.get(Customer, case.customer_id)
     if text is not None:
         known = await known_values(session, customer)

@@ -45,16 +45,18 @@ async def _people(session: AsyncSession) -> tuple[User, User]:
 
 
 async def _conversation(session: AsyncSession, case_id: int, *turns: tuple[str, str]) -> None:
-    """(author, text) turns; a bot turn's text is its reply kind."""
+    """(author, text) turns; a bot turn's text is its reply kind (and ``:entry`` answered)."""
     for author, text in turns:
         if author == "bot":
+            kind, _, entry = text.partition(":")
             await make_message(
                 session,
                 case_id=case_id,
                 author=Author.BOT,
                 direction=Direction.OUTBOUND,
                 text="…",
-                reply_kind=ReplyKind(text),
+                reply_kind=ReplyKind(kind),
+                entry_id=entry or None,
             )
         elif author == "operator":
             await make_message(
@@ -80,7 +82,7 @@ async def test_the_candidate_is_the_message_the_resolution_answered(
         any_session,
         case.id,
         ("customer", "How long does delivery take?"),  # the bot answered it: something else
-        ("bot", "answer"),
+        ("bot", "answer:delivery-time"),
         ("customer", "the parcel came torn, I want to send it back"),
         ("bot", "queued"),
         ("operator", "I have opened a return for you"),
@@ -90,6 +92,21 @@ async def test_the_candidate_is_the_message_the_resolution_answered(
         any_session, case_id=case.id, user=olga, entry_id="return-item"
     )
     assert [c.text for c in made] == ["the parcel came torn, I want to send it back"]
+
+    wrong = await make_case(any_session, owner="human")  # the bot answered with another entry
+    right = await make_case(any_session, owner="human")  # ... or with the linked one already
+    assert wrong.id is not None and right.id is not None
+    await _conversation(
+        any_session, wrong.id, ("customer", "can I send it back"), ("bot", "answer:x")
+    )
+    await _conversation(
+        any_session, right.id, ("customer", "can I return it"), ("bot", "answer:return-item")
+    )
+    asked = candidates.answered_question
+    assert (
+        await asked(any_session, case_id=wrong.id, entry_id="return-item") == "can I send it back"
+    )
+    assert await asked(any_session, case_id=right.id, entry_id="return-item") is None
 
 
 async def test_the_operator_picks_or_edits_the_phrasing_and_it_is_masked(
