@@ -85,6 +85,8 @@ def serving(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if server.stderr is not None:
+            server.stderr.close()
 
 
 def test_an_ingest_by_another_process_is_answered_without_a_restart(
