@@ -32,6 +32,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="Copilot users and their API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+knowledge_app = typer.Typer(help="The knowledge base's versions.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
 out = Console()
 T = TypeVar("T")
 err = Console(stderr=True)
@@ -83,22 +85,45 @@ def _errors_to_exit() -> Iterator[None]:
         _fail(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", code=1)
 
 
-def _ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
-    from core.learning.items import ingest_knowledge
+def _ingest(
+    settings: Settings, paths: list[Path], *, replace: bool = False, yes: bool = False
+) -> dict[str, Any]:
+    from core.learning.items import ingest_knowledge, replaced_ids
     from knowledge.sources import load_sources
 
     entries = load_sources(paths)
+    if replace and not _confirm_deletion(
+        _in_session(settings, lambda s: replaced_ids(s, entries=entries)), yes
+    ):
+        raise typer.Exit(1)
 
     async def work(rt: Runtime) -> dict[str, Any]:
         assert rt.retriever is not None
-        with _progress("embedding") as progress:
-            async with rt.sessions() as session:
+        async with rt.sessions() as session:
+            with _progress("embedding") as progress:
                 done = await ingest_knowledge(
-                    session, retriever=rt.retriever, entries=entries, progress=progress
+                    session,
+                    retriever=rt.retriever,
+                    entries=entries,
+                    replace=replace,
+                    progress=progress,
                 )
         return {**asdict(done.report), "items": done.items}
 
     return _run(settings, work, knowledge=True)
+
+
+def _confirm_deletion(ids: list[str], yes: bool) -> bool:
+    if not ids:
+        return True
+    shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+    err.print(f"--replace deletes {len(ids)} entries the files do not hold: {shown}")
+    if yes:
+        return True
+    if typer.confirm("delete them?", default=False, err=True):
+        return True
+    err.print("nothing changed")
+    return False
 
 
 def _run(
@@ -128,11 +153,19 @@ def _in_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="FAQ files: .csv .json .yaml .yml .md")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Delete the entries the files do not hold (asks first)."),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask before --replace deletes.")
+    ] = False,
 ) -> None:
-    """Index FAQ files. Incremental: unchanged entries are not re-embedded."""
+    """Add or update the files' entries (the others stay); a new knowledge version.
+    Incremental: unchanged entries are not re-embedded. `cxc knowledge rollback` undoes it."""
     settings = _settings()
     with _errors_to_exit():
-        report = _ingest(settings, paths)
+        report = _ingest(settings, paths, replace=replace, yes=yes)
     if as_json:
         print(json.dumps(report))
         return
@@ -344,6 +377,42 @@ def users_revoke(name: Annotated[str, typer.Option("--name")]) -> None:
     with _errors_to_exit():
         count = _in_session(settings, lambda s: revoke_tokens(s, user_name=name))
     out.print(f"revoked {count} token(s) of {name!r}")
+
+
+@knowledge_app.command("versions")
+def knowledge_versions(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The knowledge versions, newest first: what changed, and the entries the record held."""
+    from core.learning.history import list_versions
+
+    settings = _settings()
+    with _errors_to_exit():
+        versions = _in_session(settings, list_versions)
+    if as_json:
+        print(json.dumps([asdict(v) for v in versions], default=str))
+        return
+    table = Table("version", "reason", "detail", "entries", "created")
+    for v in versions:
+        entries = "-" if v.entries is None else str(v.entries)
+        table.add_row(str(v.id), v.reason, v.detail, entries, f"{v.created_at:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+@knowledge_app.command("rollback")
+def knowledge_rollback(
+    to: Annotated[int | None, typer.Option("--to", help="Default: the previous version.")] = None,
+) -> None:
+    """Restore the knowledge record as of a version and re-index it (a new version)."""
+    from core.learning.history import rollback_knowledge
+
+    async def work(rt: Runtime) -> Any:
+        assert rt.retriever is not None
+        async with rt.sessions() as session:
+            return await rollback_knowledge(session, retriever=rt.retriever, to=to)
+
+    settings = _settings()
+    with _errors_to_exit():
+        done = _run(settings, work, knowledge=True)
+    out.print(f"knowledge version {done.id}: {done.detail} ({done.entries} entries)")
 
 
 @db_app.command("upgrade")

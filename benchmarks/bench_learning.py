@@ -38,6 +38,7 @@ from core.conversation.replies import Reply, ReplyKind
 from core.conversation.turn import Conversation
 from core.desk import operators
 from core.domain import FaqEntry
+from core.errors import AnswersWouldChange, PersonalData
 from core.learning import review
 from core.models import KnowledgeCandidate, User
 from core.platform import auth
@@ -126,11 +127,21 @@ async def _resolve(session: Any, kb: Any, operator: User, case_id: int, label: s
 
 
 async def _approve(session: Any, kb: Any, supervisor: User, ids: list[int]) -> int:
+    """Approve each candidate; those approval refuses (personal data, or answers that would
+    change) are rejected, as a supervisor would. Returns how many were approved."""
+    approved = 0
     for candidate_id in ids:
-        await review.approve_candidate(
-            session, candidate_id=candidate_id, user=supervisor, retriever=kb
-        )
-    return len(ids)
+        try:
+            await review.approve_candidate(
+                session, candidate_id=candidate_id, user=supervisor, retriever=kb
+            )
+            approved += 1
+        except (AnswersWouldChange, PersonalData) as exc:
+            await session.rollback()
+            await review.reject_candidate(
+                session, candidate_id=candidate_id, user=supervisor, note=str(exc)[:1000]
+            )
+    return approved
 
 
 def baseline(kb: Any, queries: list[tuple[str, str]]) -> list[str]:

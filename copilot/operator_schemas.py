@@ -195,6 +195,19 @@ class ResolveIn(BaseModel):
     new_entry: NewEntryIn | None = Field(
         default=None, description="A new FAQ entry written from this case (needs approval)."
     )
+    phrasing_message_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The customer message to propose as the phrasing (default: the message "
+        "the resolution answered: the one the bot failed on, else the last before a person).",
+    )
+    phrasing: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="The phrasing in the operator's words (an edit of the customer's message).",
+    )
 
 
 class IdentityIn(BaseModel):

@@ -39,8 +39,8 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float]
     reason: str | None = Field(
         default=None,
-        description="why it escalated without asking the knowledge base: asked_for_person, "
-        "legal_threat, harm, angry",
+        description="why it escalated without an answer: asked_for_person, legal_threat, "
+        "harm, angry (the message must go to a person), or an empty knowledge base",
     )
 
     @classmethod

@@ -67,7 +67,46 @@ class Answer:
     language: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     reason: str | None = None
-    """Why it escalates without asking the knowledge base (``core.conversation.handover``)."""
+    """Why it escalates without an answer that is not the question's fault: the message must go
+    to a person (``core.conversation.handover``), or the knowledge base is empty."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChange:
+    """A phrasing whose answer would change: the entry that answers it before and after
+    (None: not answered; it would clarify or escalate)."""
+
+    text: str
+    entry_id: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PhrasingCheck:
+    """What adding a phrasing to an entry would do, found before it is added: the entry the
+    phrasing itself would be answered with, and the known phrasings (the entry's own, and
+    those of its nearest entries) whose answer would change."""
+
+    entry_id: str
+    text: str
+    answered_by: str | None
+    changes: tuple[AnswerChange, ...] = ()
+
+    @property
+    def safe(self) -> bool:
+        return self.answered_by == self.entry_id and not self.changes
+
+    def reason(self) -> str:
+        """Why the phrasing may not be added, for a person (empty when it is safe)."""
+        parts = []
+        if self.answered_by != self.entry_id:
+            got = self.answered_by or "no answer"
+            parts.append(f"{self.text!r} would be answered by {got}, not {self.entry_id}")
+        for c in self.changes:
+            was, now = c.before or "no answer", c.after or "no answer"
+            parts.append(f"{c.text!r} (a phrasing of {c.entry_id}) would go from {was} to {now}")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,12 +46,21 @@ class ChannelUndeliverable(InvalidTransition):
         self.channel = channel
 
 
+class AnswersWouldChange(InvalidTransition):
+    """Adding a phrasing would change what the knowledge base answers (HTTP 409); the message
+    names the phrasings that would be answered otherwise."""
+
+
 class NotAllowed(CxcError):
     """The actor may not do this (HTTP 403)."""
 
 
 class InvalidInput(CxcError):
     """Input that cannot be processed (HTTP 422, CLI exit code 2)."""
+
+
+class PersonalData(InvalidInput):
+    """Text bound for the knowledge base holds personal data (HTTP 422); it names the kinds."""
 
 
 class SourceError(InvalidInput):

@@ -6,12 +6,12 @@ handed to services by the start-up code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from core.domain import Answer, FaqEntry, IngestReport
+from core.domain import Answer, FaqEntry, IngestReport, PhrasingCheck
 
 
 @runtime_checkable
@@ -22,6 +22,11 @@ class Retriever(Protocol):
         self, text: str, *, customer_ref: str | None = None, language: str | None = None
     ) -> Answer: ...
 
+    async def check_phrasing(self, entry_id: str, text: str) -> PhrasingCheck:
+        """What adding ``text`` to ``entry_id`` would change, found on a copy: nothing is
+        written. ``add_phrasing`` of the same text right after applies what was checked."""
+        ...
+
     async def add_phrasing(self, entry_id: str, text: str) -> None: ...
 
     async def add_entry(self, entry: FaqEntry) -> None:
@@ -30,10 +35,19 @@ class Retriever(Protocol):
 
     def entry(self, entry_id: str) -> FaqEntry | None: ...
 
+    def entries(self) -> list[FaqEntry]:
+        """Every entry served now (empty: the knowledge base answers nothing)."""
+        ...
+
     async def ingest(
-        self, entries: Sequence[FaqEntry], *, progress: Callable[[int, int], None] | None = None
+        self,
+        entries: Sequence[FaqEntry],
+        *,
+        learned: Mapping[str, Sequence[str]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
-        """Make the index hold exactly ``entries`` (learned phrasings of kept entries stay)."""
+        """Make the index hold exactly ``entries``; the learned phrasings of kept entries stay,
+        or are exactly ``learned`` (texts by entry id) when given."""
         ...
 
     async def reload(self) -> None:

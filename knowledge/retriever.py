@@ -19,16 +19,18 @@ the next ingest repairs Chroma. ``reload`` serves a state another process saved.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from core.config import Settings
-from core.domain import Answer, Decision, FaqEntry, IngestReport, match_text
+from core.domain import Answer, Decision, FaqEntry, IngestReport, PhrasingCheck, match_text
 from core.errors import (
     BackendUnavailable,
     CxcError,
@@ -40,8 +42,10 @@ from knowledge.matching.background import Background, off_topic
 from knowledge.matching.decision import Phrasing, Thresholds, answer_threshold, to_answer
 from knowledge.matching.fit import fit_matcher
 from knowledge.matching.matcher import Matcher
+from knowledge.matching.probe import answered_by, check_phrasing
 from knowledge.matching.text import detect_language
 from knowledge.sources import validate_entries
+from knowledge.store.documents import doc_key, phrasing_doc
 from knowledge.store.embeddings import embedder_views, one_blas_thread
 from knowledge.store.index import FaqIndex, Progress
 from knowledge.store.state import current_state, load_state, save_state
@@ -49,6 +53,17 @@ from knowledge.store.state import current_state, load_state, save_state
 log = logging.getLogger(__name__)
 DENSE_K = 30
 MARKER = "INGEST_INCOMPLETE"
+EMPTY = "the knowledge base is empty: nothing to answer from (run `cxc ingest`)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Trial:
+    """The matcher with one phrasing added, fitted but not saved, and what it would change."""
+
+    phrasing: Phrasing
+    state: str | None
+    matcher: Matcher
+    check: PhrasingCheck
 
 
 class KnowledgeBase:
@@ -67,6 +82,7 @@ class KnowledgeBase:
         self._read = threading.Lock()  # matcher.match / matcher.add / state swap
         self._chroma_matches = True  # False while Chroma holds a half-finished ingest
         self._state: str | None = None  # the saved state being served
+        self._trial: _Trial | None = None  # the last phrasing checked, applied if approved
 
     # -- the Retriever port ---------------------------------------------------------------
 
@@ -81,13 +97,21 @@ class KnowledgeBase:
     async def add_phrasing(self, entry_id: str, text: str) -> None:
         await asyncio.to_thread(self.add_phrasing_sync, entry_id, text)
 
+    async def check_phrasing(self, entry_id: str, text: str) -> PhrasingCheck:
+        return await asyncio.to_thread(self.check_phrasing_sync, entry_id, text)
+
     async def add_entry(self, entry: FaqEntry) -> None:
         await asyncio.to_thread(self.add_entry_sync, entry)
 
     async def ingest(
-        self, entries: Sequence[FaqEntry], *, progress: Progress | None = None
+        self,
+        entries: Sequence[FaqEntry],
+        *,
+        learned: Mapping[str, Sequence[str]] | None = None,
+        progress: Progress | None = None,
     ) -> IngestReport:
-        return await asyncio.to_thread(self.ingest_sync, entries, progress=progress)
+        call = functools.partial(self.ingest_sync, entries, learned=learned, progress=progress)
+        return await asyncio.to_thread(call)
 
     async def reload(self) -> None:
         await asyncio.to_thread(self.reload_sync)
@@ -107,9 +131,8 @@ class KnowledgeBase:
         with self._read:
             matcher, entries = self._matcher, self._entries
         if matcher is None or not entries:
-            return Answer(
-                "", None, 0.0, Decision.ESCALATE, language=language or detect_language(text)
-            )
+            lang = language or detect_language(text)
+            return Answer("", None, 0.0, Decision.ESCALATE, language=lang, reason=EMPTY)
         t0 = time.perf_counter()
         try:
             cleaned = matcher.read(text)  # once: it feeds both the embedding and the match
@@ -135,16 +158,21 @@ class KnowledgeBase:
     # -- writes ---------------------------------------------------------------------------
 
     def ingest_sync(
-        self, entries: Sequence[FaqEntry], *, progress: Progress | None = None
+        self,
+        entries: Sequence[FaqEntry],
+        *,
+        learned: Mapping[str, Sequence[str]] | None = None,
+        progress: Progress | None = None,
     ) -> IngestReport:
-        """Make the KB hold exactly ``entries`` (learned phrasings of kept entries stay)."""
+        """Make the KB hold exactly ``entries``; the learned phrasings of kept entries stay, or
+        are exactly ``learned`` (texts by entry id) when given."""
         validate_entries(entries)
         started = time.perf_counter()
         marker = self.settings.index_dir / MARKER
         with self._write:
             marker.write_text("a sync started and has not finished\n", "utf-8")
             try:
-                counts = self.index.sync(entries, progress)
+                counts = self.index.sync(entries, progress, learned=learned)
                 matcher, keys = self._fit(list(entries))
             except InvalidInput:
                 raise
@@ -167,36 +195,55 @@ class KnowledgeBase:
             seconds=round(time.perf_counter() - started, 3),
         )
 
+    def check_phrasing_sync(self, entry_id: str, text: str) -> PhrasingCheck:
+        """What adding ``text`` to ``entry_id`` would change; nothing is written."""
+        with self._write:
+            return self._try_phrasing(entry_id, text).check
+
     def add_phrasing_sync(self, entry_id: str, text: str) -> None:
+        """Index ``text`` as a learned phrasing and serve the matcher its check was made on."""
+        with self._write:
+            trial = self._try_phrasing(entry_id, text)
+            try:
+                self.index.add_learned(entry_id, trial.phrasing.text)
+            except Exception as exc:
+                raise BackendUnavailable(f"could not index the phrasing: {exc}") from exc
+            keys = sorted(p.key for p in trial.matcher.phrasings)
+            self._save_and_swap(trial.matcher, self._entries, keys)
+
+    def _try_phrasing(self, entry_id: str, text: str) -> _Trial:
+        """The served matcher with the phrasing added (refit on every phrasing when adding
+        alone does not answer it: the kept classifier/stacker do not carry it), on a copy."""
         text = " ".join((text or "").split())
         if not text:
             raise InvalidInput("the phrasing is empty")
-        if entry_id not in self._entries:
+        with self._read:
+            matcher, state, last = self._matcher, self._state, self._trial
+        if matcher is None or entry_id not in self._entries:
             raise EntryNotFound(entry_id)
-        with self._write:
-            try:
-                key, _ = self.index.add_learned(entry_id, text)
-                vector = self.index.vectors_for("questions", [key])[0]
-            except Exception as exc:
-                raise BackendUnavailable(f"could not index the phrasing: {exc}") from exc
-            with self._read:
-                matcher = self._matcher
-                if matcher is None:
-                    raise EntryNotFound(entry_id)
-                matcher.add(Phrasing(key, entry_id, text, "learned"), vector)
-                keys = sorted(p.key for p in matcher.phrasings)
-                learned = matcher.match(text, vector)
-            if learned.decision != Decision.ANSWER or learned.ranked[0].entry_id != entry_id:
-                matcher = self._refit(matcher)  # the kept classifier/stacker do not carry it
-            self._save_and_swap(matcher, self._entries, keys)
-
-    def _refit(self, matcher: Matcher) -> Matcher:
-        """Retrain on every stored phrasing, so a learned one answers its own text for sure
-        (``Matcher.add`` alone often does not on a small KB); keep ``matcher`` on failure."""
+        key = doc_key(phrasing_doc(entry_id, "learned", text))
+        if last is not None and last.phrasing.key == key and last.state == state:
+            return last
+        phrasing = Phrasing(key, entry_id, text, "learned")
         try:
-            refit, _ = self._fit(list(self._entries.values()))
-        except Exception as exc:  # the phrasing is indexed and added; the refit is a bonus
-            log.warning("refit after a learned phrasing failed: %s", exc)
+            embedded = self.index.query_embeddings.embed_documents([text])[0]
+        except Exception as exc:
+            raise BackendUnavailable(f"could not embed the phrasing: {exc}") from exc
+        vector = np.asarray(embedded, dtype=np.float32)
+        trial = copy.deepcopy(matcher)
+        trial.add(phrasing, vector)
+        if answered_by(trial, text, vector) != entry_id:
+            trial = self._refit(trial, (phrasing, vector))
+        check = check_phrasing(matcher, trial, entry_id=entry_id, text=text, vector=vector)
+        self._trial = _Trial(phrasing, state, trial, check)
+        return self._trial
+
+    def _refit(self, matcher: Matcher, extra: tuple[Phrasing, np.ndarray]) -> Matcher:
+        """Retrain on every stored phrasing and ``extra``; keep ``matcher`` on failure."""
+        try:
+            refit, _ = self._fit(list(self._entries.values()), extra)
+        except Exception as exc:  # the phrasing is added; the refit is a bonus
+            log.warning("refit with a learned phrasing failed: %s", exc)
             return matcher
         return refit or matcher
 
@@ -227,8 +274,10 @@ class KnowledgeBase:
         answer = answer_threshold(s.answer_threshold, matcher.phrasings_per_entry if matcher else 0)
         return Thresholds(answer=answer, clarify=s.clarify_threshold, margin=s.clarify_margin)
 
-    def _fit(self, entries: list[FaqEntry]) -> tuple[Matcher | None, list[str]]:
-        """Fit a matcher on every phrasing Chroma holds for these entries."""
+    def _fit(
+        self, entries: list[FaqEntry], extra: tuple[Phrasing, np.ndarray] | None = None
+    ) -> tuple[Matcher | None, list[str]]:
+        """Fit a matcher on every phrasing Chroma holds for these entries (and ``extra``)."""
         known = {e.id for e in entries}
         stored = self.index.stored()
         rows = [i for i, e in enumerate(stored.entry_ids) if e in known]
@@ -236,12 +285,16 @@ class KnowledgeBase:
             Phrasing(stored.keys[i], stored.entry_ids[i], stored.texts[i], stored.kinds[i])
             for i in rows
         ]
+        vectors = stored.vectors[rows]
+        if extra is not None and extra[0].key not in set(stored.keys):
+            phrasings.append(extra[0])
+            vectors = np.vstack([vectors, extra[1].reshape(1, -1)]) if rows else extra[1][None]
         if not entries or not phrasings:
             return None, []
         matcher = fit_matcher(
             entries,
             phrasings,
-            stored.vectors[rows],
+            vectors,
             self.thresholds(),
             background=self._off_topic() if self.settings.off_topic_negatives else None,
             views=embedder_views(self.index.query_embeddings),
@@ -261,6 +314,7 @@ class KnowledgeBase:
         )
         with self._read:
             self._matcher, self._entries, self._state = matcher, dict(entries), name
+            self._trial = None
 
     def reload_sync(self) -> None:
         """Serve the newest saved state when another process wrote one (the knowledge version
@@ -306,6 +360,7 @@ class KnowledgeBase:
             matcher.thresholds = self.thresholds(matcher)
         with self._read:
             self._matcher, self._entries, self._state = matcher, entries, state
+            self._trial = None
 
 
 def build_knowledge(settings: Settings) -> KnowledgeBase:

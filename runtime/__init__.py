@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import db
 from core.config import Settings
 from core.errors import BackendUnavailable
+from core.learning.items import restore_index
 from core.learning.version import current_version, follow_knowledge
 from core.ports import CrmConnector, OutboundChannel, Retriever
 from core.runtime import Runtime
@@ -54,6 +56,7 @@ async def open_runtime(
             from knowledge.retriever import build_knowledge
 
             retriever = owned = await asyncio.to_thread(build_knowledge, settings)
+            await _restore_index(sessions, owned)
         if retriever is not None and settings.knowledge_poll_s > 0:
             follower = asyncio.create_task(
                 follow_knowledge(
@@ -96,3 +99,13 @@ async def wait_for_database(engine: AsyncEngine, settings: Settings) -> None:
             log.warning("database %s unreachable (%s); retrying in %.1fs", where, reason, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+async def _restore_index(sessions: Callable[[], AsyncSession], retriever: Retriever) -> None:
+    """A lost index folder is rebuilt from the record; an empty knowledge base is said aloud."""
+    async with sessions() as session:
+        rebuilt = await restore_index(session, retriever=retriever)
+    if rebuilt:
+        log.warning("rebuilt the knowledge index from the record: %d entries", rebuilt)
+    elif not retriever.entries():
+        log.warning("the knowledge base is empty: every question is escalated until an ingest")

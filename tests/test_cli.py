@@ -114,3 +114,61 @@ def test_eval_prints_one_json_object_and_the_sweep_on_request(tmp_path: Path) ->
     assert bad.returncode == 2 and "'lots'" in bad.stderr
     missing = cxc(tmp_path, "eval", "--kb", str(tmp_path / "none.csv"), "--queries", files[3])
     assert missing.returncode == 2 and "none.csv" in missing.stderr
+
+
+GIFT = """id,language,question,answer
+gift_card,en,Can I pay with a gift card?,"Yes: enter the gift card code at checkout."
+"""
+
+
+def _versions(data_dir: Path) -> list[tuple[int, str, int | None]]:
+    listed = cxc(data_dir, "knowledge", "versions", "--json")
+    assert listed.returncode == 0, listed.stderr
+    return [(v["id"], v["reason"], v["entries"]) for v in json.loads(listed.stdout)]
+
+
+@pytest.mark.slow
+def test_ingest_adds_replace_asks_and_a_rollback_restores(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    gift = tmp_path / "gift.csv"
+    gift.write_text(GIFT, "utf-8")
+    assert cxc(data, "ingest", str(FAQ)).returncode == 0
+    added = cxc(data, "ingest", str(gift), "--json")  # one more file: the others stay
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["items"] == {
+        "added": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+    }
+    assert _versions(data) == [(2, "ingest", 4), (1, "ingest", 3)]
+
+    refused = subprocess.run(  # --replace says what it deletes and asks; "n" changes nothing
+        [sys.executable, str(ROOT / "cli.py"), "ingest", str(gift), "--replace"],
+        input="n\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CXC_DATA_DIR": str(data), "CXC_ENV": "test"},
+        cwd=data,
+        timeout=300,
+    )
+    assert refused.returncode == 1
+    assert "deletes 3 entries" in refused.stderr and "delivery_time" in refused.stderr
+    assert len(_versions(data)) == 2
+
+    replaced = cxc(data, "ingest", str(gift), "--replace", "--yes", "--json")
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads(replaced.stdout)["items"]["deleted"] == 3
+    assert _versions(data)[0] == (3, "ingest", 1)
+
+    rolled = cxc(data, "knowledge", "rollback")  # to the previous version
+    assert rolled.returncode == 0, rolled.stderr
+    assert "to version 2" in rolled.stdout
+    assert _versions(data)[0] == (4, "rollback", 4)
+    for question, entry_id in (
+        ("How long does delivery take?", "delivery_time"),
+        ("Can I pay with a gift card?", "gift_card"),
+    ):
+        answer = json.loads(cxc(data, "ask", question, "--json").stdout)
+        assert answer["entry_id"] == entry_id, answer

@@ -226,8 +226,10 @@ async def _settle(
         )
         if sent != last:
             last, quiet_since = sent, time.monotonic()
-        elif pulses >= expected and quiet_s <= time.monotonic() - quiet_since and (
-            time.monotonic() >= earliest
+        elif (
+            pulses >= expected
+            and quiet_s <= time.monotonic() - quiet_since
+            and (time.monotonic() >= earliest)
         ):
             return
         await asyncio.sleep(0.2)

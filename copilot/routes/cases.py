@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 
 from copilot.auth import CurrentUser
-from copilot.deps import SessionDep
+from copilot.deps import SessionDep, SettingsDep
 from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep, OutboundDep
 from copilot.operator_schemas import (
     MAX_ID,
@@ -97,10 +97,12 @@ async def resolve(
     session: SessionDep,
     user: CurrentUser,
     retriever: OptionalRetrieverDep,
+    settings: SettingsDep,
 ) -> CaseOut:
     """Resolve the case (409 when it is already resolved or closed). With
-    ``knowledge_entry_id`` (404 when unknown) or ``new_entry``, the customer's question becomes
-    a knowledge candidate for a supervisor to approve."""
+    ``knowledge_entry_id`` (404 when unknown) or ``new_entry``, the customer's question (or the
+    one picked or edited: ``phrasing_message_id``, ``phrasing``) becomes a masked knowledge
+    candidate for a supervisor to approve."""
     new = body.new_entry
     case = await operators.resolve_case(
         session,
@@ -111,6 +113,8 @@ async def resolve(
         knowledge_entry_id=body.knowledge_entry_id,
         new_entry=candidates.NewEntry(new.question, new.answer) if new else None,
         retriever=retriever,
+        choice=candidates.PhrasingChoice(body.phrasing_message_id, body.phrasing),
+        region=settings.default_region,
     )
     return CaseOut.model_validate(case)
 

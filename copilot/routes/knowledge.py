@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.auth import CurrentUser
-from copilot.deps import RetrieverDep, SessionDep
+from copilot.deps import RetrieverDep, SessionDep, SettingsDep
+from copilot.operator_deps import OptionalRetrieverDep
 from copilot.operator_schemas import MAX_ID
 from copilot.schemas import AskResponse
 from core.learning import review
@@ -20,6 +21,12 @@ from core.privacy import Disclosure
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 CandidateIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class NearestOut(BaseModel):
+    entry_id: str
+    question: str
+    score: float
 
 
 class CandidateOut(BaseModel):
@@ -37,6 +44,9 @@ class CandidateOut(BaseModel):
     note: str | None
     created_at: datetime
     decided_at: datetime | None
+    nearest: list[NearestOut] = Field(
+        default_factory=list, description="The existing entries nearest to a proposed phrasing."
+    )
 
     @classmethod
     def of(cls, candidate: KnowledgeCandidate, disclosure: Disclosure) -> CandidateOut:
@@ -49,7 +59,11 @@ class CandidateOut(BaseModel):
 
     @classmethod
     def of_shown(cls, s: ShownCandidate) -> CandidateOut:
-        return cls.of(s.candidate, s.disclosure)
+        out = cls.of(s.candidate, s.disclosure)
+        out.nearest = [
+            NearestOut(entry_id=c.entry_id, question=c.question, score=c.score) for c in s.nearest
+        ]
+        return out
 
 
 class RejectIn(BaseModel):
@@ -72,25 +86,36 @@ async def search(
 async def list_candidates(
     session: SessionDep,
     user: CurrentUser,
+    retriever: OptionalRetrieverDep,
     status: Literal["proposed", "approved", "rejected"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[CandidateOut]:
-    """Phrasings and new entries proposed from resolved cases, oldest first. Card numbers are
-    masked; phones and e-mails too, unless the user may see that case's customer's contacts."""
+    """Phrasings and new entries proposed from resolved cases, oldest first; a proposed one
+    with the existing entries nearest to its words. Card numbers are masked; phones and e-mails
+    too, unless the user may see that case's customer's contacts."""
     rows = await list_shown_candidates(
-        session, user=user, status=status, limit=limit, offset=offset
+        session, user=user, retriever=retriever, status=status, limit=limit, offset=offset
     )
     return [CandidateOut.of_shown(s) for s in rows]
 
 
 @router.post("/candidates/{candidate_id}/approve", response_model=CandidateOut)
 async def approve(
-    candidate_id: CandidateIdPath, session: SessionDep, user: CurrentUser, retriever: RetrieverDep
+    candidate_id: CandidateIdPath,
+    session: SessionDep,
+    user: CurrentUser,
+    retriever: RetrieverDep,
+    settings: SettingsDep,
 ) -> CandidateOut:
-    """Supervisors: index the phrasing (or create the entry) now; 409 when already decided."""
+    """Supervisors: index the phrasing (or create the entry) now. 409 when already decided or
+    when it would change the answers (the detail names them); 422 when it holds personal data."""
     candidate = await review.approve_candidate(
-        session, candidate_id=candidate_id, user=user, retriever=retriever
+        session,
+        candidate_id=candidate_id,
+        user=user,
+        retriever=retriever,
+        region=settings.default_region,
     )
     return CandidateOut.of_shown((await shown_candidates(session, [candidate], user=user))[0])
 

@@ -158,9 +158,12 @@ async def resolve_case(
     knowledge_entry_id: str | None = None,
     new_entry: candidates.NewEntry | None = None,
     retriever: Retriever | None = None,
+    choice: candidates.PhrasingChoice | None = None,
+    region: str = "RU",
 ) -> Case:
     """Resolve; a linked ``knowledge_entry_id`` or a ``new_entry`` proposes the customer's
-    question as a knowledge candidate for a supervisor (``core.learning.candidates``)."""
+    question (or the operator's ``choice``), masked, as a knowledge candidate for a supervisor
+    (``core.learning.candidates``)."""
     await accessible_case(session, case_id=case_id, user=user)
     if knowledge_entry_id is not None and new_entry is not None:
         raise InvalidInput("link a knowledge entry or write a new one, not both")
@@ -182,6 +185,8 @@ async def resolve_case(
             retriever=retriever,
             entry_id=knowledge_entry_id,
             new_entry=new_entry,
+            choice=choice,
+            region=region,
         )
     await surveys.schedule_pulse(session, case_id=case_id)  # the worker applies the policy
     return case

@@ -1,30 +1,74 @@
-"""Supervisors review the knowledge candidates ``learning`` proposes. An approved one is indexed
-through the ``Retriever`` at once (``add_phrasing`` / ``add_entry``), so the same message is
-answered by the bot next time, and the ``knowledge_item`` rows (the system of record) are
-updated too.
+"""Supervisors review the knowledge candidates ``learning`` proposes, each shown with its
+nearest existing entries. An approved one is indexed through the ``Retriever`` at once
+(``add_phrasing`` / ``add_entry``), so the same message is answered by the bot next time, and
+the ``knowledge_item`` rows (the system of record) are updated too.
+
+Approval refuses a phrasing that holds personal data (``PersonalData``), and a phrasing that
+would change what the knowledge base answers: it must be answered by its entry, and the
+entry's own phrasings (and its neighbours') must keep their answers (``AnswersWouldChange``,
+checked by ``Retriever.check_phrasing`` before anything is written).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.domain import FaqEntry
-from core.errors import EntryNotFound, InvalidTransition, NotFound
-from core.learning.candidates import known_entry, phrasing_key
+from core import privacy
+from core.domain import Candidate, FaqEntry
+from core.errors import AnswersWouldChange, EntryNotFound, InvalidTransition, NotFound, PersonalData
+from core.learning.candidates import known_entry, known_values, phrasing_key
 from core.learning.items import entry_hash
 from core.learning.version import record_change
-from core.models import CandidateStatus, KnowledgeCandidate, KnowledgeItem, User
+from core.models import CandidateStatus, Case, Customer, KnowledgeCandidate, KnowledgeItem, User
 from core.models.base import utcnow
 from core.platform import auth
 from core.ports import Retriever
 
+NEAREST = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateReview:
+    """A candidate as a supervisor reviews it: with the entries nearest to its words."""
+
+    candidate: KnowledgeCandidate
+    nearest: tuple[Candidate, ...]
+
+
+async def review_candidates(
+    session: AsyncSession,
+    *,
+    retriever: Retriever | None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[CandidateReview]:
+    """Candidates, oldest first; the proposed ones with their nearest existing entries."""
+    rows = await list_candidates(session, status=status, limit=limit, offset=offset)
+    reviews = []
+    for candidate in rows:
+        nearest: tuple[Candidate, ...] = ()
+        if retriever is not None and candidate.status == CandidateStatus.PROPOSED:
+            nearest = (await retriever.ask(candidate.text)).candidates[:NEAREST]
+        reviews.append(CandidateReview(candidate, nearest))
+    return reviews
+
 
 async def approve_candidate(
-    session: AsyncSession, *, candidate_id: int, user: User, retriever: Retriever
+    session: AsyncSession,
+    *,
+    candidate_id: int,
+    user: User,
+    retriever: Retriever,
+    region: str = "RU",
 ) -> KnowledgeCandidate:
-    """Supervisors only. Indexes the phrasing (or the new entry) at once, then records it."""
+    """Supervisors only. Refuses personal data and a phrasing that would change the answers;
+    indexes the phrasing (or the new entry) at once, then records it."""
     candidate = await _decidable(session, candidate_id, user)
+    await _refuse_personal_data(session, candidate, region)
     if candidate.is_new_entry:
         entry = _entry_of(candidate)
         existing = retriever.entry(entry.id)
@@ -33,12 +77,15 @@ async def approve_candidate(
         elif existing.answer != entry.answer:
             raise InvalidTransition(f"knowledge entry {entry.id!r} already exists")
         await _record_entry(session, entry)
-        record_change(session, reason="entry", detail=entry.id)
+        await record_change(session, reason="entry", detail=entry.id)
     else:
         served = await known_entry(session, entry_id=candidate.entry_id, retriever=retriever)
+        check = await retriever.check_phrasing(candidate.entry_id, candidate.text)
+        if not check.safe:
+            raise AnswersWouldChange(f"approving it would change the answers: {check.reason()}")
         await retriever.add_phrasing(candidate.entry_id, candidate.text)
         await _record_phrasing(session, candidate, served)
-        record_change(session, reason="phrasing", detail=candidate.entry_id)
+        await record_change(session, reason="phrasing", detail=candidate.entry_id)
     return await _decide(session, candidate, user, CandidateStatus.APPROVED, None)
 
 
@@ -78,6 +125,21 @@ async def _decidable(session: AsyncSession, candidate_id: int, user: User) -> Kn
     if candidate.status != CandidateStatus.PROPOSED:
         raise InvalidTransition(f"candidate {candidate_id} is already {candidate.status}")
     return candidate
+
+
+async def _refuse_personal_data(
+    session: AsyncSession, candidate: KnowledgeCandidate, region: str
+) -> None:
+    case = await session.get(Case, candidate.case_id)
+    customer = await session.get(Customer, case.customer_id) if case is not None else None
+    known = await known_values(session, customer)
+    for text in (candidate.text, candidate.new_entry_question or ""):
+        kinds = sorted({s.kind.value for s in privacy.find_pii(text, region=region, known=known)})
+        if kinds:
+            raise PersonalData(
+                f"candidate {candidate.id} holds personal data ({', '.join(kinds)}):"
+                " edit it out or reject it"
+            )
 
 
 async def _decide(

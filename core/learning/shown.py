@@ -4,14 +4,16 @@ contacts, and card numbers to nobody (``core.platform.auth.disclosure_for``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.domain import Candidate
 from core.learning import review
 from core.models import Case, KnowledgeCandidate, User
 from core.platform.auth import disclosure_for
+from core.ports import Retriever
 from core.privacy import Disclosure
 
 
@@ -19,19 +21,25 @@ from core.privacy import Disclosure
 class ShownCandidate:
     candidate: KnowledgeCandidate
     disclosure: Disclosure
+    nearest: tuple[Candidate, ...] = ()
+    """The existing entries nearest to a proposed phrasing (``review.review_candidates``)."""
 
 
 async def list_shown_candidates(
     session: AsyncSession,
     *,
     user: User,
+    retriever: Retriever | None,
     status: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[ShownCandidate]:
-    """``review.list_candidates``, each with what ``user`` may see of its personal data."""
-    rows = await review.list_candidates(session, status=status, limit=limit, offset=offset)
-    return await shown_candidates(session, rows, user=user)
+    """``review.review_candidates``, each with what ``user`` may see of its personal data."""
+    reviews = await review.review_candidates(
+        session, retriever=retriever, status=status, limit=limit, offset=offset
+    )
+    shown = await shown_candidates(session, [r.candidate for r in reviews], user=user)
+    return [replace(s, nearest=r.nearest) for s, r in zip(shown, reviews, strict=True)]
 
 
 async def shown_candidates(

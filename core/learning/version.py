@@ -10,12 +10,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.models import KnowledgeVersion
+from core.models import KnowledgeItem, KnowledgeVersion
 from core.ports import Retriever
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,26 @@ async def current_version(session: AsyncSession) -> int:
     return int(newest or 0)
 
 
-def record_change(session: AsyncSession, *, reason: str, detail: str = "") -> None:
-    """Add a version row to the caller's transaction (committed with the record it describes)."""
-    session.add(KnowledgeVersion(reason=reason, detail=detail[:500]))
+SNAPSHOT_FIELDS = ("id", "questions", "answer", "language", "tags", "translations", "source")
+
+
+async def record_change(session: AsyncSession, *, reason: str, detail: str = "") -> None:
+    """Add a version row, with a snapshot of the record as the caller's transaction leaves it,
+    to that transaction (committed with the record it describes)."""
+    items = (await session.exec(select(KnowledgeItem).order_by(KnowledgeItem.id))).all()
+    snapshot = [snapshot_of(item) for item in items]
+    session.add(KnowledgeVersion(reason=reason, detail=detail[:500], snapshot=snapshot))
+
+
+def snapshot_of(item: KnowledgeItem) -> dict[str, Any]:
+    row = {name: getattr(item, name) for name in SNAPSHOT_FIELDS}
+    return {**row, "content_hash": item.content_hash}
+
+
+def item_of(row: dict[str, Any]) -> KnowledgeItem:
+    """The record row a snapshot describes."""
+    fields = {name: row[name] for name in (*SNAPSHOT_FIELDS, "content_hash") if name in row}
+    return KnowledgeItem(**fields)
 
 
 async def follow_knowledge(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
@@ -30,7 +31,9 @@ class KnowledgeItem(SQLModel, table=True):
 class KnowledgeVersion(SQLModel, table=True):
     """One row per change of the knowledge base (an ingest, an approved phrasing or entry, a
     rollback). The highest id is the current version: every process that answers compares it
-    with the version it loaded and reloads the saved state when it has moved."""
+    with the version it loaded and reloads the saved state when it has moved. ``snapshot``
+    holds the record as of this version (one object per ``knowledge_item`` row), so a rollback
+    can restore it; versions written before snapshots existed have none."""
 
     __tablename__ = "knowledge_version"
 
@@ -38,3 +41,4 @@ class KnowledgeVersion(SQLModel, table=True):
     reason: str = Field(max_length=32)
     detail: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    snapshot: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)

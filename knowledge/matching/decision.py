@@ -104,13 +104,20 @@ def to_answer(
     timings: dict[str, float],
 ) -> Answer:
     """The ``Answer`` for a match: on *escalate* no text or entry, so nothing is sent by
-    mistake; ``sources`` and ``candidates`` always list the ranked entries."""
+    mistake; ``sources`` and ``candidates`` always list the ranked entries.
+
+    A source's or candidate's ``question`` is the entry's own first question, never the
+    phrasing that matched: a learned phrasing is a customer's words, and an answer is shown to
+    other customers and anonymous callers."""
     ranked = [r for r in match.ranked if r.entry_id in entries]
     sources = tuple(
-        Source(r.entry_id, r.phrasing, r.score, "faq", entries[r.entry_id].source) for r in ranked
+        Source(r.entry_id, title(entries[r.entry_id]), r.score, "faq", entries[r.entry_id].source)
+        for r in ranked
     )
     candidates = tuple(
-        Candidate(r.entry_id, r.phrasing, entries[r.entry_id].answer_in(language), r.score)
+        Candidate(
+            r.entry_id, title(entries[r.entry_id]), entries[r.entry_id].answer_in(language), r.score
+        )
         for r in ranked
     )
     top = ranked[0] if ranked and match.decision != Decision.ESCALATE else None
@@ -124,3 +131,8 @@ def to_answer(
         language=language,
         timings_ms={k: round(v, 2) for k, v in timings.items()},
     )
+
+
+def title(entry: FaqEntry) -> str:
+    """What an entry is called in front of a customer: its first question from the source."""
+    return entry.questions[0] if entry.questions else entry.id

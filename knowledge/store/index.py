@@ -25,7 +25,7 @@ recovery from a failed Chroma write is simply running the ingest again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,8 +170,15 @@ class FaqIndex:
 
     # -- writing -------------------------------------------------------------------------
 
-    def sync(self, entries: Sequence[FaqEntry], progress: Progress | None = None) -> SyncCounts:
-        """Make Chroma hold exactly these entries' phrasings (plus their learned ones)."""
+    def sync(
+        self,
+        entries: Sequence[FaqEntry],
+        progress: Progress | None = None,
+        *,
+        learned: Mapping[str, Sequence[str]] | None = None,
+    ) -> SyncCounts:
+        """Make Chroma hold exactly these entries' phrasings plus their learned ones: those
+        it holds, or exactly ``learned`` (texts by entry id) when given."""
         if not self.space_matches:
             self.reset()
         questions, passages = [], []
@@ -180,6 +187,7 @@ class FaqIndex:
             questions += q
             passages += p
         total = len(questions) + len(passages)
+        wanted = learned
         learned = self._reconcile_all(
             {doc_key(d) for d in questions}, {doc_key(d) for d in passages}
         )
@@ -198,6 +206,8 @@ class FaqIndex:
             skipped += result["num_skipped"]
             deleted += result["num_deleted"]
         deleted += self._drop_orphan_learned(learned, {e.id for e in entries})
+        if wanted is not None:
+            deleted += self._set_learned(wanted, {e.id for e in entries})
         updated = self._write_catalog(entries)
         if progress is not None:
             progress(total, total)
@@ -214,6 +224,31 @@ class FaqIndex:
             key_encoder=doc_key,
         )
         return doc_key(doc), result["num_added"] > 0
+
+    def _set_learned(self, learned: Mapping[str, Sequence[str]], entry_ids: set[str]) -> int:
+        """Make the learned phrasings exactly ``learned`` (of these entries); how many went."""
+        docs = [
+            phrasing_doc(entry_id, "learned", " ".join(text.split()))
+            for entry_id, texts in learned.items()
+            if entry_id in entry_ids
+            for text in texts
+        ]
+        keep = {doc_key(d) for d in docs}
+        held = self.collection("questions").get(where={"kind": "learned"}, include=[])["ids"]
+        gone = [k for k in held if k not in keep]
+        if gone:
+            self.stores["questions"].delete(ids=gone)
+            self.records["learned"].delete_keys(gone)
+        if docs:
+            index(
+                docs,
+                self.records["learned"],
+                self.stores["questions"],
+                cleanup=None,
+                key_encoder=doc_key,
+                batch_size=BATCH,
+            )
+        return len(gone)
 
     def reset(self) -> None:
         """Drop the phrasing collections (another embedder made them) and their records;

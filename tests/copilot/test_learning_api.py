@@ -72,6 +72,7 @@ async def test_operators_teach_the_bot(
         ESCALATED,
         "olga",
     )
+    assert candidate["nearest"] and all(n["entry_id"] for n in candidate["nearest"])
     url = f"/v1/knowledge/candidates/{candidate['id']}"
     assert (await client.post(url + "/approve", headers=users.operator)).status_code == 403
 
@@ -84,9 +85,14 @@ async def test_operators_teach_the_bot(
 
     answer = (await client.post("/v1/ask", json={"text": ESCALATED})).json()
     assert (answer["decision"], answer["entry_id"]) == ("answer", "return-item")
+    # what an anonymous caller or another customer sees is the entry's question, never the
+    # learned customer words
+    assert answer["sources"][0]["question"] == "How do I return an item?"
+    assert ESCALATED not in str(answer["sources"]) + str(answer["candidates"])
     reply = await customer_says(app, ESCALATED, external_id="8081")
     assert reply.kind == ReplyKind.ANSWER and reply.answer is not None
     assert reply.answer.entry_id == "return-item"
+    assert all(s.question != ESCALATED for s in reply.answer.sources)
     empty = await client.get("/v1/knowledge/candidates?status=proposed", headers=users.supervisor)
     assert empty.json() == []
 
@@ -153,3 +159,43 @@ async def test_console_page(client: httpx.AsyncClient) -> None:
     assert page.status_code == 200 and "knowledge.js" in page.text
     script = await client.get("/console/static/knowledge.js")
     assert script.status_code == 200 and "/v1/knowledge/candidates" in script.text
+
+
+async def test_approval_refuses_personal_data_and_changed_answers(
+    app: FastAPI, client: httpx.AsyncClient, users: Users, db_session: Any
+) -> None:
+    from core.models import KnowledgeCandidate
+
+    first = await customer_says(app, ESCALATED)
+    said = f"мой телефон +7 912 345-67-89, {ESCALATED}"  # the operator's edit keeps a phone
+    entry = {"knowledge_entry_id": "return-item", "phrasing": said}
+    resolved = await resolve(client, first.case_id, users.operator, **entry)
+    assert resolved.status_code == 200, resolved.text
+    [masked] = (await client.get("/v1/knowledge/candidates", headers=users.operator)).json()
+    assert masked["text"] == f"мой телефон [phone], {ESCALATED}"
+
+    second = await customer_says(app, JOBS, external_id="8082")
+    stolen = "How much does delivery cost?"  # delivery-cost's own question, picked by mistake
+    edited = await resolve(
+        client, second.case_id, users.operator, knowledge_entry_id="return-item", phrasing=stolen
+    )
+    assert edited.status_code == 200, edited.text
+    listed = (await client.get("/v1/knowledge/candidates", headers=users.operator)).json()
+    [wrong] = [c for c in listed if c["text"] == stolen]
+    refused = await client.post(
+        f"/v1/knowledge/candidates/{wrong['id']}/approve", headers=users.supervisor
+    )
+    assert refused.status_code == 409 and refused.json()["error"] == "AnswersWouldChange"
+    assert stolen in refused.json()["detail"]
+    answer = (await client.post("/v1/ask", json={"text": stolen})).json()
+    assert answer["entry_id"] == "delivery-cost"
+
+    raw = KnowledgeCandidate(
+        case_id=first.case_id, entry_id="return-item", text="call +79123456789", proposed_by="x"
+    )
+    db_session.add(raw)
+    await db_session.commit()
+    personal = await client.post(
+        f"/v1/knowledge/candidates/{raw.id}/approve", headers=users.supervisor
+    )
+    assert personal.status_code == 422 and personal.json()["error"] == "PersonalData"

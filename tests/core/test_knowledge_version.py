@@ -33,7 +33,7 @@ async def test_a_change_adds_a_version_and_nothing_else_does(any_session: AsyncS
     assert await current_version(any_session) == 1
     await sync_knowledge_items(any_session, entries=[A])  # unchanged: same version
     assert await current_version(any_session) == 1
-    record_change(any_session, reason="phrasing", detail="delivery")
+    await record_change(any_session, reason="phrasing", detail="delivery")
     await any_session.commit()
     assert await current_version(any_session) == 2
 

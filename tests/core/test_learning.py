@@ -198,10 +198,10 @@ async def test_only_the_customers_failed_questions_are_taken(session: AsyncSessi
     await say("customer", "👍")
     await say("operator", "Оформлю возврат")
     await say("customer", "спасибо, а когда деньги?")
-    assert await candidates.customer_questions(session, case_id=case.id) == ["яйца разбились"]
+    assert await candidates.answered_question(session, case_id=case.id) == "яйца разбились"
 
 
-async def test_without_bot_replies_the_first_questions_count_once(
+async def test_without_bot_replies_the_last_question_counts_once(
     session: AsyncSession, kb: Any, people: dict[str, User]
 ) -> None:
     case = await make_case(session, owner="human")
@@ -209,14 +209,11 @@ async def test_without_bot_replies_the_first_questions_count_once(
         meta = MessageMeta(intent="human" if text == "/human" else None)
         await make_message(session, case_id=case.id, text=text, meta=meta)
     assert case.id is not None
-    assert await candidates.customer_questions(session, case_id=case.id) == [
-        "Как вернуть товар?",
-        "пакет порвался",
-    ]
+    assert await candidates.answered_question(session, case_id=case.id) == "Пакет порвался"
     made = await candidates.propose_from_resolution(
         session, case_id=case.id, user=people["olga"], retriever=kb, entry_id="return-item"
     )
-    assert [c.text for c in made] == ["пакет порвался"]  # the first is already a question
+    assert [c.text for c in made] == ["Пакет порвался"]
     again = await candidates.propose_from_resolution(
         session, case_id=case.id, user=people["olga"], retriever=kb, entry_id="return-item"
     )

@@ -36,6 +36,10 @@
     return "NEW " + c.entry_id + ": " + c.new_entry_question + " → " + c.new_entry_answer;
   }
 
+  function nearestText(c) {
+    return (c.nearest || []).map((n) => n.entry_id + " (" + n.score.toFixed(2) + ")").join(", ");
+  }
+
   async function load() {
     const rows = await call("GET", "/v1/knowledge/candidates?status=proposed");
     const body = $("#candidates tbody");
@@ -46,6 +50,7 @@
       cell(row, "#" + c.case_id);
       cell(row, c.text);
       cell(row, entryText(c));
+      cell(row, nearestText(c), "muted");
       cell(row, c.proposed_by, "muted");
       const td = row.insertCell();
       button(td, "Approve", "approve", c.id);
