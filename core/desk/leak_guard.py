@@ -1,11 +1,10 @@
 """No customer's personal data reaches another customer's case.
 
 What an operator is shown about *other* customers' cases (the similar resolved cases behind a
-suggestion) is a :func:`summary`: their text masked with everything known about their customer
-(``core.customers.personal``), every phone, e-mail and card number, and every token that looks
-like an order number or a code. Before suggestions leave the core, :func:`guard` checks each
-outgoing text against the personal values of every other customer whose case was a source, and
-masks any it finds (and logs it: it means a source of the draft let one through).
+suggestion) is their resolution code and outcome, never their text (``similar_cases``). Before
+suggestions leave the core, :func:`guard` checks each outgoing text against the personal values
+of every other customer whose case was a source (``core.customers.personal``), and masks any it
+finds (and logs it: it means a source of the draft let one through).
 """
 
 from __future__ import annotations
@@ -18,19 +17,6 @@ from core.customers.personal import PersonalValues
 from core.privacy import PiiKind, find_pii, mask
 
 log = logging.getLogger(__name__)
-
-_ID_LIKE = re.compile(
-    r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w]+(?:-[\w]+)*(?![\w-])"  # A-10452, SORRY-7KQ2
-    r"|[#№]\s?\d{3,}"  # #10452, № 10452
-    r"|(?<![\w-])\d{6,}(?![\w-])"  # a long bare number
-)
-ID_PLACEHOLDER = "[id]"
-
-
-def summary(text: str, values: PersonalValues | None, *, region: str = "RU") -> str:
-    """Another customer's text, as it may be shown beside this customer's case."""
-    masked = mask(text, region=region, known=values.values if values else ())
-    return _ID_LIKE.sub(lambda m: m.group() if len(m.group()) < 4 else ID_PLACEHOLDER, masked)
 
 
 def leaks(

@@ -1,6 +1,8 @@
 """How similar resolved cases were resolved, as a suggestion for another customer's case: the
-resolution code, the outcome (how many such cases, how many reopened) and a masked summary of
-the resolution -- never another case's raw text (``leak_guard.summary``).
+resolution code and the outcome (how many such cases, how many reopened), and nothing of
+another case's text. An operator's resolution note is free text about another customer: a
+masked summary of it still carried names that no pattern finds (the contact-centre day found
+them), so it is never shown; cases resolved without a code are not cited.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.customers.personal import PersonalValues, personal_values
 from core.desk.case_index import Hit
-from core.desk.leak_guard import summary
 from core.models import Case
 
 SAMPLE = 5
@@ -40,15 +41,12 @@ class SimilarCases:
     """The personal values of the customers of every case cited: what must not leak."""
 
 
-async def similar_resolutions(
-    session: AsyncSession, hits: list[Hit], *, region: str = "RU"
-) -> SimilarCases:
-    """One resolution per resolution code (or per resolution text when a case has no code)."""
+async def similar_resolutions(session: AsyncSession, hits: list[Hit]) -> SimilarCases:
+    """One resolution per resolution code."""
     groups: dict[str, list[Hit]] = defaultdict(list)
     for hit in hits:
-        key = hit.resolution_code or (hit.resolution or "")[:80]
-        if key:
-            groups[key].append(hit)
+        if hit.resolution_code:
+            groups[hit.resolution_code].append(hit)
     if not groups:
         return SimilarCases([], [])
     ids = [h.case_id for group in groups.values() for h in group[:SAMPLE]]
@@ -56,22 +54,20 @@ async def similar_resolutions(
     values = await personal_values(session, {c.customer_id for c in rows.values()})
     reopened = {cid for cid, c in rows.items() if c.reopen_count}
     out = []
-    for group in groups.values():
+    for code, group in groups.items():
         best, sample = group[0], group[:SAMPLE]
-        owner = rows.get(best.case_id)
-        values_of_best = values.get(owner.customer_id) if owner else None
-        label = best.resolution_code or summary(best.resolution or "", values_of_best)[:80]
+        again = sum(1 for h in sample if h.case_id in reopened)
         out.append(
             Resolution(
                 kind="cases",
-                title=f"{len(group)} similar resolved case(s): {label}",
-                text=summary(best.resolution or "", values_of_best, region=region),
+                title=f"{len(group)} similar resolved case(s): {code}",
+                text=f"Resolved as {code!r}; {again} of the {len(sample)} checked reopened.",
                 score=round(best.score * min(1.0, 0.8 + 0.05 * len(group)), 4),
                 code=best.resolution_code,
                 sources=[{"kind": "case", "ref": h.case_id, "score": h.score} for h in sample],
                 outcome={
                     "cases": len(group),
-                    "reopened": sum(1 for h in sample if h.case_id in reopened),
+                    "reopened": again,
                     "checked": len(sample),
                 },
             )

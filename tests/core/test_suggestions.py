@@ -105,7 +105,10 @@ async def test_similar_resolved_cases_rank_first_with_their_outcome(
     assert all(s["kind"] == "case" for s in top.sources) and 0 < top.score <= 1
     assert result.language == "ru"
     assert result.draft.splitlines()[0] == "Здравствуйте, Анна!"
-    assert top.text == "Промокод на сумму товара"
+    assert top.text == "Resolved as 'promo_issued'; 1 of the 3 checked reopened."
+    assert all(
+        "Промокод на сумму" not in r.text for r in result.resolutions
+    )  # no other case's note
     # another case's operator reply informs nothing of the draft: it is never copied
     assert "Дарим промокод" not in result.draft
     assert "Мы разбираемся с вашим вопросом" in result.draft
