@@ -53,6 +53,7 @@ class Settings:
                 "CXC_PULSE_MIN_INTERVAL_DAYS": "0",  # every resolution of the day gets its pulse
                 "CXC_WORKER_INTERVAL_S": "0.2",
                 "CXC_CLAIM_LEASE_S": str(CLAIM_LEASE_S),  # a killed process's claims come back
+                "CXC_DELIVERY_BACKOFF_MAX_S": "5",  # retries catch up soon after an outage
                 "CXC_TELEGRAM_PER_CHAT_INTERVAL_S": "0.05",
                 "CXC_TELEGRAM_GLOBAL_RATE_PER_S": "500",
                 "CXC_LOG_LEVEL": "INFO",
