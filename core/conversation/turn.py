@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.config import Settings
-from core.conversation import buttons, comments, intents
+from core.conversation import buttons, comments, intents, received
 from core.conversation.inbound import DEFAULT_LANGUAGE, Identity, Inbound, identify
 from core.conversation.intents import Intent
 from core.conversation.replies import Render, Reply, ReplyKind, classify_content, reply_meta
@@ -69,7 +69,9 @@ class Conversation:
 
     async def _turn(self, session: AsyncSession, inbound: Inbound, intent: Intent) -> Reply:
         settings, render, text = self.settings, self.render, inbound.text
-        draft, owner, reopened = await _receive(session, inbound, intent, settings=settings)
+        draft, owner, reopened, repeat = await _receive(session, inbound, intent, settings=settings)
+        if repeat:
+            return draft  # received and answered before a crash: once is enough
         if reopened:
             return await _reply(session, draft, ReplyKind.REOPENED, render, settings=settings)
         if owner == Owner.HUMAN:
@@ -98,11 +100,18 @@ class Conversation:
 
 async def _receive(
     session: AsyncSession, inbound: Inbound, intent: Intent, *, settings: Settings
-) -> tuple[Reply, str, bool]:
+) -> tuple[Reply, str, bool, bool]:
     """Identify the customer, find (or open, or reopen) the case and store the message on it:
-    (the silent draft reply, who owns the case, whether it was reopened)."""
+    (the silent draft reply, who owns the case, whether it was reopened, whether it had been
+    received and answered before)."""
     who = inbound.identity
     customer = (await identify(session, who)).customer
+    ref = inbound.channel_message_id
+    earlier = await received.earlier_copy(session, who=who, channel_message_id=ref)
+    if earlier is not None:  # the same update again, after a crash: one copy on the timeline
+        case = await lifecycle.get_case(session, earlier.case_id)
+        repeat = await received.answered_after(session, earlier)
+        return _queued(case, customer, None), case.owner, False, repeat
     case, reopened, reopenable = await _current_case(
         session, customer=customer, channel=who.channel, settings=settings, intent=intent
     )
@@ -115,10 +124,11 @@ async def _receive(
         text=inbound.text,
         attachments=_json(inbound),
         meta=inbound.meta(intent),
+        channel_message_id=str(ref) if ref is not None else None,
     )
     if case.status == CaseStatus.PENDING:
         case = await lifecycle.resume(session, case_id=_id(case))
-    return _queued(case, customer, reopenable), case.owner, reopened
+    return _queued(case, customer, reopenable), case.owner, reopened, False
 
 
 def _why(inbound: Inbound) -> str:
@@ -289,6 +299,7 @@ async def _store(
     meta: MessageMeta,
     reply_kind: ReplyKind | None = None,
     entry_id: str | None = None,
+    channel_message_id: str | None = None,
 ) -> Message:
     message = Message(
         case_id=_id(case),
@@ -301,6 +312,7 @@ async def _store(
         meta=meta,
         reply_kind=reply_kind,
         entry_id=entry_id,
+        channel_message_id=channel_message_id,
     )
     session.add(message)
     await session.commit()

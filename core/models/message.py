@@ -67,6 +67,10 @@ class ReplyKind(StrEnum):
 
 
 class Message(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_message_channel_ref", "channel", "author_ref", "channel_message_id"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     direction: Direction = Field(sa_type=StrEnumType(Direction, 8))
@@ -81,6 +85,8 @@ class Message(SQLModel, table=True):
     """Bot replies: what the reply did."""
     entry_id: str | None = Field(default=None, max_length=200)
     """Bot answers: the knowledge entry answered from."""
+    channel_message_id: str | None = Field(default=None, max_length=64)
+    """Customer messages: the channel's own id of the message (a retried update stores once)."""
     meta: MessageMeta = Field(default_factory=MessageMeta, sa_type=MessageMetaType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 

@@ -18,7 +18,7 @@ from core.conversation.replies import Reply, ReplyKind, classify_content
 from core.conversation.turn import Conversation
 from core.customers import identities
 from core.errors import InvalidInput, NotAllowed
-from core.models import Direction, InboundUpdate, Message, Owner
+from core.models import Author, Direction, InboundUpdate, Message, Owner
 from core.models.base import utcnow
 from core.platform import updates
 from core.ports import Retriever
@@ -235,3 +235,46 @@ async def test_update_claims(session: AsyncSession) -> None:
     assert await updates.claim_update(session, update_id=2)
     await updates.finish_update(session, update_id=2)
     assert not await updates.claim_update(session, update_id=2)
+
+
+async def test_a_message_received_again_is_stored_and_answered_once(
+    session: AsyncSession, knowledge_base: Retriever, settings: Settings
+) -> None:
+    """Updates are processed at least once: a process killed after handling a message hands
+    its update to the next one (the contact-centre day with kills stored one message twice)."""
+    first = await _inbound(
+        session, knowledge_base, settings, "How long does delivery take?", channel_message_id=11
+    )
+    again = await _inbound(
+        session, knowledge_base, settings, "How long does delivery take?", channel_message_id=11
+    )
+    assert first.kind == ReplyKind.ANSWER and first.text
+    assert again.kind == ReplyKind.QUEUED and again.text == "" and again.case_id == first.case_id
+    timeline = await _messages(session, first.case_id or 0)
+    assert [(m.author, m.text[:8]) for m in timeline] == [
+        (Author.CUSTOMER, "How long"),
+        (Author.BOT, first.text[:8]),
+    ]
+    other = await _inbound(
+        session, knowledge_base, settings, "How long does delivery take?", channel_message_id=12
+    )
+    assert other.kind == ReplyKind.ANSWER  # the same words in a new message are a new message
+
+
+async def test_a_message_stored_before_a_crash_is_answered_on_the_retry(
+    session: AsyncSession, knowledge_base: Retriever, settings: Settings
+) -> None:
+    first = await _inbound(
+        session, knowledge_base, settings, "How long does delivery take?", channel_message_id=21
+    )
+    reply = (await _messages(session, first.case_id or 0))[-1]
+    await session.delete(reply)  # the process died before its reply was stored
+    await session.commit()
+    again = await _inbound(
+        session, knowledge_base, settings, "How long does delivery take?", channel_message_id=21
+    )
+    assert again.kind == ReplyKind.ANSWER
+    customer_messages = [
+        m for m in await _messages(session, first.case_id or 0) if m.author == Author.CUSTOMER
+    ]
+    assert len(customer_messages) == 1
