@@ -1,7 +1,8 @@
 """A customer message that arrives again: Telegram updates are processed at least once (a
 process killed after storing a message and before marking its update done hands the update to
-the next one), so the message is recognised by its channel's message id and kept once, and a
-message the bot already answered is not answered twice."""
+the next one), so the message is recognised by its channel's message id and kept once. A reply
+that was handed to the sender is not given twice; a reply stored but never handed over (the
+process died in between) is marked failed on the timeline, and the message is answered again."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.conversation.inbound import Identity
-from core.models import Author, Message
+from core.models import Author, DeliveryStatus, Message
 
 
 async def earlier_copy(
@@ -28,10 +29,21 @@ async def earlier_copy(
 
 
 async def answered_after(session: AsyncSession, message: Message) -> bool:
-    """Whether the bot wrote on the case after ``message`` (its reply to it went out)."""
-    stmt = select(Message.id).where(
+    """Whether a bot reply after ``message`` was handed to the sender; replies stored but never
+    handed over are marked failed (committed), so they show as not sent."""
+    stmt = select(Message).where(
         Message.case_id == message.case_id,
         Message.author == Author.BOT,
         col(Message.id) > (message.id or 0),
     )
-    return (await session.exec(stmt.limit(1))).first() is not None
+    replies = list((await session.exec(stmt)).all())
+    if any(r.meta.delivery is not None for r in replies):
+        return True
+    for orphan in replies:
+        orphan.meta = orphan.meta.with_(
+            delivery=DeliveryStatus.FAILED, reason="not sent: the process stopped; answered again"
+        )
+        session.add(orphan)
+    if replies:
+        await session.commit()
+    return False

@@ -245,6 +245,10 @@ async def test_a_message_received_again_is_stored_and_answered_once(
     first = await _inbound(
         session, knowledge_base, settings, "How long does delivery take?", channel_message_id=11
     )
+    reply = (await _messages(session, first.case_id or 0))[-1]
+    reply.meta = reply.meta.with_(delivery="sent")  # what the sender records when it sends
+    session.add(reply)
+    await session.commit()
     again = await _inbound(
         session, knowledge_base, settings, "How long does delivery take?", channel_message_id=11
     )
@@ -267,14 +271,14 @@ async def test_a_message_stored_before_a_crash_is_answered_on_the_retry(
     first = await _inbound(
         session, knowledge_base, settings, "How long does delivery take?", channel_message_id=21
     )
-    reply = (await _messages(session, first.case_id or 0))[-1]
-    await session.delete(reply)  # the process died before its reply was stored
-    await session.commit()
+    timeline = await _messages(session, first.case_id or 0)
+    assert timeline[-1].meta.delivery is None  # stored, never handed to the sender: it died here
     again = await _inbound(
         session, knowledge_base, settings, "How long does delivery take?", channel_message_id=21
     )
     assert again.kind == ReplyKind.ANSWER
-    customer_messages = [
-        m for m in await _messages(session, first.case_id or 0) if m.author == Author.CUSTOMER
-    ]
-    assert len(customer_messages) == 1
+    timeline = await _messages(session, first.case_id or 0)
+    assert [m.author for m in timeline] == [Author.CUSTOMER, Author.BOT, Author.BOT]
+    orphan = timeline[1]
+    await session.refresh(orphan)
+    assert orphan.meta.delivery == "failed" and "answered again" in (orphan.meta.reason or "")
