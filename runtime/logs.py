@@ -28,11 +28,15 @@ NOISY = ("httpx", "httpcore", "aiogram.event", "chromadb", "sqlalchemy.engine", 
 """Libraries whose INFO lines are per request or per query: WARNING unless DEBUG is asked."""
 
 
+_MAYBE_PERSONAL = re.compile(r"@|\d(?:[\s().-]*\d){6,}")
+"""What a phone, card, IBAN or e-mail needs: most lines have neither and skip the search."""
+
+
 def redact(text: str) -> str:
     """``text`` without secrets or personal data."""
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
-    return mask(text)
+    return mask(text) if _MAYBE_PERSONAL.search(text) else text
 
 
 class OneLineFormatter(logging.Formatter):
@@ -44,18 +48,23 @@ class OneLineFormatter(logging.Formatter):
         self.tracebacks = tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
-        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        fields = {
+            k: redact(v) if isinstance(v, str) else v
+            for k, v in vars(record).items()
+            if k not in _STANDARD
+        }
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
-            fields["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+            fields["error"] = redact(f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
         line = self._line(record, fields)
         if self.tracebacks and record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return redact(line)
+            line += "\n" + redact(self.formatException(record.exc_info))
+        return line
 
     def _line(self, record: logging.LogRecord, fields: dict[str, Any]) -> str:
+        """The header (time, level, logger) as it is; the message and fields redacted."""
         when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        message = record.getMessage().replace("\n", " ")
+        message = redact(record.getMessage().replace("\n", " "))
         if self.as_json:
             event = {"ts": f"{when}Z", "level": record.levelname, "logger": record.name}
             return json.dumps({**event, "msg": message, **fields}, default=str)

@@ -103,3 +103,10 @@ def test_an_unreachable_database_is_one_line_and_a_retry(tmp_path: Path) -> None
     assert any("retrying in" in line for line in lines)
     assert lines[-1].startswith("error: the database postgresql+asyncpg://cxc:***@127.0.0.1:1")
     assert len(lines) <= 6
+
+
+def test_fields_are_redacted_and_ordinary_lines_kept_as_they_are() -> None:
+    record = _record("update handled in %s ms", 12)
+    record.who = "olga@mail.ru, +7 912 000-02-37"
+    line = OneLineFormatter(as_json=False, tracebacks=False).format(record)
+    assert "who=[email], [phone]" in line and "update handled in 12 ms" in line
