@@ -38,7 +38,12 @@ class Settings(BaseSettings):
 
     # Answer decision; defaults chosen on validation splits (docs/retrieval.md)
     answer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    """Unset: 0.15, or 0.08 for a KB with 80 or more phrasings per entry (docs/retrieval.md)."""
+    """Unset: 0.4 for a KB that trains its own stacker, 0.15 for one too small to, 0.08 for a
+    KB with 80 or more phrasings per entry (docs/retrieval.md, "Default thresholds")."""
+    offer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Below the answer threshold, the bot offers its top candidates as choices from this top
+    score up instead of handing over. Unset: 0.04, or none for a KB with 80 or more phrasings
+    per entry or too small to train its own stacker (docs/retrieval.md, "Two-step fallback")."""
     clarify_threshold: float = Field(default=0.1, ge=0.0, le=1.0)
     clarify_margin: float = Field(default=0.1, ge=0.0, le=1.0)
     off_topic_negatives: bool = True

@@ -66,6 +66,9 @@ class Answer:
     candidates: tuple[Candidate, ...] = ()
     language: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    contested: bool = False
+    """Two or three candidates were too close to choose between (so it clarifies at any answer
+    threshold)."""
     reason: str | None = None
     """Why it escalates without an answer that is not the question's fault: the message must go
     to a person (``core.conversation.handover``), or the knowledge base is empty."""

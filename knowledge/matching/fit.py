@@ -23,6 +23,7 @@ from knowledge.matching.background import Background
 from knowledge.matching.classifier import FLOOR, cross_fit
 from knowledge.matching.decision import QUERY_KINDS, Phrasing, Thresholds
 from knowledge.matching.features import FEATURES
+from knowledge.matching.languages import language_basis, without_language
 from knowledge.matching.lexical import Lexical
 from knowledge.matching.matcher import Matcher
 from knowledge.matching.stacker import MIN_EXAMPLES, Stacker
@@ -64,6 +65,8 @@ def _fit(
     index = {e: i for i, e in enumerate(ids)}
     vectors = np.asarray(vectors, dtype=np.float32)
     vectors = vectors.reshape(len(phrasings), sum(views) if views else vectors.shape[-1])
+    basis = language_basis([p.text for p in phrasings], vectors, views or (vectors.shape[1],))
+    vectors = without_language(vectors, basis)
     groups = np.asarray([index[p.entry_id] for p in phrasings], dtype=np.int64)
     sample, same = self_sample(phrasings, len(ids), seed=seed), text_ids(phrasings)
     classifier, log_prob = cross_fit(
@@ -71,7 +74,7 @@ def _fit(
     )
     lexical = Lexical.fit([p.text for p in phrasings])
     matcher = Matcher(
-        ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds
+        ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds, basis
     )
     x, y = self_training(matcher, sample, log_prob, same, seed=seed)
     if bg is not None:
@@ -151,6 +154,7 @@ def off_topic_rows(matcher: Matcher, background: Background, *, seed: int = 0) -
     negatives). Only messages farther from the KB than its own question phrasings usually are
     from their nearest neighbour are kept, so a KB that covers a listed topic keeps it."""
     texts, vectors = background
+    vectors = without_language(vectors, matcher.basis)
     kb = matcher.question_vectors
     if not len(texts) or len(kb) < 2:
         return np.zeros((0, len(matcher.entry_ids), len(FEATURES)), dtype=np.float32)
