@@ -175,6 +175,7 @@ def to_answer(
     top = ranked[0] if ranked and match.decision != Decision.ESCALATE else None
     return Answer(
         text=entries[top.entry_id].answer_in(language) if top else "",
+        text_language=entries[top.entry_id].answer_language(language) if top else None,
         entry_id=top.entry_id if top else None,
         confidence=match.confidence,
         decision=match.decision if ranked else Decision.ESCALATE,
