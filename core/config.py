@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     KB with 80 or more phrasings per entry (docs/retrieval.md, "Default thresholds")."""
     offer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     """Below the answer threshold, the bot offers its top candidates as choices from this top
-    score up instead of handing over. Unset: 0.04, or none for a KB with 80 or more phrasings
+    score up instead of handing over. Unset: 0.05, or none for a KB with 80 or more phrasings
     per entry or too small to train its own stacker (docs/retrieval.md, "Two-step fallback")."""
     clarify_threshold: float = Field(default=0.1, ge=0.0, le=1.0)
     clarify_margin: float = Field(default=0.1, ge=0.0, le=1.0)

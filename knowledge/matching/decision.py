@@ -43,7 +43,7 @@ ANSWER_THRESHOLD = 0.4  # answer threshold when none is configured ...
 RICH_ANSWER_THRESHOLD = 0.08  # ... and for a KB this rich in phrasings:
 RICH_PHRASINGS = 80  # median question phrasings per entry (docs/retrieval.md, "Default thresholds")
 DEFAULT_STACKER_THRESHOLD = 0.15  # ... and for a KB too small to train its own stacker
-OFFER_THRESHOLD = 0.04  # offer the top candidates from this score up (trained, not rich KBs)
+OFFER_THRESHOLD = 0.05  # offer the top candidates from this score up (trained, not rich KBs)
 
 
 def answer_threshold(

@@ -35,7 +35,15 @@ from knowledge.matching.decision import (
     contested,
     decide,
 )
-from knowledge.matching.features import FEATURES, Layout, entry_max, features, layout, vote
+from knowledge.matching.features import (
+    FEATURES,
+    Layout,
+    entry_max,
+    features,
+    layout,
+    vote,
+    vote_k,
+)
 from knowledge.matching.languages import Basis, empty_basis, without_language
 from knowledge.matching.lead_in import drop_lead_in
 from knowledge.matching.lexical import Lexical
@@ -96,6 +104,7 @@ class Matcher:
         is_lex = [p.kind != "answer" for p in phrasings]
         self._is_lexical = np.concatenate([self._is_lexical, np.asarray(is_lex, dtype=bool)])
         self._layouts: tuple[Layout, Layout, Layout] | None = None
+        self._vote_k = vote_k(self.phrasings_per_entry)
         # The dense view transposed and contiguous: a faster single-query product
         # (docs/history.md, "Typo repair and a faster matcher").
         self._columns: np.ndarray | None = None
@@ -198,7 +207,7 @@ class Matcher:
             entry_max(chars, lex, n_entries),
             entry_max(bm25, lex, n_entries),
             log_prob,
-            vote(sims, q, n_entries),
+            vote(sims, q, n_entries, self._vote_k),
         )
 
     def match(
