@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.domain import Answer, Candidate, Decision, FaqEntry, Source
+from knowledge.matching.text import detect_language
 
 QUERY_KINDS = ("question", "learned")  # phrasing kinds a customer's question looks like
 
@@ -163,12 +164,21 @@ def to_answer(
     other customers and anonymous callers."""
     ranked = [r for r in match.ranked if r.entry_id in entries]
     sources = tuple(
-        Source(r.entry_id, title(entries[r.entry_id]), r.score, "faq", entries[r.entry_id].source)
+        Source(
+            r.entry_id,
+            title(entries[r.entry_id], language),
+            r.score,
+            "faq",
+            entries[r.entry_id].source,
+        )
         for r in ranked
     )
     candidates = tuple(
         Candidate(
-            r.entry_id, title(entries[r.entry_id]), entries[r.entry_id].answer_in(language), r.score
+            r.entry_id,
+            title(entries[r.entry_id], language),
+            entries[r.entry_id].answer_in(language),
+            r.score,
         )
         for r in ranked
     )
@@ -187,6 +197,12 @@ def to_answer(
     )
 
 
-def title(entry: FaqEntry) -> str:
-    """What an entry is called in front of a customer: its first question from the source."""
+def title(entry: FaqEntry, language: str | None = None) -> str:
+    """What an entry is called in front of a customer: its first question from the source in
+    ``language`` when it has one (a clarify button in the customer's language), else its first
+    question."""
+    if language:
+        for question in entry.questions:
+            if detect_language(question) == language:
+                return question
     return entry.questions[0] if entry.questions else entry.id

@@ -22,8 +22,8 @@ from core.domain import FaqEntry
 from knowledge.matching.background import Background
 from knowledge.matching.classifier import FLOOR, cross_fit
 from knowledge.matching.decision import QUERY_KINDS, Phrasing, Thresholds
-from knowledge.matching.features import FEATURES
-from knowledge.matching.languages import language_basis, without_language
+from knowledge.matching.features import FEATURES, VOTE_K, vote_k
+from knowledge.matching.languages import Basis, empty_basis, language_basis, without_language
 from knowledge.matching.lexical import Lexical
 from knowledge.matching.matcher import Matcher
 from knowledge.matching.stacker import MIN_EXAMPLES, Stacker
@@ -46,9 +46,24 @@ def fit_matcher(
 ) -> Matcher:
     """Train the classifier and the stacker on the KB's own phrasings; ``background``
     (off-topic messages and their query vectors) adds negatives to the stacker; ``views``:
-    the widths of the encoders' parts of each vector (None: one view)."""
+    the widths of the encoders' parts of each vector (None: one view).
+
+    The KB's language subspace (``knowledge.matching.languages``) is taken out of the vectors,
+    and the vote counts as many neighbours as entries have phrasings (``features.vote_k``), when
+    the KB trains its own stacker; a KB too small to scores with the default stacker, which was
+    fitted on vectors with their language left in and ten voters, so it keeps both."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    width = sum(views) if views else vectors.shape[-1]
+    vectors = vectors.reshape(len(phrasings), width)
+    basis = language_basis([p.text for p in phrasings], vectors, views or (width,))
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit(entries, phrasings, vectors, thresholds, seed=seed, bg=background, views=views)
+        fitted = _fit(entries, phrasings, vectors, thresholds, basis, seed, background, views)
+        if fitted.stacker.is_default:
+            plain = empty_basis(views or (width,))
+            fitted = _fit(
+                entries, phrasings, vectors, thresholds, plain, seed, background, views, VOTE_K
+            )
+    return fitted
 
 
 def _fit(
@@ -56,16 +71,15 @@ def _fit(
     phrasings: Sequence[Phrasing],
     vectors: np.ndarray,
     thresholds: Thresholds,
-    *,
+    basis: Basis,
     seed: int,
     bg: Background | None,
     views: tuple[int, ...] | None,
+    voters: int | None = None,
 ) -> Matcher:
+    """One fit with this language ``basis`` and ``voters`` (None: ``vote_k`` of the KB)."""
     ids = list(dict.fromkeys([e.id for e in entries] + [p.entry_id for p in phrasings]))
     index = {e: i for i, e in enumerate(ids)}
-    vectors = np.asarray(vectors, dtype=np.float32)
-    vectors = vectors.reshape(len(phrasings), sum(views) if views else vectors.shape[-1])
-    basis = language_basis([p.text for p in phrasings], vectors, views or (vectors.shape[1],))
     vectors = without_language(vectors, basis)
     groups = np.asarray([index[p.entry_id] for p in phrasings], dtype=np.int64)
     sample, same = self_sample(phrasings, len(ids), seed=seed), text_ids(phrasings)
@@ -76,6 +90,7 @@ def _fit(
     matcher = Matcher(
         ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds, basis
     )
+    matcher.vote_k = voters or vote_k(matcher.phrasings_per_entry)
     x, y = self_training(matcher, sample, log_prob, same, seed=seed)
     if bg is not None:
         x_bg = off_topic_rows(matcher, bg, seed=seed)

@@ -41,8 +41,8 @@ from knowledge.matching.features import (
     entry_max,
     features,
     layout,
+    VOTE_K,
     vote,
-    vote_k,
 )
 from knowledge.matching.languages import Basis, empty_basis, without_language
 from knowledge.matching.lead_in import drop_lead_in
@@ -67,9 +67,11 @@ class Matcher:
         stacker: Stacker,
         thresholds: Thresholds,
         basis: Basis | None = None,
+        vote_k: int = VOTE_K,
     ) -> None:
         self.views = classifier.views
         self.basis = basis if basis is not None else empty_basis(self.views)
+        self.vote_k = vote_k
         self.entry_ids = entry_ids
         self._entry_index = {e: i for i, e in enumerate(entry_ids)}
         self.phrasings: list[Phrasing] = []
@@ -104,7 +106,6 @@ class Matcher:
         is_lex = [p.kind != "answer" for p in phrasings]
         self._is_lexical = np.concatenate([self._is_lexical, np.asarray(is_lex, dtype=bool)])
         self._layouts: tuple[Layout, Layout, Layout] | None = None
-        self._vote_k = vote_k(self.phrasings_per_entry)
         # The dense view transposed and contiguous: a faster single-query product
         # (docs/history.md, "Typo repair and a faster matcher").
         self._columns: np.ndarray | None = None
@@ -207,7 +208,7 @@ class Matcher:
             entry_max(chars, lex, n_entries),
             entry_max(bm25, lex, n_entries),
             log_prob,
-            vote(sims, q, n_entries, self._vote_k),
+            vote(sims, q, n_entries, self.vote_k),
         )
 
     def match(
@@ -276,6 +277,7 @@ class Matcher:
             "phrasings": [asdict(p) for p in self.phrasings],
             "stacker": self.stacker.to_json(),
             "thresholds": asdict(self.thresholds),
+            "vote_k": self.vote_k,
         }
         (tmp / "matcher.json").write_text(json.dumps(state, ensure_ascii=False), "utf-8")
         old = directory.with_name(f".{directory.name}-old")
@@ -305,4 +307,5 @@ class Matcher:
             Stacker.from_json(state["stacker"]),
             Thresholds(**state["thresholds"]),
             basis,
+            int(state.get("vote_k", VOTE_K)),  # saved before it was chosen per KB: the default
         )
