@@ -37,11 +37,11 @@ from knowledge.matching.decision import (
 )
 from knowledge.matching.features import (
     FEATURES,
+    VOTE_K,
     Layout,
     entry_max,
     features,
     layout,
-    VOTE_K,
     vote,
 )
 from knowledge.matching.languages import Basis, empty_basis, without_language
