@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list)
+    """Origins a browser may call the API from (JSON list); none by default: CORS closed."""
+    metrics_token: SecretStr | None = None
+    """When set, ``GET /metrics`` needs it as a bearer token."""
     """The largest request body the API reads; a larger one is refused with 413."""
     match_max_chars: int = Field(default=300, ge=50)
     """How much of a long text is matched against the knowledge base and resolved cases (the
@@ -94,6 +98,7 @@ class Settings(BaseSettings):
             "llm_api_key",
             "embeddings_api_key",
             "pulse_link_secret",
+            "metrics_token",
         ):
             value: SecretStr | None = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
