@@ -110,16 +110,15 @@ def decide(scores: Sequence[float], thresholds: Thresholds, ties: Sequence[bool]
 
 def contested(scores: Sequence[float], thresholds: Thresholds, ties: Sequence[bool] = ()) -> bool:
     """Whether two or three of the top candidates are too close to choose between: above the
-    clarify (or offer) floor and within the margin of the top, or tied with it. Independent
+    clarify threshold and within the margin of the top, or tied with it. Independent
     of the answer threshold."""
     if not scores:
         return False
     top, ties = scores[0], list(ties) + [False] * len(scores)
-    floor = min(thresholds.clarify, thresholds.offer)
     close = [
         s
         for i, s in enumerate(scores[:3])
-        if s >= floor and (top - s <= thresholds.margin or ties[i])
+        if s >= thresholds.clarify and (top - s <= thresholds.margin or ties[i])
     ]
     return len(close) >= 2
 

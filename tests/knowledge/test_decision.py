@@ -4,7 +4,7 @@ language where the entry has it, and says which language it answers in."""
 from __future__ import annotations
 
 from core.domain import Decision, FaqEntry
-from knowledge.matching.decision import Match, Ranked, to_answer
+from knowledge.matching.decision import Match, Ranked, Thresholds, decide, to_answer
 
 ROAMING = FaqEntry(
     "roaming",
@@ -42,3 +42,15 @@ def test_an_answer_without_a_translation_names_the_language_it_is_in() -> None:
 def test_an_escalation_carries_no_text_and_no_language() -> None:
     escalated = to_answer(_match(Decision.ESCALATE), ENTRIES, "ru", {})
     assert (escalated.text, escalated.entry_id, escalated.text_language) == ("", None, None)
+
+
+def test_candidates_below_the_clarify_threshold_never_make_a_clarify() -> None:
+    """A rich KB (answer 0.08, no offer step) answers a top of 0.09 even with a runner-up of
+    0.085: only candidates from the clarify threshold (0.1) up count as too close. Counting
+    them from the offer threshold instead cost CLINC150 0.7 points of out-of-scope recall."""
+    rich = Thresholds(answer=0.08, clarify=0.1, margin=0.1, offer=0.08)
+    assert decide([0.09, 0.085, 0.0], rich) == Decision.ANSWER
+    assert decide([0.07, 0.065, 0.0], rich) == Decision.ESCALATE
+    assert decide([0.3, 0.25, 0.0], rich) == Decision.CLARIFY  # both above 0.1 and close
+    small = Thresholds(answer=0.4, clarify=0.1, margin=0.1, offer=0.05)
+    assert decide([0.06, 0.055, 0.0], small) == Decision.CLARIFY  # offered: top reaches 0.05
