@@ -63,6 +63,19 @@ class Settings(BaseSettings):
     update_max_attempts: int = Field(default=3, ge=1)
     """An inbound update that fails this many times is parked (listed, never retried)."""
 
+    # E-mail (SMTP): replies and pulses to customers known by their address
+    smtp_host: str | None = None
+    """Unset: nothing is sent by e-mail, and an operator's reply on an e-mail case is refused."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str = "support@localhost"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    """``starttls`` upgrades a plain connection (port 587), ``tls`` connects over TLS (465),
+    ``none`` sends in the clear (a relay on the same host)."""
+    smtp_timeout_s: float = Field(default=30.0, gt=0.0)
+    smtp_subject: str = "Re: your support request"
+
     # Case ownership
     reopen_window_days: int = Field(default=7, ge=0)
     handle_time_minutes: float = Field(default=6.0, gt=0.0)
@@ -89,6 +102,7 @@ class Settings(BaseSettings):
             "llm_api_key",
             "embeddings_api_key",
             "pulse_link_secret",
+            "smtp_password",
         ):
             value: SecretStr | None = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
@@ -100,6 +114,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'cxc.db').resolve()}"
+
+    @property
+    def queued_channels(self) -> tuple[str, ...]:
+        """Channels whose queued messages a worker sends: Telegram (the bot or the worker),
+        and e-mail once an SMTP server is configured."""
+        return ("telegram", "email") if self.smtp_host else ("telegram",)
 
     @property
     def chroma_dir(self) -> Path:

@@ -70,13 +70,23 @@ async def assign(
 
 @router.post("/{case_id}/messages", response_model=MessageOut, status_code=status.HTTP_201_CREATED)
 async def send_message(
-    case_id: CaseIdPath, body: TextIn, session: SessionDep, user: CurrentUser, out: OutboundDep
+    case_id: CaseIdPath,
+    body: TextIn,
+    session: SessionDep,
+    user: CurrentUser,
+    out: OutboundDep,
+    settings: SettingsDep,
 ) -> MessageOut:
-    """Reply to the customer on their channel (Telegram now; queued for the bot worker when
-    this process has no sender for the channel). 409 on a channel nothing can deliver yet
-    (e-mail, web, phone, store)."""
+    """Reply to the customer on their channel: sent now, or queued for the worker (Telegram;
+    e-mail when SMTP is configured). 409 on a channel nothing can deliver (web, phone, store;
+    e-mail without SMTP)."""
     message = await operators.reply(
-        session, case_id=case_id, user=user, text=body.text, outbound=out
+        session,
+        case_id=case_id,
+        user=user,
+        text=body.text,
+        outbound=out,
+        queued=settings.queued_channels,
     )
     return MessageOut.model_validate(message)
 

@@ -2,14 +2,14 @@
 resolve it, hand it back to the bot. Ownership changes go through the state machine in ``cases``.
 
 Replies go out through the ``OutboundChannel`` for the case's channel when the caller has one;
-otherwise they are queued as a pending ``OutboundDelivery`` for the bot worker to send, which
-only Telegram has (``QUEUED_CHANNELS``). A reply on any other channel is refused
-(:class:`~core.errors.ChannelUndeliverable`) rather than left pending forever.
+otherwise they are queued as a pending ``OutboundDelivery`` for a worker to send: Telegram
+always, e-mail once SMTP is configured (``Settings.queued_channels``). A reply on any other
+channel is refused (:class:`~core.errors.ChannelUndeliverable`) rather than left pending forever.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -111,13 +111,15 @@ async def reply(
     user: User,
     text: str,
     outbound: Mapping[str, OutboundChannel] | None = None,
+    queued: Collection[str] = QUEUED_CHANNELS,
 ) -> Message:
-    """Send ``text`` to the customer on the case's channel; the case becomes the user's."""
+    """Send ``text`` to the customer on the case's channel; the case becomes the user's.
+    ``queued``: the channels a worker sends for (``Settings.queued_channels``)."""
     case = await accessible_case(session, case_id=case_id, user=user)
     if case.status not in lifecycle.ACTIVE:
         raise InvalidTransition(f"case {case_id} is {case.status}; reopen it before replying")
     identity = await _identity(session, case)
-    deliverable = sorted({*QUEUED_CHANNELS, *(outbound or {})})
+    deliverable = sorted({*queued, *(outbound or {})})
     if identity.channel not in deliverable:
         raise ChannelUndeliverable(case_id, identity.channel, deliverable)
     if case.assigned_operator is None:
