@@ -136,12 +136,16 @@ class Settings(BaseSettings):
     """Seconds between a resolution and its pulse."""
     pulse_expiry_h: float = Field(default=72.0, gt=0.0)
     pulse_min_interval_days: float = Field(default=7.0, ge=0.0)
-    """At most one CSAT/CES pulse per customer in this many days."""
+    """At most one CSAT/CES pulse per customer in this many days for resolutions of one kind
+    (by the bot alone, or with a person): a person's resolution is surveyed even on the day a
+    bot answer was."""
     pulse_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
     pulse_low_csat: int = Field(default=2, ge=1, le=5)
     """A CSAT at or below this opens a recovery case."""
     pulse_low_ces: int = Field(default=3, ge=1, le=7)
     """A CES at or below this opens a recovery case."""
+    pulse_nps_detractor: int = Field(default=6, ge=0, le=10)
+    """An NPS at or below this (a detractor) opens a recovery case."""
     pulse_link_secret: SecretStr | None = None
     """Signs the survey links sent on non-Telegram channels."""
     public_base_url: str = "http://127.0.0.1:8000"
