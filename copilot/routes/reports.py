@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from copilot.auth import Supervisor
 from copilot.deps import SessionDep, SettingsDep
+from core.feedback.recovery_report import recovery_outcomes
 from core.reports import churn, metrics, resolution_log
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -49,6 +50,14 @@ async def summary(
 ) -> dict[str, Any]:
     """Summary metrics over the cases in the window, with the filters applied."""
     return await metrics.summary(session, filters=filters)
+
+
+@router.get("/recovery")
+async def recovery(
+    session: SessionDep, settings: SettingsDep, _user: Supervisor, filters: FilterDep
+) -> dict[str, Any]:
+    """Recovery cases opened in the window: why, how they ended, whether customers came back."""
+    return await recovery_outcomes(session, filters=filters, settings=settings)
 
 
 @router.get("/resolutions.csv", response_class=Response)

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.config import Settings
-from core.feedback import pulse_answers, recovery, surveys
+from core.feedback import pulse_answers, recovery, recovery_report, surveys
 from core.models import (
     Case,
     ChannelIdentity,
@@ -22,6 +22,7 @@ from core.models import (
     PulseKind,
     PulseStatus,
 )
+from core.reports.query import ReportFilter
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -55,9 +56,9 @@ async def _resolved(
     )
 
 
-async def _sent(session: AsyncSession, pulse: Pulse) -> Pulse:
-    pulse.status, pulse.sent_at = PulseStatus.SENT, T0
-    pulse.expires_at = T0 + timedelta(days=3)
+async def _sent(session: AsyncSession, pulse: Pulse, at: datetime = T0) -> Pulse:
+    pulse.status, pulse.sent_at = PulseStatus.SENT, at
+    pulse.expires_at = at + timedelta(days=3)
     session.add(pulse)
     await session.commit()
     return pulse
@@ -176,3 +177,46 @@ async def test_a_bot_answer_and_a_persons_resolution_the_same_day_each_get_a_pul
         ("scheduled", None),  # a person's resolution is not swallowed by the bot's pulse
         ("skipped", "recent_pulse"),  # a second bot answer that day is
     ]
+
+
+async def test_the_recovery_outcome_is_reported(any_session: AsyncSession) -> None:
+    settings = _settings()
+    customer_id = await _customer(any_session)
+    case = await _resolved(any_session, customer_id, at=T0)
+    pulse = await _sent(
+        any_session, await surveys.schedule_pulse(any_session, case_id=case.id or 0)
+    )
+    await pulse_answers.record_answer(
+        any_session, pulse_id=pulse.id or 0, settings=settings, csat=1, now=T0
+    )
+    await any_session.refresh(pulse)
+    assert pulse.recovery_case_id is not None
+    rescued = await lifecycle.get_case(any_session, pulse.recovery_case_id)
+    opened = rescued.opened_at
+    await lifecycle.resolve(
+        any_session,
+        case_id=pulse.recovery_case_id,
+        code="apologised",
+        by="olga",
+        now=opened + timedelta(hours=2),
+    )
+    filters = ReportFilter(start=opened - timedelta(minutes=1))
+    report = await recovery_report.recovery_outcomes(
+        any_session, filters=filters, settings=settings
+    )
+    assert report["recovery_opened"] == report["recovery_resolved"] == 1
+    assert report["recovery_triggers"] == {"csat": 1}
+    assert report["recovery_outcomes"] == {"apologised": 1}
+    assert report["recovery_ttr_p50_s"] == 7200.0
+    assert report["recovery_surveyed_after"] == 0 and report["recovery_won_back_rate"] is None
+
+    later_case = await _resolved(any_session, customer_id, at=opened + timedelta(days=9))
+    later = await surveys.schedule_pulse(any_session, case_id=later_case.id or 0)
+    await _sent(any_session, later, at=opened + timedelta(days=9))
+    await pulse_answers.record_answer(
+        any_session, pulse_id=later.id or 0, settings=settings, csat=5, now=opened + timedelta(10)
+    )
+    report = await recovery_report.recovery_outcomes(
+        any_session, filters=filters, settings=settings
+    )
+    assert report["recovery_surveyed_after"] == 1 and report["recovery_won_back_rate"] == 1.0
