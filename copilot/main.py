@@ -22,6 +22,7 @@ from copilot.routes import (
     interactions,
     promises,
     pulses,
+    reasons,
     reports,
     telegram,
     users,
@@ -75,6 +76,7 @@ def create_app(
         users,
         knowledge_routes,
         deliveries,
+        reasons,
     ):
         app.include_router(router.router)
     console.install(app)

@@ -195,6 +195,13 @@ class ResolveIn(BaseModel):
     new_entry: NewEntryIn | None = Field(
         default=None, description="A new FAQ entry written from this case (needs approval)."
     )
+    contact_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The contact reason, confirmed or changed (a code of "
+        "GET /v1/contact-reasons); without it the case keeps, or gets, the automatic one.",
+    )
     phrasing_message_id: int | None = Field(
         default=None,
         ge=1,

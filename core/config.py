@@ -76,7 +76,10 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(default=30.0, gt=0.0)
     smtp_subject: str = "Re: your support request"
 
-    # Case ownership
+    # Case ownership and contact reasons
+    contact_reasons: Path | None = None
+    """The contact-reason taxonomy (YAML); unset: the bundled retail default
+    (core/policy/contact_reasons.yaml)."""
     reopen_window_days: int = Field(default=7, ge=0)
     handle_time_minutes: float = Field(default=6.0, gt=0.0)
     """Average minutes an operator spends per case; used for the expected-wait estimate."""

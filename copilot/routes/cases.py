@@ -21,6 +21,7 @@ from copilot.operator_schemas import (
     case_detail,
 )
 from copilot.suggestion_schemas import AcceptedOut, AcceptIn, SuggestionsOut
+from core.cases import reasons
 from core.desk import operators, suggestions
 from core.learning import candidates
 
@@ -112,7 +113,8 @@ async def resolve(
     """Resolve the case (409 when it is already resolved or closed). With
     ``knowledge_entry_id`` (404 when unknown) or ``new_entry``, the customer's question (or the
     one picked or edited: ``phrasing_message_id``, ``phrasing``) becomes a masked knowledge
-    candidate for a supervisor to approve."""
+    candidate for a supervisor to approve. ``contact_reason`` confirms or changes the case's
+    reason (422 for an unknown code)."""
     new = body.new_entry
     case = await operators.resolve_case(
         session,
@@ -125,6 +127,8 @@ async def resolve(
         retriever=retriever,
         choice=candidates.PhrasingChoice(body.phrasing_message_id, body.phrasing),
         region=settings.default_region,
+        contact_reason=body.contact_reason,
+        taxonomy=reasons.for_settings(settings),
     )
     return CaseOut.model_validate(case)
 

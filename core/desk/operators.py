@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.cases import lifecycle
+from core.cases import lifecycle, reasons
 from core.compensation.case_context import load_case_context
 from core.customers import timeline
 from core.errors import ChannelUndeliverable, InvalidInput, InvalidTransition
@@ -162,11 +162,17 @@ async def resolve_case(
     retriever: Retriever | None = None,
     choice: candidates.PhrasingChoice | None = None,
     region: str = "RU",
+    contact_reason: str | None = None,
+    taxonomy: reasons.Taxonomy | None = None,
 ) -> Case:
     """Resolve; a linked ``knowledge_entry_id`` or a ``new_entry`` proposes the customer's
     question (or the operator's ``choice``), masked, as a knowledge candidate for a supervisor
-    (``core.learning.candidates``)."""
+    (``core.learning.candidates``). ``contact_reason`` confirms or changes the case's reason;
+    without one, a case that has none gets one automatically (``core.cases.reasons``)."""
     await accessible_case(session, case_id=case_id, user=user)
+    taxonomy = taxonomy or reasons.load()
+    if contact_reason is not None:
+        reasons.check(taxonomy, contact_reason)
     if knowledge_entry_id is not None and new_entry is not None:
         raise InvalidInput("link a knowledge entry or write a new one, not both")
     if knowledge_entry_id is not None:  # unknown entry: 404 before anything changes
@@ -178,7 +184,9 @@ async def resolve_case(
         code=resolution_code,
         by=user.name,
         knowledge_entry_id=knowledge_entry_id,
+        contact_reason=contact_reason,
     )
+    case = await reasons.assign(session, case_id=case_id, taxonomy=taxonomy)
     if knowledge_entry_id is not None or new_entry is not None:
         await candidates.propose_from_resolution(
             session,
