@@ -9,8 +9,8 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.cases.promises import is_overdue
-from core.customers.timeline import CaseView
-from core.models import ChannelIdentity, Message, Promise
+from core.desk.operators import DeskCaseView
+from core.models import ChannelIdentity, Message, Promise, Pulse
 from core.privacy import Disclosure, mask_cards
 
 MAX_ID = 2_147_483_647
@@ -153,6 +153,37 @@ class CrmRecordOut(BaseModel):
     data: dict[str, Any]
 
 
+class FeedbackOut(BaseModel):
+    """One answered survey of the customer: a CSAT/CES pulse after a case, or an NPS answer."""
+
+    pulse_id: int
+    kind: str
+    case_id: int | None
+    channel: str
+    answered_at: datetime | None
+    csat: int | None
+    ces: int | None
+    nps: int | None
+    comment: str | None
+    recovery_case_id: int | None
+
+    @classmethod
+    def of(cls, pulse: Pulse, shown: Disclosure) -> FeedbackOut:
+        assert pulse.id is not None
+        return cls(
+            pulse_id=pulse.id,
+            kind=str(pulse.kind),
+            case_id=pulse.case_id,
+            channel=pulse.channel,
+            answered_at=pulse.answered_at,
+            csat=pulse.csat,
+            ces=pulse.ces,
+            nps=pulse.nps,
+            comment=shown.text(pulse.comment) if pulse.comment else pulse.comment,
+            recovery_case_id=pulse.recovery_case_id,
+        )
+
+
 class CaseDetail(BaseModel):
     case: CaseOut
     customer: CustomerOut
@@ -163,6 +194,9 @@ class CaseDetail(BaseModel):
     compensations: list[CompensationOut]
     crm_records: list[CrmRecordOut]
     crm_error: str | None
+    feedback: list[FeedbackOut] = Field(
+        default_factory=list, description="The customer's answered surveys, newest first."
+    )
 
 
 class TextIn(BaseModel):
@@ -282,7 +316,7 @@ class NewUserOut(BaseModel):
     token: str = Field(description="Shown once; only its hash is stored.")
 
 
-def case_detail(view: CaseView) -> CaseDetail:
+def case_detail(view: DeskCaseView) -> CaseDetail:
     """The case view as its viewer may see it (``view.disclosure``)."""
     shown = view.disclosure
     customer = CustomerOut.model_validate(view.customer)
@@ -305,4 +339,5 @@ def case_detail(view: CaseView) -> CaseDetail:
             for r in view.crm_records
         ],
         crm_error=view.crm_error,
+        feedback=[FeedbackOut.of(p, shown) for p in view.feedback],
     )

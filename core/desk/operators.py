@@ -10,6 +10,7 @@ channel is refused (:class:`~core.errors.ChannelUndeliverable`) rather than left
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,7 +19,7 @@ from core.cases import lifecycle, reasons
 from core.compensation.case_context import load_case_context
 from core.customers import timeline
 from core.errors import ChannelUndeliverable, InvalidInput, InvalidTransition
-from core.feedback import surveys
+from core.feedback import history, surveys
 from core.learning import candidates
 from core.models import (
     Author,
@@ -30,6 +31,7 @@ from core.models import (
     MessageMeta,
     OutboundDelivery,
     Owner,
+    Pulse,
     User,
 )
 from core.models.base import utcnow
@@ -75,14 +77,24 @@ async def accessible_case(session: AsyncSession, *, case_id: int, user: User) ->
     return case
 
 
+@dataclass(frozen=True, slots=True)
+class DeskCaseView(timeline.CaseView):
+    """The case view with the customer's past feedback (CSAT/CES/NPS and comments)."""
+
+    feedback: list[Pulse] = field(default_factory=list)
+
+
 async def case_view(
     session: AsyncSession, *, case_id: int, user: User, crm: CrmConnector | None = None
-) -> timeline.CaseView:
+) -> DeskCaseView:
     """What the user sees on opening a case they may act on (one case context, one CRM call),
-    with the personal data they may see (``auth.disclosure_for``)."""
+    with the personal data they may see (``auth.disclosure_for``) and the customer's feedback."""
     context = await load_case_context(session, case_id=case_id, crm=crm, user=user)
     disclosure = auth.disclosure_for(user, context.case)
-    return await timeline.case_view(session, context=context, disclosure=disclosure)
+    view = await timeline.case_view(session, context=context, disclosure=disclosure)
+    parts = {f.name: getattr(view, f.name) for f in fields(view)}
+    feedback = await history.customer_feedback(session, customer_id=context.customer_id)
+    return DeskCaseView(**parts, feedback=feedback)
 
 
 async def assign_case(
