@@ -26,6 +26,7 @@ from copilot.routes import (
     reports,
     telegram,
     users,
+    webchat,
 )
 from copilot.routes import knowledge as knowledge_routes
 from core.config import Settings
@@ -80,6 +81,6 @@ def create_app(
     ):
         app.include_router(router.router)
     console.install(app)
-    for extra in (reports, pulses, reports_console, knowledge_console):
+    for extra in (reports, pulses, reports_console, knowledge_console, webchat):
         app.include_router(extra.router)
     return app

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(default=30.0, gt=0.0)
     smtp_subject: str = "Re: your support request"
 
+    # Web chat
+    webchat_secret: SecretStr | None = None
+    """Signs the web chat's visitor tokens; unset: the web chat (/chat) is off."""
+
     # Case ownership and contact reasons
     contact_reasons: Path | None = None
     """The contact-reason taxonomy (YAML); unset: the bundled retail default
@@ -106,6 +110,7 @@ class Settings(BaseSettings):
             "embeddings_api_key",
             "pulse_link_secret",
             "smtp_password",
+            "webchat_secret",
         ):
             value: SecretStr | None = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
@@ -120,9 +125,12 @@ class Settings(BaseSettings):
 
     @property
     def queued_channels(self) -> tuple[str, ...]:
-        """Channels whose queued messages a worker sends: Telegram (the bot or the worker),
-        and e-mail once an SMTP server is configured."""
-        return ("telegram", "email") if self.smtp_host else ("telegram",)
+        """Channels whose queued messages reach the customer: Telegram (the bot or the worker
+        sends them), e-mail once an SMTP server is configured (the worker), the web chat once
+        it is on (the visitor's page fetches them)."""
+        smtp = ("email",) if self.smtp_host else ()
+        web = ("web",) if self.webchat_secret else ()
+        return ("telegram", *smtp, *web)
 
     @property
     def chroma_dir(self) -> Path:

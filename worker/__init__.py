@@ -1,7 +1,8 @@
 """``cxc worker``: the background process. It decides and sends CSAT/CES pulses and NPS rounds,
 expires stale pulses, flags overdue promises (``core.worker``) and sends the operator replies
 the API queued: through Telegram when a bot token is set, by e-mail when an SMTP server is
-(``CXC_SMTP_HOST``). It needs no knowledge base.
+(``CXC_SMTP_HOST``); pulses for web chat visitors wait for their page to fetch them
+(``CXC_WEBCHAT_SECRET``). It needs no knowledge base.
 
 May import: ``core``, ``runtime`` and the channel senders (``bot.outbound``, ``mailer``); it is
 a composition root like ``cli``, so nothing imports it but the command line and tests.
@@ -19,7 +20,8 @@ from bot.outbound import TelegramOutbound
 from core import worker
 from core.config import Settings
 from core.errors import ConfigError
-from core.ports import QueuedChannel
+from core.platform.pickup import WEB, PickupOutbound
+from core.ports import OutboundChannel, QueuedChannel
 from core.runtime import Runtime
 from mailer import EmailOutbound
 from runtime import open_runtime
@@ -33,17 +35,20 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     Raises ConfigError when no channel is configured, or for a malformed or rejected Telegram
     token (the CLI exits 2).
     """
-    if settings.telegram_token is None and not settings.smtp_host:
+    if settings.telegram_token is None and not settings.smtp_host and not settings.webchat_secret:
         raise ConfigError(
-            "CXC_TELEGRAM_TOKEN is not set, nor CXC_SMTP_HOST: the worker has no channel to "
-            "send on (set either or both)"
+            "CXC_TELEGRAM_TOKEN is not set, nor CXC_SMTP_HOST, nor CXC_WEBCHAT_SECRET: the "
+            "worker has no channel to send on (set any of them)"
         )
     async with open_runtime(settings, knowledge=False) as rt, _channels(rt) as channels:
         stop = stop or stop_on_signals()
         senders = [asyncio.create_task(deliver_queued_forever(c, stop)) for c in channels.values()]
-        log.info("worker: every %.0fs, sending on %s", settings.worker_interval_s, list(channels))
+        outbound: dict[str, OutboundChannel] = dict(channels)
+        if settings.webchat_secret is not None:  # the visitor's page fetches what is sent
+            outbound[WEB] = PickupOutbound(rt.sessions)
+        log.info("worker: every %.0fs, sending on %s", settings.worker_interval_s, list(outbound))
         try:
-            await worker.run_worker(rt.sessions, settings=settings, outbound=channels, stop=stop)
+            await worker.run_worker(rt.sessions, settings=settings, outbound=outbound, stop=stop)
         finally:
             stop.set()
             await asyncio.gather(*senders)

@@ -55,9 +55,10 @@ UNSENT = (PulseStatus.NEW, PulseStatus.SCHEDULED, PulseStatus.SENDING)
 LEASE = timedelta(minutes=1)
 """The default claim lease (``CXC_CLAIM_LEASE_S``)."""
 NO_PULSE_CODES = ("merged",)
-ANSWERABLE = ("telegram", "email")
+ANSWERABLE = ("telegram", "email", "web")
 """Channels a pulse can be answered on, in order of preference after the case's own: a phone
-or store case gets its pulse by e-mail when the address is known, else on Telegram."""
+or store case gets its pulse by e-mail when the address is known, else on Telegram, else in
+the web chat."""
 
 
 async def schedule_pulse(
