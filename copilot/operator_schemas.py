@@ -8,9 +8,10 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from copilot.feedback_schemas import FeedbackOut
 from core.cases.promises import is_overdue
 from core.desk.operators import DeskCaseView
-from core.models import ChannelIdentity, Message, Promise, Pulse
+from core.models import ChannelIdentity, Message, Promise
 from core.privacy import Disclosure, mask_cards
 
 MAX_ID = 2_147_483_647
@@ -151,37 +152,6 @@ class CrmRecordOut(BaseModel):
     occurred_at: datetime | None
     title: str
     data: dict[str, Any]
-
-
-class FeedbackOut(BaseModel):
-    """One answered survey of the customer: a CSAT/CES pulse after a case, or an NPS answer."""
-
-    pulse_id: int
-    kind: str
-    case_id: int | None
-    channel: str
-    answered_at: datetime | None
-    csat: int | None
-    ces: int | None
-    nps: int | None
-    comment: str | None
-    recovery_case_id: int | None
-
-    @classmethod
-    def of(cls, pulse: Pulse, shown: Disclosure) -> FeedbackOut:
-        assert pulse.id is not None
-        return cls(
-            pulse_id=pulse.id,
-            kind=str(pulse.kind),
-            case_id=pulse.case_id,
-            channel=pulse.channel,
-            answered_at=pulse.answered_at,
-            csat=pulse.csat,
-            ces=pulse.ces,
-            nps=pulse.nps,
-            comment=shown.text(pulse.comment) if pulse.comment else pulse.comment,
-            recovery_case_id=pulse.recovery_case_id,
-        )
 
 
 class CaseDetail(BaseModel):

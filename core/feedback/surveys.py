@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.cases import lifecycle
 from core.config import Settings
 from core.errors import InvalidTransition
+from core.feedback.channels import answerable_channel
 from core.feedback.nps import recent_nps, schedule_nps
 from core.feedback.pulse_texts import Prompt, comment_prompt, first_prompt, next_prompt
 from core.models import (
@@ -55,10 +56,6 @@ UNSENT = (PulseStatus.NEW, PulseStatus.SCHEDULED, PulseStatus.SENDING)
 LEASE = timedelta(minutes=1)
 """The default claim lease (``CXC_CLAIM_LEASE_S``)."""
 NO_PULSE_CODES = ("merged",)
-ANSWERABLE = ("telegram", "email", "web")
-"""Channels a pulse can be answered on, in order of preference after the case's own: a phone
-or store case gets its pulse by e-mail when the address is known, else on Telegram, else in
-the web chat."""
 
 
 async def schedule_pulse(
@@ -103,18 +100,6 @@ async def schedule_pulse(
         await _apply(session, pulse, settings=settings, now=now or utcnow())
         await session.commit()
     return pulse
-
-
-async def answerable_channel(session: AsyncSession, case: Case) -> str:
-    """Where the customer can answer a pulse about ``case``: the case's channel when it is one
-    of ``ANSWERABLE`` and the customer has an identity there, else the first such channel they
-    have an identity on, else the case's channel (the pulse then waits for a sender for it)."""
-    stmt = select(ChannelIdentity.channel).where(ChannelIdentity.customer_id == case.customer_id)
-    known = set((await session.exec(stmt)).all())
-    for channel in (case.origin_channel, *ANSWERABLE):
-        if channel in ANSWERABLE and channel in known:
-            return channel
-    return case.origin_channel
 
 
 async def apply_policy(

@@ -133,3 +133,20 @@ async def test_the_worker_sends_queued_email_replies(
         settings = _settings(tmp_path, database_url, mailbox.port)
         await _run_until(settings, lambda: bool(mailbox.received))
     assert [m.get_content().strip() for m in mailbox.received] == ["Found it."]
+
+
+async def test_a_phone_case_of_a_customer_on_telegram_with_an_address_goes_by_email(
+    factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with factory() as session:
+        customer_id = await _customer(
+            session, ("telegram", "98"), ("phone", "+37360000003"), ("email", "x@customer.example")
+        )
+        case = await lifecycle.open_case(session, customer_id=customer_id, channel="phone")
+        assert case.id is not None
+        await lifecycle.resolve(session, case_id=case.id, code="answered")
+        assert (await surveys.schedule_pulse(session, case_id=case.id)).channel == "email"
+        chat = await lifecycle.open_case(session, customer_id=customer_id, channel="telegram")
+        assert chat.id is not None
+        await lifecycle.resolve(session, case_id=chat.id, code="answered")
+        assert (await surveys.schedule_pulse(session, case_id=chat.id)).channel == "telegram"
