@@ -4,7 +4,8 @@
 A case gets its reason automatically the first time the bot answers it, escalates it or it is
 resolved (:func:`assign`): the FAQ entry it was answered with (the taxonomy's ``entries``), else
 that entry's tags (``tags``), else the words of the customer's first messages (``keywords``: the
-reason with the most hits, the first listed on a tie), else the default. A reason already set
+reason with the most hits, then the longest matched words, then the first listed), else the
+default. A reason already set
 (by an operator, or ``recovery: ...`` on a recovery case) is never overwritten automatically;
 an operator confirms or changes it when resolving (:func:`check`, then ``lifecycle.resolve``
 records it on the case and on the resolution event).
@@ -39,8 +40,11 @@ class Reason:
     tags: frozenset[str]
     keywords: tuple[re.Pattern[str], ...]
 
-    def hits(self, text: str) -> int:
-        return sum(1 for pattern in self.keywords if pattern.search(text))
+    def hits(self, text: str) -> tuple[int, int]:
+        """How many keywords the text holds, and how many characters they cover (a longer
+        phrase is the more specific on a tie)."""
+        found = [m for pattern in self.keywords if (m := pattern.search(text))]
+        return len(found), sum(len(m.group(0)) for m in found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,7 @@ class Taxonomy:
             if reason.tags.intersection(tags):
                 return reason.code
         lowered = text.lower()
-        best, most = self.default, 0
+        best, most = self.default, (0, 0)
         for reason in self.reasons:
             hits = reason.hits(lowered)
             if hits > most:
