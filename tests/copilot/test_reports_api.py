@@ -126,8 +126,11 @@ async def test_dashboard_page_and_script(client: httpx.AsyncClient) -> None:
         "chart-comp",
         "Download CSV",
         "reports.js",
+        'id="reasons"',
+        'id="recovery"',
     ):
         assert part in page.text
     script = await client.get("/console/static/reports.js")
     assert script.status_code == 200 and "/v1/reports/summary" in script.text
+    assert "/v1/reports/reasons" in script.text and "/v1/reports/recovery" in script.text
     assert "http" not in script.text.replace("http://www.w3.org/2000/svg", "")
