@@ -3,6 +3,7 @@ chosen reply: the far side of the e-mail channel in tests."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +22,13 @@ class Mailbox:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     refuse: str | None = None
+    stall_s: float = 0.0
+    """Wait this long before answering DATA (a server that went silent mid-send)."""
     port: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.stall_s:
+            await asyncio.sleep(self.stall_s)
         if self.refuse:
             return self.refuse
         parsed = message_from_bytes(envelope.content, policy=policy.default)

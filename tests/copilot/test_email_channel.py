@@ -197,6 +197,23 @@ async def test_a_refused_address_fails_at_once(
     assert row.status == "failed" and row.attempts == 1 and "550" in (row.error or "")
 
 
+async def test_a_server_silent_after_the_message_went_out_is_never_retried(
+    mail_app: FastAPI,
+    mail_client: httpx.AsyncClient,
+    mail_users: Users,
+    mailbox: Mailbox,
+    smtp_settings: Settings,
+) -> None:
+    mailbox.stall_s = 3
+    case_id = await _email_case(mail_app)
+    message_id = await _reply(mail_client, mail_users, case_id, "Maybe twice?")
+    impatient = smtp_settings.model_copy(update={"smtp_timeout_s": 1})
+    assert await _sender(mail_app, impatient).deliver_queued() == 1
+    row = await _delivery_of(mail_app, message_id)
+    assert row.status == "failed" and (row.error or "").startswith("outcome unknown")
+    assert await _sender(mail_app, impatient).deliver_queued() == 0  # at most once
+
+
 async def test_an_unreachable_server_is_retried(
     mail_app: FastAPI, mail_client: httpx.AsyncClient, mail_users: Users, smtp_settings: Settings
 ) -> None:
