@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     """``starttls`` upgrades a plain connection (port 587), ``tls`` connects over TLS (465),
     ``none`` sends in the clear (a relay on the same host)."""
     smtp_timeout_s: float = Field(default=30.0, gt=0.0)
-    smtp_subject: str = "Re: your support request"
+    smtp_subject: str | None = None
+    """The subject line of every e-mail; unset: the catalogue's, in the customer's language."""
 
     # Web chat
     webchat_secret: SecretStr | None = None

@@ -22,10 +22,12 @@ from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import i18n
 from core.config import Settings
-from core.models import DeliveryStatus, OutboundDelivery
+from core.models import ChannelIdentity, Customer, DeliveryStatus, OutboundDelivery
 from core.models.base import utcnow
 from core.platform import deliveries
 from core.platform.deliveries import Outcome, OutcomeKind
@@ -97,6 +99,18 @@ class EmailOutbound:
         await asyncio.gather(*(self._attempt(record, now=now) for record in records))
         return len(records)
 
+    async def _subject(self, session: AsyncSession, address: str) -> str:
+        """``CXC_SMTP_SUBJECT``, else the catalogue's in the language of the address's owner."""
+        if self.settings.smtp_subject:
+            return self.settings.smtp_subject
+        stmt = (
+            select(Customer.language)
+            .join(ChannelIdentity, col(ChannelIdentity.customer_id) == col(Customer.id))
+            .where(ChannelIdentity.channel == EMAIL, ChannelIdentity.external_id == address)
+        )
+        language = (await session.exec(stmt.limit(1))).first()
+        return i18n.text(language, "email.subject")
+
     @property
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.settings.claim_lease_s)
@@ -109,8 +123,12 @@ class EmailOutbound:
             )
         if not ours:
             return Delivery(ok=False, error="the claim expired before the send", queued=True)
+        async with self._sessions() as session:
+            subject = await self._subject(session, record.external_id)
         async with self._slots:
-            outcome = await send_mail(self.settings, to=record.external_id, text=record.text)
+            outcome = await send_mail(
+                self.settings, to=record.external_id, text=record.text, subject=subject
+            )
         async with self._sessions() as session:
             row = await deliveries.settle(
                 session,
@@ -130,12 +148,12 @@ class EmailOutbound:
         )
 
 
-def compose(settings: Settings, *, to: str, text: str) -> EmailMessage:
+def compose(settings: Settings, *, to: str, text: str, subject: str) -> EmailMessage:
     """The plain-text message: From the configured sender, a fresh Message-ID and Date."""
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = to
-    message["Subject"] = settings.smtp_subject
+    message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     domain = settings.smtp_from.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
@@ -143,9 +161,9 @@ def compose(settings: Settings, *, to: str, text: str) -> EmailMessage:
     return message
 
 
-async def send_mail(settings: Settings, *, to: str, text: str) -> Outcome:
+async def send_mail(settings: Settings, *, to: str, text: str, subject: str) -> Outcome:
     """One SMTP session: connect (and log in), then the envelope and the data."""
-    message = compose(settings, to=to, text=text)
+    message = compose(settings, to=to, text=text, subject=subject)
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     client = aiosmtplib.SMTP(
         hostname=settings.smtp_host,

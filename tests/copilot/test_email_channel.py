@@ -139,7 +139,7 @@ async def test_a_reply_on_an_email_case_reaches_the_customers_mailbox_once(
 
     [mail] = mailbox.received
     assert mail["To"] == "ann@customer.example" and mail["From"] == "help@shop.example"
-    assert mail["Subject"] == smtp_settings.smtp_subject
+    assert mail["Subject"] == "Re: your support request"  # the catalogue's, in Ann's language
     assert mail.get_content().strip() == "Your refund left today."
     assert mailbox.envelopes == [("help@shop.example", ["ann@customer.example"])]
     row = await _delivery_of(mail_app, message_id)
@@ -147,6 +147,25 @@ async def test_a_reply_on_an_email_case_reaches_the_customers_mailbox_once(
         row.status == "sent" and row.attempts == 1 and row.provider_message_id == mail["Message-ID"]
     )
     assert await _timeline_delivery(mail_client, mail_users, case_id) == "sent"
+
+
+async def test_the_subject_is_in_the_customers_language_unless_one_is_configured(
+    mail_app: FastAPI, mailbox: Mailbox, smtp_settings: Settings
+) -> None:
+    async with mail_app.state.session_factory() as session:
+        customer = Customer(name="Олена", language="uk")
+        session.add(customer)
+        await session.flush()
+        assert customer.id is not None
+        session.add(ChannelIdentity(customer_id=customer.id, channel="email", external_id="o@x.ua"))
+        await session.commit()
+    await _sender(mail_app, smtp_settings).send("o@x.ua", "Вітаємо!")
+    fixed = smtp_settings.model_copy(update={"smtp_subject": "Lavka support"})
+    await _sender(mail_app, fixed).send("o@x.ua", "Ще раз")
+    assert [m["Subject"] for m in mailbox.received] == [
+        "Re: ваше звернення до підтримки",
+        "Lavka support",
+    ]
 
 
 async def test_a_deferring_server_is_retried_with_backoff_then_the_reply_fails_visibly(
