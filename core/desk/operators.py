@@ -2,9 +2,10 @@
 resolve it, hand it back to the bot. Ownership changes go through the state machine in ``cases``.
 
 Replies go out through the ``OutboundChannel`` for the case's channel when the caller has one;
-otherwise they are queued as a pending ``OutboundDelivery`` for a worker to send: Telegram
-always, e-mail once SMTP is configured (``Settings.queued_channels``). A reply on any other
-channel is refused (:class:`~core.errors.ChannelUndeliverable`) rather than left pending forever.
+otherwise they are queued as a pending ``OutboundDelivery``: a worker sends Telegram ones, and
+e-mail ones once SMTP is configured; the visitor's page fetches web chat ones once the web chat
+is on (``Settings.queued_channels``). A reply on any other channel (phone, store) is refused
+(:class:`~core.errors.ChannelUndeliverable`) rather than left pending forever.
 """
 
 from __future__ import annotations
