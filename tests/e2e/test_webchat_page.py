@@ -84,5 +84,17 @@ def test_a_visitor_chats_on_the_page(chat_server: dict[str, Any], browser: Any) 
     wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "your refund is on its way"))
     texts = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#log .msg")]
     assert texts[0] == "How do I get a refund?" and texts.count(texts[-1]) == 1
+
+    # the widget a shop adds to its pages opens the same chat in a frame
+    shop = Path(chat_server["url"].split("///")[1]).with_name("shop.html")
+    widget = chat_server["base"] + "/console/static/chat-widget.js"
+    shop.write_text(f'<html><body><h1>Shop</h1><script src="{widget}"></script></body></html>')
+    browser.get(shop.as_uri())
+    wait.until(ec.element_to_be_clickable((By.ID, "cxc-chat-button"))).click()
+    frame = wait.until(ec.presence_of_element_located((By.ID, "cxc-chat-frame")))
+    assert frame.get_attribute("src") == chat_server["base"] + "/chat"
+    browser.switch_to.frame(frame)
+    wait.until(ec.presence_of_element_located((By.ID, "chat-form")))
+    browser.switch_to.default_content()
     if shot := os.environ.get("CXC_TEST_SCREENSHOT"):
         browser.save_screenshot(shot)
