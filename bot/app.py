@@ -35,6 +35,7 @@ from core.config import Settings
 from core.conversation.turn import Conversation
 from core.errors import ConfigError
 from core.platform import updates
+from core.ports import QueuedChannel
 from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -165,9 +166,9 @@ async def process_pending_updates(
 
 
 async def deliver_queued_forever(
-    outbound: TelegramOutbound, stop: asyncio.Event, *, interval_s: float = 1.0
+    outbound: QueuedChannel, stop: asyncio.Event, *, interval_s: float = 1.0
 ) -> None:
-    """Send operator replies queued by the API until ``stop`` is set."""
+    """Send the channel's queued deliveries (operator replies, retries) until ``stop`` is set."""
     while not stop.is_set():
         try:
             sent = await outbound.deliver_queued()

@@ -25,9 +25,11 @@ from copilot.routes import (
     metrics,
     promises,
     pulses,
+    reasons,
     reports,
     telegram,
     users,
+    webchat,
 )
 from copilot.routes import knowledge as knowledge_routes
 from core.config import Settings
@@ -68,7 +70,9 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.state.http_metrics = HttpMetrics()
-    app.add_middleware(Observability, metrics=app.state.http_metrics)  # outermost: sees all
+    app.add_middleware(  # outermost: sees every request
+        Observability, metrics=app.state.http_metrics, embed_origins=settings.cors_origins
+    )
     if settings.cors_origins:  # closed unless origins are named
         app.add_middleware(
             CORSMiddleware,
@@ -88,9 +92,10 @@ def create_app(
         users,
         knowledge_routes,
         deliveries,
+        reasons,
     ):
         app.include_router(router.router)
     console.install(app)
-    for extra in (reports, pulses, reports_console, knowledge_console):
+    for extra in (reports, pulses, reports_console, knowledge_console, webchat):
         app.include_router(extra.router)
     return app

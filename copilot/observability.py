@@ -4,7 +4,9 @@
   a new one), echoed in the response and written on every log line of the request
   (``request_id``: the context variable of ``runtime.logs``).
 * **Security headers:** ``nosniff``, no framing, no referrer, and on HTML pages (the console) a
-  content security policy that allows only the server's own scripts.
+  content security policy that allows only the server's own scripts. The web chat page
+  (``/chat``) is made to be framed by a shop's pages (``chat-widget.js``): framed by the origins
+  of ``CXC_CORS_ORIGINS`` when set, by any site otherwise.
 * **Prometheus metrics** (``GET /metrics``): requests and their duration by route template
   (never the raw path, which may hold an id), plus the database gauges of
   ``core.platform.gauges``. With ``CXC_METRICS_TOKEN`` set, the scrape needs it as a bearer
@@ -32,8 +34,9 @@ SECURITY_HEADERS = (
 )
 PAGE_POLICY = (
     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    b"script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    b"script-src 'self'; base-uri 'none'; form-action 'self'"
 )
+EMBEDDABLE = ("/chat",)  # pages other sites may frame
 
 
 class HttpMetrics:
@@ -54,9 +57,12 @@ class HttpMetrics:
 
 
 class Observability:
-    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: HttpMetrics, embed_origins: list[str] | None = None
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.embed_origins = list(embed_origins or [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,7 +77,9 @@ class Observability:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), *_headers(message, rid)]
+                framed = _frame_policy(scope.get("path", ""), self.embed_origins)
+                extra = _headers(message, rid, framed)
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         try:
@@ -84,13 +92,25 @@ class Observability:
             self.metrics.seconds.labels(method, route).observe(time.perf_counter() - started)
 
 
-def _headers(message: Message, rid: str) -> list[tuple[bytes, bytes]]:
+def _frame_policy(path: str, origins: list[str]) -> bytes | None:
+    """``frame-ancestors`` of a page: none, except for the embeddable pages (None: any site)."""
+    if path not in EMBEDDABLE:
+        return b"'none'"
+    return ("'self' " + " ".join(origins)).encode() if origins else None
+
+
+def _headers(message: Message, rid: str, framed: bytes | None) -> list[tuple[bytes, bytes]]:
     present = {k.lower() for k, _ in message.get("headers", [])}
     out = [(b"x-request-id", rid.encode())]
-    out += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+    out += [
+        (k, v)
+        for k, v in SECURITY_HEADERS
+        if k not in present and not (k == b"x-frame-options" and framed != b"'none'")
+    ]
     content_type = dict(message.get("headers", [])).get(b"content-type", b"")
     if content_type.startswith(b"text/html") and b"content-security-policy" not in present:
-        out.append((b"content-security-policy", PAGE_POLICY))
+        frames = b"" if framed is None else b"; frame-ancestors " + framed
+        out.append((b"content-security-policy", PAGE_POLICY + frames))
     return out
 
 

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from copilot.feedback_schemas import FeedbackOut
 from core.cases.promises import is_overdue
-from core.customers.timeline import CaseView
+from core.desk.operators import DeskCaseView
 from core.models import ChannelIdentity, Message, Promise
 from core.privacy import Disclosure, mask_cards
 
@@ -163,6 +164,9 @@ class CaseDetail(BaseModel):
     compensations: list[CompensationOut]
     crm_records: list[CrmRecordOut]
     crm_error: str | None
+    feedback: list[FeedbackOut] = Field(
+        default_factory=list, description="The customer's answered surveys, newest first."
+    )
 
 
 class TextIn(BaseModel):
@@ -194,6 +198,13 @@ class ResolveIn(BaseModel):
     )
     new_entry: NewEntryIn | None = Field(
         default=None, description="A new FAQ entry written from this case (needs approval)."
+    )
+    contact_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The contact reason, confirmed or changed (a code of "
+        "GET /v1/contact-reasons); without it the case keeps, or gets, the automatic one.",
     )
     phrasing_message_id: int | None = Field(
         default=None,
@@ -275,7 +286,7 @@ class NewUserOut(BaseModel):
     token: str = Field(description="Shown once; only its hash is stored.")
 
 
-def case_detail(view: CaseView) -> CaseDetail:
+def case_detail(view: DeskCaseView) -> CaseDetail:
     """The case view as its viewer may see it (``view.disclosure``)."""
     shown = view.disclosure
     customer = CustomerOut.model_validate(view.customer)
@@ -298,4 +309,5 @@ def case_detail(view: CaseView) -> CaseDetail:
             for r in view.crm_records
         ],
         crm_error=view.crm_error,
+        feedback=[FeedbackOut.of(p, shown) for p in view.feedback],
     )

@@ -68,7 +68,28 @@ class Settings(BaseSettings):
     update_max_attempts: int = Field(default=3, ge=1)
     """An inbound update that fails this many times is parked (listed, never retried)."""
 
-    # Case ownership
+    # E-mail (SMTP): replies and pulses to customers known by their address
+    smtp_host: str | None = None
+    """Unset: nothing is sent by e-mail, and an operator's reply on an e-mail case is refused."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str = "support@localhost"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    """``starttls`` upgrades a plain connection (port 587), ``tls`` connects over TLS (465),
+    ``none`` sends in the clear (a relay on the same host)."""
+    smtp_timeout_s: float = Field(default=30.0, gt=0.0)
+    smtp_subject: str | None = None
+    """The subject line of every e-mail; unset: the catalogue's, in the customer's language."""
+
+    # Web chat
+    webchat_secret: SecretStr | None = None
+    """Signs the web chat's visitor tokens; unset: the web chat (/chat) is off."""
+
+    # Case ownership and contact reasons
+    contact_reasons: Path | None = None
+    """The contact-reason taxonomy (YAML); unset: the bundled retail default
+    (core/policy/contact_reasons.yaml)."""
     reopen_window_days: int = Field(default=7, ge=0)
     handle_time_minutes: float = Field(default=6.0, gt=0.0)
     """Average minutes an operator spends per case; used for the expected-wait estimate."""
@@ -79,7 +100,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
-    """Origins a browser may call the API from (JSON list); none by default: CORS closed."""
+    """Origins a browser may call the API from, and the only sites that may frame the web chat
+    (JSON list); none by default: CORS closed, the web chat frameable by any site."""
     metrics_token: SecretStr | None = None
     """When set, ``GET /metrics`` needs it as a bearer token."""
     """The largest request body the API reads; a larger one is refused with 413."""
@@ -99,6 +121,8 @@ class Settings(BaseSettings):
             "embeddings_api_key",
             "pulse_link_secret",
             "metrics_token",
+            "smtp_password",
+            "webchat_secret",
         ):
             value: SecretStr | None = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
@@ -110,6 +134,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'cxc.db').resolve()}"
+
+    @property
+    def queued_channels(self) -> tuple[str, ...]:
+        """Channels whose queued messages reach the customer: Telegram (the bot or the worker
+        sends them), e-mail once an SMTP server is configured (the worker), the web chat once
+        it is on (the visitor's page fetches them)."""
+        smtp = ("email",) if self.smtp_host else ()
+        web = ("web",) if self.webchat_secret else ()
+        return ("telegram", *smtp, *web)
 
     @property
     def chroma_dir(self) -> Path:
@@ -126,12 +159,16 @@ class Settings(BaseSettings):
     """Seconds between a resolution and its pulse."""
     pulse_expiry_h: float = Field(default=72.0, gt=0.0)
     pulse_min_interval_days: float = Field(default=7.0, ge=0.0)
-    """At most one CSAT/CES pulse per customer in this many days."""
+    """At most one CSAT/CES pulse per customer in this many days for resolutions of one kind
+    (by the bot alone, or with a person): a person's resolution is surveyed even on the day a
+    bot answer was."""
     pulse_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
     pulse_low_csat: int = Field(default=2, ge=1, le=5)
     """A CSAT at or below this opens a recovery case."""
     pulse_low_ces: int = Field(default=3, ge=1, le=7)
     """A CES at or below this opens a recovery case."""
+    pulse_nps_detractor: int = Field(default=6, ge=0, le=10)
+    """An NPS at or below this (a detractor) opens a recovery case."""
     pulse_link_secret: SecretStr | None = None
     """Signs the survey links sent on non-Telegram channels."""
     public_base_url: str = "http://127.0.0.1:8000"

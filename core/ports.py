@@ -100,3 +100,13 @@ class OutboundChannel(Protocol):
     async def send(
         self, external_id: str, text: str, *, buttons: Sequence[tuple[str, str]] = ()
     ) -> Delivery: ...
+
+
+@runtime_checkable
+class QueuedChannel(OutboundChannel, Protocol):
+    """A channel whose sender also drains the delivery queue (``core.platform.deliveries``):
+    the messages other processes queued and the retries that are due."""
+
+    async def deliver_queued(self, *, limit: int = 20, now: datetime | None = None) -> int:
+        """Send what is due; how many deliveries were taken."""
+        ...

@@ -1,20 +1,29 @@
 """``cxc worker``: the background process. It decides and sends CSAT/CES pulses and NPS rounds,
 expires stale pulses, flags overdue promises (``core.worker``) and sends the operator replies
-the API queued, through Telegram. It needs no knowledge base.
+the API queued: through Telegram when a bot token is set, by e-mail when an SMTP server is
+(``CXC_SMTP_HOST``); pulses for web chat visitors wait for their page to fetch them
+(``CXC_WEBCHAT_SECRET``). It needs no knowledge base.
 
-May import: ``core``, ``runtime`` and the channel senders (``bot.outbound``); it is a
-composition root like ``cli``, so nothing imports it but the command line and tests.
+May import: ``core``, ``runtime`` and the channel senders (``bot.outbound``, ``mailer``); it is
+a composition root like ``cli``, so nothing imports it but the command line and tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from bot.app import connected_bot, deliver_queued_forever, require_token, stop_on_signals
 from bot.outbound import TelegramOutbound
 from core import worker
 from core.config import Settings
+from core.errors import ConfigError
+from core.platform.pickup import WEB, PickupOutbound
+from core.ports import OutboundChannel, QueuedChannel
+from core.runtime import Runtime
+from mailer import EmailOutbound
 from runtime import open_runtime
 
 log = logging.getLogger(__name__)
@@ -23,18 +32,39 @@ log = logging.getLogger(__name__)
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (default: on SIGINT/SIGTERM).
 
-    Raises ConfigError for a missing, malformed or rejected Telegram token (the CLI exits 2).
+    Raises ConfigError when no channel is configured, or for a malformed or rejected Telegram
+    token (the CLI exits 2).
     """
-    require_token(settings)
-    async with open_runtime(settings, knowledge=False) as rt, connected_bot(settings) as bot:
+    if settings.telegram_token is None and not settings.smtp_host and not settings.webchat_secret:
+        raise ConfigError(
+            "CXC_TELEGRAM_TOKEN is not set, nor CXC_SMTP_HOST, nor CXC_WEBCHAT_SECRET: the "
+            "worker has no channel to send on (set any of them)"
+        )
+    async with open_runtime(settings, knowledge=False) as rt, _channels(rt) as channels:
         stop = stop or stop_on_signals()
-        outbound = TelegramOutbound(bot, settings=settings, session_factory=rt.sessions)
-        sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
-        log.info("worker: every %.0fs", settings.worker_interval_s)
+        senders = [asyncio.create_task(deliver_queued_forever(c, stop)) for c in channels.values()]
+        outbound: dict[str, OutboundChannel] = dict(channels)
+        if settings.webchat_secret is not None:  # the visitor's page fetches what is sent
+            outbound[WEB] = PickupOutbound(rt.sessions)
+        log.info("worker: every %.0fs, sending on %s", settings.worker_interval_s, list(outbound))
         try:
-            await worker.run_worker(
-                rt.sessions, settings=settings, outbound={outbound.channel: outbound}, stop=stop
-            )
+            await worker.run_worker(rt.sessions, settings=settings, outbound=outbound, stop=stop)
         finally:
             stop.set()
-            await sender
+            await asyncio.gather(*senders)
+
+
+@asynccontextmanager
+async def _channels(rt: Runtime) -> AsyncIterator[dict[str, QueuedChannel]]:
+    """The senders this process has: Telegram (token set) and e-mail (SMTP host set)."""
+    settings, channels = rt.settings, dict[str, QueuedChannel]()
+    async with AsyncExitStack() as stack:
+        if settings.telegram_token is not None:
+            require_token(settings)
+            bot = await stack.enter_async_context(connected_bot(settings))
+            channels["telegram"] = TelegramOutbound(
+                bot, settings=settings, session_factory=rt.sessions
+            )
+        if settings.smtp_host:
+            channels["email"] = EmailOutbound(settings=settings, session_factory=rt.sessions)
+        yield channels

@@ -15,10 +15,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from copilot.auth import CurrentUser
-from copilot.deps import SessionDep
+from copilot.deps import SessionDep, SettingsDep
 from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep
 from copilot.operator_schemas import MAX_ID, case_detail
 from copilot.suggestion_schemas import SuggestionsOut
+from core.cases import reasons
 from core.desk import operators, suggestions
 
 HERE = Path(__file__).parent
@@ -43,10 +44,17 @@ async def queue(request: Request, session: SessionDep, user: CurrentUser) -> HTM
 
 @router.get("/fragments/cases/{case_id}", response_class=HTMLResponse)
 async def case(
-    request: Request, case_id: CaseIdPath, session: SessionDep, user: CurrentUser, crm: CrmDep
+    request: Request,
+    case_id: CaseIdPath,
+    session: SessionDep,
+    user: CurrentUser,
+    crm: CrmDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     view = case_detail(await operators.case_view(session, case_id=case_id, user=user, crm=crm))
-    return templates.TemplateResponse(request, "_case.html", {"v": view, "user": user})
+    taxonomy = reasons.for_settings(settings)
+    ctx = {"v": view, "user": user, "reasons": taxonomy.reasons}
+    return templates.TemplateResponse(request, "_case.html", ctx)
 
 
 @router.get("/fragments/cases/{case_id}/suggestions", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from copilot.operator_schemas import (
     case_detail,
 )
 from copilot.suggestion_schemas import AcceptedOut, AcceptIn, SuggestionsOut
+from core.cases import reasons
 from core.desk import operators, suggestions
 from core.learning import candidates
 
@@ -70,13 +71,23 @@ async def assign(
 
 @router.post("/{case_id}/messages", response_model=MessageOut, status_code=status.HTTP_201_CREATED)
 async def send_message(
-    case_id: CaseIdPath, body: TextIn, session: SessionDep, user: CurrentUser, out: OutboundDep
+    case_id: CaseIdPath,
+    body: TextIn,
+    session: SessionDep,
+    user: CurrentUser,
+    out: OutboundDep,
+    settings: SettingsDep,
 ) -> MessageOut:
-    """Reply to the customer on their channel (Telegram now; queued for the bot worker when
-    this process has no sender for the channel). 409 on a channel nothing can deliver yet
-    (e-mail, web, phone, store)."""
+    """Reply to the customer on their channel: sent now, or queued for the worker (Telegram;
+    e-mail when SMTP is configured). 409 on a channel nothing can deliver (web, phone, store;
+    e-mail without SMTP)."""
     message = await operators.reply(
-        session, case_id=case_id, user=user, text=body.text, outbound=out
+        session,
+        case_id=case_id,
+        user=user,
+        text=body.text,
+        outbound=out,
+        queued=settings.queued_channels,
     )
     return MessageOut.model_validate(message)
 
@@ -102,7 +113,8 @@ async def resolve(
     """Resolve the case (409 when it is already resolved or closed). With
     ``knowledge_entry_id`` (404 when unknown) or ``new_entry``, the customer's question (or the
     one picked or edited: ``phrasing_message_id``, ``phrasing``) becomes a masked knowledge
-    candidate for a supervisor to approve."""
+    candidate for a supervisor to approve. ``contact_reason`` confirms or changes the case's
+    reason (422 for an unknown code)."""
     new = body.new_entry
     case = await operators.resolve_case(
         session,
@@ -115,6 +127,8 @@ async def resolve(
         retriever=retriever,
         choice=candidates.PhrasingChoice(body.phrasing_message_id, body.phrasing),
         region=settings.default_region,
+        contact_reason=body.contact_reason,
+        taxonomy=reasons.for_settings(settings),
     )
     return CaseOut.model_validate(case)
 

@@ -38,9 +38,9 @@ async def _load(
     try:
         return await pulse_answers.pulse_by_link(session, signed=token, settings=settings)
     except NotFound:
-        return _page(request, 404, state="missing", lang="en")
+        return _page(request, 404, state="missing", lang="en", t=_texts("en"))
     except InvalidTransition:
-        return _page(request, 410, state="expired", lang="en")
+        return _page(request, 410, state="expired", lang="en", t=_texts("en"))
 
 
 @router.get("/{token}", response_class=HTMLResponse)
@@ -87,5 +87,6 @@ async def answer(
 
 
 def _texts(lang: str) -> dict[str, str]:
-    keys = ("csat", "ces", "nps", "thanks")
-    return {**{k: text(lang, k) for k in keys}, "comment": text(lang, "comment_web")}
+    keys = ("csat", "ces", "nps", "thanks", "page_title", "page_submit")
+    texts = {k: text(lang, k) for k in (*keys, "page_expired", "page_invalid")}
+    return {**texts, "comment": text(lang, "comment_web")}

@@ -6,14 +6,17 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from copilot.auth import Supervisor
 from copilot.deps import SessionDep, SettingsDep
+from core.cases.reasons import for_settings
+from core.feedback.recovery_report import recovery_outcomes
 from core.reports import churn, metrics, resolution_log
+from core.reports import reasons as reason_report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 Text = Annotated[str | None, Query(max_length=200)]
@@ -49,6 +52,36 @@ async def summary(
 ) -> dict[str, Any]:
     """Summary metrics over the cases in the window, with the filters applied."""
     return await metrics.summary(session, filters=filters)
+
+
+@router.get("/recovery")
+async def recovery(
+    session: SessionDep, settings: SettingsDep, _user: Supervisor, filters: FilterDep
+) -> dict[str, Any]:
+    """Recovery cases opened in the window: why, how they ended, whether customers came back."""
+    return await recovery_outcomes(session, filters=filters, settings=settings)
+
+
+@router.get("/reasons")
+async def reasons(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: Supervisor,
+    filters: FilterDep,
+    order: Literal["cases", "escalation_rate", "low_csat_rate", "repeat_rate"] = "cases",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[dict[str, Any]]:
+    """Contact reasons of the cases opened in the window, ranked by ``order``."""
+    rows = await reason_report.top_reasons(
+        session,
+        filters=filters,
+        low_csat=settings.pulse_low_csat,
+        repeat_days=settings.reopen_window_days,
+        order=order,
+        limit=limit,
+    )
+    taxonomy = for_settings(settings)
+    return [{**row, "label": taxonomy.label(row["reason"])} for row in rows]
 
 
 @router.get("/resolutions.csv", response_class=Response)

@@ -128,10 +128,15 @@ async def resolve(
     code: str | None = None,
     by: str = Owner.BOT,
     knowledge_entry_id: str | None = None,
+    contact_reason: str | None = None,
     now: datetime | None = None,
 ) -> Case:
+    """Resolve; ``contact_reason`` (checked by the caller, ``reasons.check``) is the reason the
+    resolver confirmed or chose, set on the case and recorded on the event."""
     case = await _load(session, case_id, status=ACTIVE, owner=tuple(Owner), action="resolve")
     case.status = CaseStatus.RESOLVED
+    if contact_reason:
+        case.topic = contact_reason
     case.owner = Owner.BOT
     case.resolved_at = now or utcnow()
     case.resolution = resolution
@@ -139,7 +144,10 @@ async def resolve(
     if knowledge_entry_id:
         case.knowledge_entry_id = knowledge_entry_id
     await _commit_event(
-        session, case, CaseEvent.RESOLVED, MessageMeta(by=by or None, code=code or None)
+        session,
+        case,
+        CaseEvent.RESOLVED,
+        MessageMeta(by=by or None, code=code or None, contact_reason=contact_reason or None),
     )
     return case
 

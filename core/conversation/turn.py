@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.cases import lifecycle
+from core.cases import lifecycle, reasons
 from core.config import Settings
 from core.conversation import buttons, comments, fallback, intents, received
 from core.conversation.inbound import DEFAULT_LANGUAGE, Identity, Inbound, identify
 from core.conversation.intents import Intent
+from core.conversation.reasoning import give_reason
 from core.conversation.replies import Render, Reply, ReplyKind, classify_content, reply_meta
 from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
@@ -43,6 +44,7 @@ class Conversation:
         self.retriever = retriever
         self.settings = settings
         self.render = render
+        self.taxonomy = reasons.for_settings(settings)
 
     async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         """Store one inbound message and decide the bot's reply (see the module docstring).
@@ -56,7 +58,9 @@ class Conversation:
             )
             if thanks is not None:
                 return thanks
-        return await self._turn(session, inbound, intent)
+        reply = await self._turn(session, inbound, intent)
+        await give_reason(session, reply, retriever=self.retriever, taxonomy=self.taxonomy)
+        return reply
 
     async def pick(
         self, session: AsyncSession, *, who: Identity, message_id: int, index: int

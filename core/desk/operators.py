@@ -2,23 +2,25 @@
 resolve it, hand it back to the bot. Ownership changes go through the state machine in ``cases``.
 
 Replies go out through the ``OutboundChannel`` for the case's channel when the caller has one;
-otherwise they are queued as a pending ``OutboundDelivery`` for the bot worker to send, which
-only Telegram has (``QUEUED_CHANNELS``). A reply on any other channel is refused
+otherwise they are queued as a pending ``OutboundDelivery``: a worker sends Telegram ones, and
+e-mail ones once SMTP is configured; the visitor's page fetches web chat ones once the web chat
+is on (``Settings.queued_channels``). A reply on any other channel (phone, store) is refused
 (:class:`~core.errors.ChannelUndeliverable`) rather than left pending forever.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.cases import lifecycle
+from core.cases import lifecycle, reasons
 from core.compensation.case_context import load_case_context
 from core.customers import timeline
 from core.errors import ChannelUndeliverable, InvalidInput, InvalidTransition
-from core.feedback import surveys
+from core.feedback import history, surveys
 from core.learning import candidates
 from core.models import (
     Author,
@@ -30,6 +32,7 @@ from core.models import (
     MessageMeta,
     OutboundDelivery,
     Owner,
+    Pulse,
     User,
 )
 from core.models.base import utcnow
@@ -75,14 +78,24 @@ async def accessible_case(session: AsyncSession, *, case_id: int, user: User) ->
     return case
 
 
+@dataclass(frozen=True, slots=True)
+class DeskCaseView(timeline.CaseView):
+    """The case view with the customer's past feedback (CSAT/CES/NPS and comments)."""
+
+    feedback: list[Pulse] = field(default_factory=list)
+
+
 async def case_view(
     session: AsyncSession, *, case_id: int, user: User, crm: CrmConnector | None = None
-) -> timeline.CaseView:
+) -> DeskCaseView:
     """What the user sees on opening a case they may act on (one case context, one CRM call),
-    with the personal data they may see (``auth.disclosure_for``)."""
+    with the personal data they may see (``auth.disclosure_for``) and the customer's feedback."""
     context = await load_case_context(session, case_id=case_id, crm=crm, user=user)
     disclosure = auth.disclosure_for(user, context.case)
-    return await timeline.case_view(session, context=context, disclosure=disclosure)
+    view = await timeline.case_view(session, context=context, disclosure=disclosure)
+    parts = {f.name: getattr(view, f.name) for f in fields(view)}
+    feedback = await history.customer_feedback(session, customer_id=context.customer_id)
+    return DeskCaseView(**parts, feedback=feedback)
 
 
 async def assign_case(
@@ -111,13 +124,15 @@ async def reply(
     user: User,
     text: str,
     outbound: Mapping[str, OutboundChannel] | None = None,
+    queued: Collection[str] = QUEUED_CHANNELS,
 ) -> Message:
-    """Send ``text`` to the customer on the case's channel; the case becomes the user's."""
+    """Send ``text`` to the customer on the case's channel; the case becomes the user's.
+    ``queued``: the channels a worker sends for (``Settings.queued_channels``)."""
     case = await accessible_case(session, case_id=case_id, user=user)
     if case.status not in lifecycle.ACTIVE:
         raise InvalidTransition(f"case {case_id} is {case.status}; reopen it before replying")
     identity = await _identity(session, case)
-    deliverable = sorted({*QUEUED_CHANNELS, *(outbound or {})})
+    deliverable = sorted({*queued, *(outbound or {})})
     if identity.channel not in deliverable:
         raise ChannelUndeliverable(case_id, identity.channel, deliverable)
     if case.assigned_operator is None:
@@ -160,11 +175,17 @@ async def resolve_case(
     retriever: Retriever | None = None,
     choice: candidates.PhrasingChoice | None = None,
     region: str = "RU",
+    contact_reason: str | None = None,
+    taxonomy: reasons.Taxonomy | None = None,
 ) -> Case:
     """Resolve; a linked ``knowledge_entry_id`` or a ``new_entry`` proposes the customer's
     question (or the operator's ``choice``), masked, as a knowledge candidate for a supervisor
-    (``core.learning.candidates``)."""
+    (``core.learning.candidates``). ``contact_reason`` confirms or changes the case's reason;
+    without one, a case that has none gets one automatically (``core.cases.reasons``)."""
     await accessible_case(session, case_id=case_id, user=user)
+    taxonomy = taxonomy or reasons.load()
+    if contact_reason is not None:
+        reasons.check(taxonomy, contact_reason)
     if knowledge_entry_id is not None and new_entry is not None:
         raise InvalidInput("link a knowledge entry or write a new one, not both")
     if knowledge_entry_id is not None:  # unknown entry: 404 before anything changes
@@ -176,7 +197,9 @@ async def resolve_case(
         code=resolution_code,
         by=user.name,
         knowledge_entry_id=knowledge_entry_id,
+        contact_reason=contact_reason,
     )
+    case = await reasons.assign(session, case_id=case_id, taxonomy=taxonomy)
     if knowledge_entry_id is not None or new_entry is not None:
         await candidates.propose_from_resolution(
             session,

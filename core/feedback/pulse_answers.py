@@ -1,6 +1,6 @@
 """Answers to satisfaction pulses: the signed, expiring links to the page at
-``/pulse/{token}``, Telegram button presses, the optional comment, and the recovery case a low
-score opens. Scheduling and sending are in ``surveys``.
+``/pulse/{token}``, Telegram button presses and the optional comment; what an unhappy answer
+opens is in ``recovery``, scheduling and sending in ``surveys``.
 """
 
 from __future__ import annotations
@@ -13,20 +13,14 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.cases import lifecycle
 from core.config import Settings
 from core.errors import InvalidInput, InvalidTransition, NotFound
-from core.feedback import pulse_texts
+from core.feedback import pulse_texts, recovery
 from core.feedback.pulse_texts import Prompt, next_prompt
 from core.feedback.surveys import get_pulse
 from core.models import (
-    Author,
-    CaseEvent,
     ChannelIdentity,
     Customer,
-    Direction,
-    Message,
-    MessageMeta,
     Pulse,
     PulseKind,
     PulseStatus,
@@ -83,7 +77,8 @@ async def record_answer(
     comment: str | None = None,
     now: datetime | None = None,
 ) -> Pulse:
-    """Store answers (any subset, again until it expires); a low score opens a recovery case."""
+    """Store answers (any subset, again until it expires); a low score, a detractor NPS or a
+    negative comment opens a recovery case, and later answers go to it (``recovery``)."""
     pulse = await get_pulse(session, pulse_id)
     if pulse.status not in (PulseStatus.SENT, PulseStatus.ANSWERED) or _expired(pulse, now):
         raise InvalidTransition(f"pulse {pulse_id} is {pulse.status} and takes no answers")
@@ -101,51 +96,11 @@ async def record_answer(
     pulse.status, pulse.answered_at = PulseStatus.ANSWERED, now or utcnow()
     session.add(pulse)
     await session.commit()
-    if is_low(pulse, settings=settings) and pulse.recovery_case_id is None:
-        await _open_recovery(session, pulse)
-    elif comment and pulse.recovery_case_id is not None:
-        await _note(session, pulse.recovery_case_id, f"Customer comment: {pulse.comment}", pulse)
+    answered = tuple(name for name, value in scores.items() if value is not None)
+    await recovery.follow_up(
+        session, pulse, settings=settings, answered=answered, comment=pulse.comment and comment
+    )
     return pulse
-
-
-def is_low(pulse: Pulse, *, settings: Settings) -> bool:
-    return (pulse.csat is not None and pulse.csat <= settings.pulse_low_csat) or (
-        pulse.ces is not None and pulse.ces <= settings.pulse_low_ces
-    )
-
-
-async def _open_recovery(session: AsyncSession, pulse: Pulse) -> None:
-    source = await lifecycle.get_case(session, pulse.case_id) if pulse.case_id else None
-    topic = f"recovery: {source.topic}" if source and source.topic else "recovery"
-    case = await lifecycle.open_case(
-        session, customer_id=pulse.customer_id, channel=pulse.channel, topic=topic[:200]
-    )
-    assert case.id is not None
-    await lifecycle.escalate(session, case_id=case.id, reason="low satisfaction score")
-    pulse.recovery_case_id = case.id
-    session.add(pulse)
-    parts = [f"Low satisfaction after case #{pulse.case_id}"]
-    if source is not None:
-        parts.append(f"(resolution {source.resolution_code or '-'}: {source.resolution or '-'})")
-    parts.append(f"CSAT {pulse.csat or '-'}/5, CES {pulse.ces or '-'}/7.")
-    if pulse.comment:
-        parts.append(f"Comment: {pulse.comment}")
-    await _note(session, case.id, " ".join(parts), pulse)
-
-
-async def _note(session: AsyncSession, case_id: int, text: str, pulse: Pulse) -> None:
-    session.add(
-        Message(
-            case_id=case_id,
-            direction=Direction.INTERNAL,
-            channel=pulse.channel,
-            author=Author.SYSTEM,
-            text=text,
-            event=CaseEvent.RECOVERY,
-            meta=MessageMeta(pulse_id=pulse.id, source_case_id=pulse.case_id),
-        )
-    )
-    await session.commit()
 
 
 async def handle_callback(

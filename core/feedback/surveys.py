@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.cases import lifecycle
 from core.config import Settings
 from core.errors import InvalidTransition
+from core.feedback.channels import answerable_channel
 from core.feedback.nps import recent_nps, schedule_nps
 from core.feedback.pulse_texts import Prompt, comment_prompt, first_prompt, next_prompt
 from core.models import (
@@ -46,6 +47,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.platform.records import fetch
+from core.reports.query import person_involved
 
 __all__ = ["Prompt", "comment_prompt", "first_prompt", "next_prompt", "schedule_nps"]
 
@@ -77,7 +79,7 @@ async def schedule_pulse(
     pulse = Pulse(
         case_id=case.id,
         customer_id=case.customer_id,
-        channel=case.origin_channel,
+        channel=await answerable_channel(session, case),
         kind=PulseKind.CSAT_CES,
         resolved_at=case.resolved_at,
         due_at=case.resolved_at,
@@ -152,14 +154,25 @@ def sampled(case_id: int, resolved_at: datetime, rate: float) -> bool:
 
 
 async def _recent_pulse(session: AsyncSession, pulse: Pulse, *, days: float) -> bool:
+    """A live pulse of this customer within ``days`` for a resolution of the same kind: by the
+    bot alone, or with a person. A bot answer and a person's resolution later the same day are
+    two resolutions, and each gets its pulse."""
     assert pulse.resolved_at is not None
-    stmt = select(Pulse.id).where(
-        Pulse.customer_id == pulse.customer_id,
-        Pulse.kind == PulseKind.CSAT_CES,
-        col(Pulse.status).in_(LIVE),
-        col(Pulse.id) != pulse.id,
-        col(Pulse.resolved_at) > pulse.resolved_at - timedelta(days=days),
-        col(Pulse.resolved_at) <= pulse.resolved_at,
+    person = person_involved()
+    mine = (await session.exec(select(person).where(col(Case.id) == pulse.case_id))).first()
+    same_kind = person if mine else ~person
+    stmt = (
+        select(Pulse.id)
+        .join(Case, col(Case.id) == col(Pulse.case_id))
+        .where(
+            Pulse.customer_id == pulse.customer_id,
+            Pulse.kind == PulseKind.CSAT_CES,
+            col(Pulse.status).in_(LIVE),
+            col(Pulse.id) != pulse.id,
+            col(Pulse.resolved_at) > pulse.resolved_at - timedelta(days=days),
+            col(Pulse.resolved_at) <= pulse.resolved_at,
+            same_kind,
+        )
     )
     return (await session.exec(stmt.limit(1))).first() is not None
 

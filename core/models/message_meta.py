@@ -54,6 +54,8 @@ class MessageMeta(_Frozen):
     operator: str | None = None
     by: str | None = None
     code: str | None = None
+    contact_reason: str | None = None
+    """On a resolution: the contact reason the operator confirmed or chose."""
     previous_resolved_at: str | None = None
     reopen_count: int | None = None
     due_at: str | None = None

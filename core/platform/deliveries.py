@@ -243,7 +243,7 @@ async def settle(
     if row.status in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
         row.finished_at = now
     session.add(row)
-    await _mark_message(session, row)
+    await mark_message(session, row)
     await session.commit()
     return row
 
@@ -258,7 +258,7 @@ async def resend(
     row.status, row.next_attempt_at, row.finished_at = DeliveryStatus.PENDING, now, None
     row.created_at = now or utcnow()  # a new retry window
     session.add(row)
-    await _mark_message(session, row)
+    await mark_message(session, row)
     await session.commit()
     return row
 
@@ -289,7 +289,8 @@ async def _chat_busy(session: AsyncSession, channel: str, external_id: str) -> b
     return (await session.exec(stmt.limit(1))).first() is not None
 
 
-async def _mark_message(session: AsyncSession, row: OutboundDelivery) -> None:
+async def mark_message(session: AsyncSession, row: OutboundDelivery) -> None:
+    """Show the delivery's status on its message of the case timeline (not committed)."""
     if row.message_id is None:
         return
     message = await session.get(Message, row.message_id)

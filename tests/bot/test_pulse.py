@@ -17,8 +17,10 @@ from sqlmodel import col, select
 
 from bot.keyboards import PulseCallback
 from core.config import Settings
+from core.desk import operators
 from core.models import Case, CaseStatus, Message, Owner, Pulse, PulseStatus
 from core.models.base import utcnow
+from core.platform import auth
 from core.worker import run_worker_once
 from worker import run_worker
 
@@ -212,3 +214,25 @@ def test_worker_command_help_and_missing_token(tmp_path: Path) -> None:
     assert missing.returncode == 2, missing.stderr
     assert "CXC_TELEGRAM_TOKEN is not set" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+async def test_a_bot_answer_and_a_persons_resolution_the_same_day_each_get_a_pulse(
+    harness: Harness,
+) -> None:
+    first = await _resolved_by_helped(harness)  # self-service: its pulse went out
+    await harness.say("/human")
+    case = await harness.case()
+    assert case.id is not None and case.id != first.case_id  # a second case
+    async with harness.sessions() as s:
+        user, _ = await auth.create_user(s, name="olga", role="operator")
+        await operators.resolve_case(
+            s, case_id=case.id, user=user, resolution="Called", resolution_code="info"
+        )
+    done = await run_worker_once(
+        harness.sessions,
+        settings=_worker_settings(harness),
+        outbound={"telegram": harness.outbound},
+    )
+    assert (done.decided, done.sent) == (1, 1)  # the cooldown did not swallow the person's one
+    pulses = [m["text"] for m in harness.api.sent if m["text"].startswith("How satisfied")]
+    assert len(pulses) == 2

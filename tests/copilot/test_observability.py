@@ -103,3 +103,24 @@ def test_a_log_line_written_during_a_request_carries_its_id() -> None:
     inside, outside = out.getvalue().splitlines()
     assert inside.endswith("inside request_id=req-0001abcd")
     assert "request_id" not in outside
+
+
+async def test_only_the_web_chat_page_may_be_framed_and_by_the_named_origins(
+    app_settings: Settings, kb: Any
+) -> None:
+    chat = app_settings.model_copy(update={"webchat_secret": SecretStr("a-long-web-chat-secret")})
+    for origins, expected in (
+        ([], None),
+        (["https://shop.example"], "'self' https://shop.example"),
+    ):
+        app = create_app(chat.model_copy(update={"cors_origins": origins}), retriever=kb)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                page, console = await c.get("/chat"), await c.get("/console/knowledge")
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "x-frame-options" not in page.headers
+        framing = [p.strip() for p in policy.split(";") if p.strip().startswith("frame-ancestors")]
+        assert framing == ([f"frame-ancestors {expected}"] if expected else [])
+        assert "frame-ancestors 'none'" in console.headers["content-security-policy"]
+        assert console.headers["x-frame-options"] == "DENY"

@@ -17,10 +17,23 @@ WINDOW = {"from": "2026-03-01T00:00:00Z", "to": "2026-03-15T00:00:00Z"}
 
 
 async def test_only_supervisors_see_reports(client: httpx.AsyncClient, users) -> None:  # type: ignore[no-untyped-def]
-    for path in ("summary", "resolutions.csv", "churn-risk", "series"):
+    for path in ("summary", "resolutions.csv", "churn-risk", "series", "recovery"):
         assert (await client.get(f"/v1/reports/{path}")).status_code == 401
         assert (await client.get(f"/v1/reports/{path}", headers=users.operator)).status_code == 403
         assert (await client.get(f"/v1/reports/{path}", headers=users.admin)).status_code == 200
+
+
+async def test_recovery_outcomes_over_http(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    users,  # type: ignore[no-untyped-def]
+) -> None:
+    await fx.build(db_session)
+    res = await client.get("/v1/reports/recovery", params=WINDOW, headers=users.supervisor)
+    got = res.json()
+    assert res.status_code == 200
+    assert got["recovery_opened"] == got["recovery_resolved"] + got["recovery_open"]
+    assert set(got["recovery_triggers"]) <= {"csat", "ces", "nps", "comment"}
 
 
 async def test_summary_over_http(
@@ -113,8 +126,11 @@ async def test_dashboard_page_and_script(client: httpx.AsyncClient) -> None:
         "chart-comp",
         "Download CSV",
         "reports.js",
+        'id="reasons"',
+        'id="recovery"',
     ):
         assert part in page.text
     script = await client.get("/console/static/reports.js")
     assert script.status_code == 200 and "/v1/reports/summary" in script.text
+    assert "/v1/reports/reasons" in script.text and "/v1/reports/recovery" in script.text
     assert "http" not in script.text.replace("http://www.w3.org/2000/svg", "")

@@ -277,7 +277,8 @@ async def test_low_score_opens_one_recovery_case_for_a_person(any_session: Async
     assert notes[0] == "opened" and notes[1] == "escalated"
     assert f"Low satisfaction after case #{pulse.case_id}" in notes[2]
     assert "CSAT 4/5, CES 3/7" in notes[2]
-    assert notes[3] == "Customer comment: Still no parcel"
+    assert notes[3] == "Later answer: CSAT 1/5."  # the same recovery case, updated
+    assert notes[4] == "Customer comment: Still no parcel"
     recoveries = (
         await any_session.exec(select(Case).where(Case.topic == "recovery: delivery"))
     ).all()

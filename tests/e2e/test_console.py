@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ import pytest
 
 from core import db
 from core.config import Settings
-from core.models import Case, ChannelIdentity, Customer, Message
+from core.models import Case, ChannelIdentity, Customer, Message, Pulse
+from core.models.base import utcnow
 from core.platform import auth
 from tests.copilot.conftest import FAQ, RecordingTelegram
 
@@ -58,6 +60,28 @@ async def _seed(url: str) -> tuple[str, int]:
                 channel="telegram",
                 author="customer",
                 text="В заказе не хватает молока",
+            )
+        )
+        earlier = Case(
+            customer_id=customer.id,
+            origin_channel="telegram",
+            status="resolved",
+            topic="late_delivery",
+            resolved_at=utcnow() - timedelta(days=20),
+        )
+        s.add(earlier)
+        await s.flush()
+        s.add(
+            Pulse(
+                case_id=earlier.id,
+                customer_id=customer.id,
+                channel="telegram",
+                token="console-e2e",
+                status="answered",
+                csat=2,
+                ces=3,
+                comment="Курьер опоздал на два часа",
+                answered_at=utcnow() - timedelta(days=19),
             )
         )
         await s.commit()
@@ -139,7 +163,7 @@ def browser() -> Iterator[Any]:
 def test_operator_resolves_a_case_in_the_console(server: dict[str, Any], browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     wait = WebDriverWait(browser, 30)
     case_id = server["case_id"]
@@ -155,6 +179,8 @@ def test_operator_resolves_a_case_in_the_console(server: dict[str, Any], browser
     )
     link.click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "timeline"), "не хватает молока"))
+    feedback = browser.find_element(By.ID, "feedback").text  # the customer's past feedback
+    assert "CSAT 2/5" in feedback and "CES 3/7" in feedback and "опоздал на два часа" in feedback
     wait.until(ec.element_to_be_clickable((By.ID, "use-draft"))).click()
     draft = browser.find_element(By.ID, "reply-text").get_attribute("value")
     assert draft.startswith("Здравствуйте, Анна!") and "промокод" in draft
@@ -171,7 +197,9 @@ def test_operator_resolves_a_case_in_the_console(server: dict[str, Any], browser
     assert server["telegram"].sent == [("555", draft)]
 
     wait.until(ec.element_to_be_clickable((By.ID, "resolution"))).send_keys("Промокод и доставка")
+    Select(browser.find_element(By.ID, "contact-reason")).select_by_value("missing_item")
     browser.find_element(By.ID, "resolve").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "case-status"), "resolved"))
     case = asyncio.run(_case(server["url"], case_id))
     assert case.status == "resolved" and case.resolution == "Промокод и доставка"
+    assert case.topic == "missing_item"

@@ -123,6 +123,7 @@
         await call("POST", "/v1/cases/" + current + "/resolve", {
           resolution: $("#resolution").value,
           resolution_code: $("#resolution-code").value,
+          contact_reason: ($("#contact-reason") && $("#contact-reason").value) || null,
         });
         say("Case resolved");
         await openCase(current);

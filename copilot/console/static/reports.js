@@ -148,6 +148,35 @@
     }));
   }
 
+  function reasons(rows) {
+    $("#reasons tbody").replaceChildren(...rows.map((r) => {
+      const tr = document.createElement("tr");
+      const cells = [r.label, r.cases, fmt("share_rate", r.share), fmt("x_rate", r.escalation_rate),
+        fmt("x_rate", r.low_csat_rate) + " of " + r.csat_answers, fmt("x_rate", r.repeat_rate)];
+      for (const v of cells) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.appendChild(td);
+      }
+      return tr;
+    }));
+  }
+
+  function recovery(r) {
+    const flat = Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== "object" || v === null));
+    $("#recovery").replaceChildren(...Object.entries(flat).map(([k, v]) => {
+      const box = document.createElement("div");
+      box.className = "kpi";
+      box.innerHTML = "<b></b><span></span>";
+      box.querySelector("b").textContent = fmt(k, v);
+      box.querySelector("span").textContent = k.replace("recovery_", "");
+      return box;
+    }));
+    const list = (o) => Object.entries(o).map(([k, v]) => k + " " + v).join(", ") || "–";
+    $("#recovery-detail").textContent = "Why: " + list(r.recovery_triggers) +
+      ". How they ended: " + list(r.recovery_outcomes) + ".";
+  }
+
   async function load() {
     const q = query();
     try {
@@ -156,6 +185,8 @@
       $("#reports").hidden = false;
       kpis(await (await get("/v1/reports/summary?" + q)).json());
       charts(await (await get("/v1/reports/series?" + q)).json());
+      reasons(await (await get("/v1/reports/reasons?" + q)).json());
+      recovery(await (await get("/v1/reports/recovery?" + q)).json());
       churn(await (await get("/v1/reports/churn-risk?limit=20")).json());
       $("#status").textContent = "";
     } catch (err) { $("#status").textContent = err.message; }
