@@ -23,6 +23,7 @@ from core.models import Case, ChannelIdentity, Customer, Message, Pulse
 from core.models.base import utcnow
 from core.platform import auth
 from tests.copilot.conftest import FAQ, RecordingTelegram
+from tests.e2e.shots import shot
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -187,9 +188,10 @@ def test_operator_resolves_a_case_in_the_console(server: dict[str, Any], browser
 
     browser.find_element(By.ID, "offer-compensation").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "compensations"), "approved"))
+    shot(browser, "console-case")
 
-    browser.find_element(By.ID, "reply-text").clear()
-    browser.find_element(By.ID, "reply-text").send_keys(draft)
+    # the case view is fetched again after the offer: what the operator had typed stays
+    assert browser.find_element(By.ID, "reply-text").get_attribute("value") == draft
     browser.find_element(By.ID, "send-reply").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "Reply sent"))
     # The case view is fetched again after a reply; its form fields are new elements then.

@@ -4,7 +4,6 @@ unhappy customers, beside the summary (the hand-computed report fixture)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import report_fixture as fx
 from core import db
 from core.config import Settings
 from core.platform import auth
+from tests.e2e.shots import shot
 from tests.e2e.test_console import _free_port, browser  # noqa: F401  (the browser fixture)
 
 
@@ -78,5 +78,4 @@ def test_the_dashboard_shows_reasons_and_recovery(
     assert first[0] == "delivery" and first[1] == "3"  # c1, c2 and c5 (no window set)
     wait.until(ec.text_to_be_present_in_element((By.ID, "recovery"), "opened"))
     assert "Why:" in browser.find_element(By.ID, "recovery-detail").text
-    if shot := os.environ.get("CXC_TEST_SCREENSHOT"):
-        browser.save_screenshot(shot)
+    shot(browser, "dashboard")

@@ -5,7 +5,6 @@ on a loopback port, real SQLite, real knowledge base, headless Chromium."""
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from core.config import Settings
 from core.models import ChannelIdentity
 from core.platform.pickup import PickupOutbound
 from tests.copilot.conftest import FAQ
+from tests.e2e.shots import shot
 from tests.e2e.test_console import _free_port, browser  # noqa: F401  (the browser fixture)
 
 
@@ -96,5 +96,4 @@ def test_a_visitor_chats_on_the_page(chat_server: dict[str, Any], browser: Any) 
     browser.switch_to.frame(frame)
     wait.until(ec.presence_of_element_located((By.ID, "chat-form")))
     browser.switch_to.default_content()
-    if shot := os.environ.get("CXC_TEST_SCREENSHOT"):
-        browser.save_screenshot(shot)
+    shot(browser, "webchat-widget")

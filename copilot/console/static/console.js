@@ -42,9 +42,14 @@
 
   async function loadQueue() { await fragment("#queue", "/console/fragments/queue"); }
 
-  async function openCase(id) {
+  // Re-opening the case on screen (after taking it, an offer, a hand-back) keeps what the
+  // operator typed; a new case, or the same one after its reply was sent, starts empty.
+  async function openCase(id, fresh) {
+    const same = String(id) === String(current) && !fresh;
+    const typed = same ? ["#reply-text", "#resolution"].map((s) => $(s) && $(s).value) : [];
     current = id;
     await fragment("#case", "/console/fragments/cases/" + id);
+    ["#reply-text", "#resolution"].forEach((s, i) => { if (typed[i] && $(s)) $(s).value = typed[i]; });
     $("#suggestions").innerHTML = "<p class='muted'>Loading suggestions…</p>";
     await fragment("#suggestions", "/console/fragments/cases/" + id + "/suggestions");
   }
@@ -118,7 +123,7 @@
       } else if (form.id === "reply-form") {
         await call("POST", "/v1/cases/" + current + "/messages", { text: $("#reply-text").value });
         say("Reply sent");
-        await openCase(current);
+        await openCase(current, true);
       } else if (form.id === "resolve-form") {
         await call("POST", "/v1/cases/" + current + "/resolve", {
           resolution: $("#resolution").value,
