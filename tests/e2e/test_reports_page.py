@@ -73,6 +73,10 @@ def test_the_dashboard_shows_reasons_and_recovery(
     wait.until(ec.text_to_be_present_in_element((By.ID, "whoami"), "sveta (supervisor)"))
     browser.get(reports_server["base"] + "/console/reports")
     wait.until(ec.text_to_be_present_in_element((By.ID, "reasons"), "delivery"))
+    first_response = browser.find_element(By.CSS_SELECTOR, ".kpi[data-key='frt_p50_s']")
+    assert first_response.find_element(By.TAG_NAME, "span").text == "First response, median"
+    assert "first answer" in first_response.get_attribute("title")
+    assert "frt_p50_s" not in browser.find_element(By.ID, "kpis").text  # no raw keys
     rows = browser.find_elements(By.CSS_SELECTOR, "#reasons tbody tr")
     first = [td.text for td in rows[0].find_elements(By.TAG_NAME, "td")]
     assert first[0] == "delivery" and first[1] == "3"  # c1, c2 and c5 (no window set)

@@ -103,13 +103,45 @@
     return Number.isInteger(v) ? String(v) : v.toFixed(2);
   }
 
+  // What each figure is called on the dashboard and what it means (docs/metrics.md, "Summary").
+  const LABELS = {
+    cases_opened: ["Cases opened", "Cases opened in the period"],
+    escalations: ["Escalations", "Opened cases the bot handed to a person"],
+    escalation_rate: ["Escalation rate", "Escalations / cases opened"],
+    frt_p50_s: ["First response, median", "Time from a case's first message to the first answer, clarification or operator reply"],
+    cases_resolved: ["Cases resolved", "Cases resolved in the period (a reopened case counts when resolved again)"],
+    bot_contained: ["Resolved by the bot", "Resolved cases in which no person was involved"],
+    bot_containment_rate: ["Bot containment", "Resolved by the bot / cases resolved"],
+    ttr_p50_s: ["Time to resolution, median", "Time from opening to resolution, 50th percentile"],
+    ttr_p90_s: ["Time to resolution, 90th pct.", "Time from opening to resolution, 90th percentile"],
+    aht_p50_s: ["Handle time, median", "Time from a person taking the case to its resolution"],
+    reopen_rate: ["Reopen rate", "Resolved cases that were reopened / cases resolved"],
+    durable_resolution_rate: ["Durable resolutions", "Resolutions at least 7 days old that were never reopened"],
+    pulses_sent: ["Pulses sent", "CSAT/CES surveys sent after resolutions in the period"],
+    pulses_answered: ["Pulses answered", "Surveys with a CSAT or CES answer"],
+    pulse_response_rate: ["Pulse response rate", "Pulses answered / pulses sent"],
+    csat_avg: ["CSAT, average (1-5)", "Mean satisfaction score"],
+    csat_pct_satisfied: ["CSAT satisfied", "Share of CSAT answers that are 4 or 5"],
+    ces_avg: ["CES, average (1-7)", "Mean customer effort score; 7 = very easy"],
+    recovery_cases: ["Recovery cases", "Low scores that opened a recovery case"],
+    nps_responses: ["NPS answers", "NPS surveys answered in the period"],
+    nps: ["NPS", "Promoters (9-10) minus detractors (0-6), in points"],
+    compensation_total: ["Compensation given", "Approved and issued compensation, in the policy currency"],
+    suggestions_shown: ["Suggestions shown", "Cases whose suggestions an operator saw"],
+    suggestion_acceptance_rate: ["Suggestions used", "Of those, the share where a suggestion was used"],
+    promises_overdue: ["Promises overdue", "Open promises past their due time"],
+  };
+
   function kpis(summary) {
     $("#kpis").replaceChildren(...Object.entries(summary).map(([k, v]) => {
       const box = document.createElement("div");
+      const [label, meaning] = LABELS[k] || [k, k];
       box.className = "kpi";
+      box.title = meaning;
+      box.dataset.key = k;
       box.innerHTML = "<b></b><span></span>";
       box.querySelector("b").textContent = fmt(k, v);
-      box.querySelector("span").textContent = k;
+      box.querySelector("span").textContent = label;
       return box;
     }));
   }
