@@ -136,6 +136,18 @@ SERVED_REGIONS = ("RU", "UA", "MD", "RO")
 languages the product speaks. A number with a country code is recognised whatever its region."""
 
 
+def normalize_phone(value: str, region: str = "RU") -> str | None:
+    """``value`` in E.164 ("+7 912 000-02-37" and "8 (912) 000-02-37" are "+79120000237"; a
+    national format is read in ``region``), or None when it is no valid phone number."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def _phones(text: str, region: str) -> list[PiiSpan]:
     leniency = phonenumbers.Leniency.VALID
     spans: dict[tuple[int, int], PiiSpan] = {}
