@@ -6,7 +6,7 @@ handed to services by the start-up code.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -157,7 +157,7 @@ class CrmConnector(Protocol):
 
     source: str
 
-    def pull(self, *, since: str | None) -> AsyncIterator[CrmPage]: ...
+    def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]: ...
 
     async def customer_history(self, identities: Sequence[tuple[str, str]]) -> list[CrmRecord]: ...
 

@@ -71,7 +71,7 @@ def strings(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, list | tuple):
-        return tuple(str(v).strip() for v in value if str(v).strip())
+        return tuple(str(v).strip() for v in value if v is not None and str(v).strip())
     return tuple(v.strip() for v in str(value).split(";") if v.strip())
 
 

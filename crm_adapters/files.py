@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ class FileConnector:
         self.region = region
         self.page_size = page_size
 
-    async def pull(self, *, since: str | None) -> AsyncIterator[CrmPage]:
+    async def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]:
         cursor = Cursor.load(since)
         rows = await asyncio.to_thread(self._read_all)
         total = sum(len(r) for r in rows.values())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,11 +56,12 @@ async def sync_source(
     state = await _state(session, connector.source)
     report = SyncReport(connector.source, cursor=state.cursor)
     try:
-        async for page in connector.pull(since=state.cursor):
-            if not await _store_page(session, page, report, state, region):
-                break
-            if progress is not None:
-                progress(report.records, page.total)
+        async with aclosing(connector.pull(since=state.cursor)) as pages:
+            async for page in pages:
+                if not await _store_page(session, page, report, state, region):
+                    break
+                if progress is not None:
+                    progress(report.records, page.total)
     except CxcError as exc:
         await session.rollback()
         await _fail(session, connector.source, str(exc))
