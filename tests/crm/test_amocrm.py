@@ -46,8 +46,10 @@ LEADS = [
     {"id": 7002, "name": "No contact", "price": 10, "status_id": 142, "updated_at": 1762001100,
      "_embedded": {"contacts": []}},
 ]  # fmt: skip
-PIPELINES = {"_embedded": {"pipelines": [{"id": 1, "name": "Main", "_embedded": {
-    "statuses": [{"id": 142, "name": "Успешно реализовано"}, {"id": 143, "name": "Закрыто"}]}}]}}  # fmt: skip
+STATUSES = [{"id": 142, "name": "Успешно реализовано"}, {"id": 143, "name": "Закрыто"}]
+PIPELINES = {
+    "_embedded": {"pipelines": [{"id": 1, "name": "Main", "_embedded": {"statuses": STATUSES}}]}
+}
 
 
 def hal(entity: str, request: httpx.Request, rows: list[Any]) -> httpx.Response:
