@@ -89,6 +89,8 @@ class Settings(BaseSettings):
             "llm_api_key",
             "embeddings_api_key",
             "pulse_link_secret",
+            "hubspot_token",
+            "amocrm_token",
         ):
             value: SecretStr | None = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
@@ -144,6 +146,25 @@ class Settings(BaseSettings):
     (kill -9) another process takes it over once this has passed."""
     knowledge_poll_s: float = Field(default=2.0, ge=0.0)
     """How often an answering process checks the knowledge version (0: never; tests)."""
+
+    # CRM connectors (docs/crm.md)
+    crm_adapter: Literal["files", "hubspot", "amocrm"] | None = None
+    """The source the worker syncs every ``crm_sync_interval_s`` (and ``cxc crm sync``'s
+    default)."""
+    crm_files_path: Path | None = None
+    """The folder of export files the ``files`` connector reads."""
+    crm_sync_interval_s: float = Field(default=0.0, ge=0.0)
+    """How often the worker syncs ``crm_adapter`` (0: never; ``cxc crm sync`` by hand)."""
+    crm_timeout_s: float = Field(default=30.0, gt=0.0)
+    crm_attempts: int = Field(default=5, ge=1)
+    """Tries per CRM request (429, 5xx and timeouts back off in between)."""
+    hubspot_token: SecretStr | None = None
+    """A HubSpot private app's access token (scopes: contacts, deals, tickets, line items)."""
+    hubspot_url: str = "https://api.hubapi.com"
+    amocrm_token: SecretStr | None = None
+    """An amoCRM long-lived access token."""
+    amocrm_url: str | None = None
+    """The account's address, e.g. ``https://example.amocrm.ru``."""
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -9,6 +9,7 @@ import asyncio
 import csv
 import json
 from collections.abc import AsyncGenerator, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +38,10 @@ class FileConnector:
     async def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]:
         cursor = Cursor.load(since)
         rows = await asyncio.to_thread(self._read_all)
-        total = sum(len(r) for r in rows.values())
+        parsed = {kind: _fresh(*_parse(kind, rows[kind]), cursor.since(kind)) for kind in KINDS}
+        total = sum(len(fresh) for fresh, _ in parsed.values())
         for kind in KINDS:
-            records, errors = _parse(kind, rows[kind])
-            start = cursor.since(kind)
-            fresh = [
-                r for r in records if start is None or r.updated_at is None or r.updated_at >= start
-            ]
-            fresh.sort(key=lambda r: (r.updated_at is not None, r.updated_at))
+            fresh, errors = parsed[kind]
             for n in range(0, max(len(fresh), 1 if errors else 0), self.page_size):
                 chunk = fresh[n : n + self.page_size]
                 for record in chunk:
@@ -122,6 +119,15 @@ def _parse(kind: str, rows: list[Row]) -> tuple[list[Any], list[str]]:
         except f.RecordError as exc:
             errors.append(str(exc))
     return records, errors
+
+
+def _fresh(
+    records: list[Any], errors: list[str], start: datetime | None
+) -> tuple[list[Any], list[str]]:
+    """The records changed at or after ``start`` (all without a time), oldest first."""
+    fresh = [r for r in records if start is None or r.updated_at is None or r.updated_at >= start]
+    fresh.sort(key=lambda r: (r.updated_at is not None, r.updated_at))
+    return fresh, errors
 
 
 def _customer(row: dict[str, Any], where: str) -> CustomerData:
