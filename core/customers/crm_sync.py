@@ -11,10 +11,12 @@ stored and raised again.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable
-from contextlib import aclosing
+from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -119,6 +121,33 @@ async def _fail(session: AsyncSession, source: str, error: str) -> None:
     session.add(state)
     await session.commit()
     log.warning("crm sync of %s stopped: %s", source, error)
+
+
+async def sync_periodically(
+    sessions: Callable[[], AsyncSession],
+    *,
+    connect: Callable[[], AbstractAsyncContextManager[CrmConnector]],
+    region: str,
+    interval_s: float,
+    stop: asyncio.Event,
+) -> None:
+    """Sync the connector ``connect`` opens, then every ``interval_s`` seconds, until ``stop``.
+    A failed sync is logged (and stored as the source's ``last_error``); the next one retries
+    from the last good cursor."""
+    while not stop.is_set():
+        try:
+            async with connect() as connector, sessions() as session:
+                report = await sync_source(session, connector=connector, region=region)
+            log.info(
+                "crm sync of %s: %d created, %d updated, %d unchanged, %d errors",
+                report.source, report.created, report.updated, report.unchanged,
+                len(report.errors),
+            )  # fmt: skip
+        except Exception as exc:
+            log.warning("crm sync failed (%s: %s); retrying after the interval",
+                        type(exc).__name__, exc)  # fmt: skip
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
 
 
 async def sync_state(session: AsyncSession, *, source: str) -> CrmSyncState | None:

@@ -122,3 +122,34 @@ async def test_a_malformed_record_is_named_and_the_cursor_kept(
     state = await sync_state(any_session, source="files")
     assert state is not None and state.cursor == good
     assert state.last_error is not None and "O-5002" in state.last_error
+
+
+async def test_the_periodic_sync_runs_until_stopped_and_survives_a_failure(
+    engine: object, tmp_path: Path
+) -> None:
+    import asyncio
+    from contextlib import asynccontextmanager
+
+    from core import db
+    from core.customers.crm_sync import sync_periodically
+
+    sessions = db.session_factory(engine)  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    opened: list[str] = []
+
+    @asynccontextmanager
+    async def connect() -> AsyncIterator[FileConnector]:
+        opened.append("x")
+        if len(opened) == 1:
+            raise BackendUnavailable("the CRM is down")
+        if len(opened) == 3:
+            stop.set()
+        yield FileConnector(SAMPLES)
+
+    await asyncio.wait_for(
+        sync_periodically(sessions, connect=connect, region="RU", interval_s=0.01, stop=stop),
+        timeout=30,
+    )
+    assert len(opened) == 3
+    async with sessions() as session:
+        assert await count(session, CustomerOrder) == 4
