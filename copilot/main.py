@@ -17,6 +17,7 @@ from copilot.routes import (
     ask,
     cases,
     compensations,
+    customers,
     deliveries,
     health,
     interactions,
@@ -69,6 +70,7 @@ def create_app(
     app.include_router(telegram.router)
     for router in (
         cases,
+        customers,
         interactions,
         compensations,
         promises,
