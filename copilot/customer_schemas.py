@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -57,9 +57,11 @@ class CustomerIn(BaseModel):
     marketing_consent: bool | None = None
     opted_out: bool | None = None
     preferences: dict[str, Any] = Field(default_factory=dict)
-    phones: list[str] = Field(default_factory=list, max_length=10)
-    emails: list[str] = Field(default_factory=list, max_length=10)
-    telegram_ids: list[str] = Field(default_factory=list, max_length=10)
+    phones: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=10)
+    emails: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=10)
+    telegram_ids: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=10
+    )
     orders: list[OrderIn] = Field(default_factory=list, max_length=1000)
 
     def data(self) -> CustomerData:

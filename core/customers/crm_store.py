@@ -65,15 +65,15 @@ async def store_order(session: AsyncSession, data: OrderData, *, source: str) ->
     total = data.total if data.total is not None else _items_total(items)
     values = {
         "customer_id": customer_id,
-        "number": data.number,
-        "status": data.status,
+        "number": data.number[:64],
+        "status": data.status[:64],
         "items": items,
         "total": total,
-        "currency": data.currency.upper() if data.currency else None,
+        "currency": data.currency.upper()[:3] if data.currency else None,
         "placed_at": data.placed_at,
         "promised_at": data.promised_at,
         "delivered_at": data.delivered_at,
-        "delivery_region": data.delivery_region,
+        "delivery_region": data.delivery_region[:100] if data.delivery_region else None,
         "source_updated_at": data.updated_at,
     }
     return await _upsert(session, CustomerOrder, source, data.external_id, values)
@@ -84,7 +84,7 @@ async def store_case(session: AsyncSession, data: CaseData, *, source: str) -> O
     values = {
         "customer_id": customer_id,
         "subject": data.subject[:300],
-        "status": data.status,
+        "status": data.status[:64],
         "outcome": data.outcome[:1000] if data.outcome else None,
         "messages": [dict(m) for m in data.messages],
         "opened_at": data.opened_at,
@@ -116,8 +116,8 @@ async def customer_for(session: AsyncSession, *, source: str, ref: str) -> int:
 def _customer_values(data: CustomerData) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": data.name[:200] if data.name else None,
-        "language": data.language,
-        "tier": data.tier,
+        "language": data.language[:8] if data.language else None,
+        "tier": data.tier[:32] if data.tier else None,
         "lifetime_value": data.lifetime_value,
         "marketing_consent": data.marketing_consent,
         "opted_out": data.opted_out,
