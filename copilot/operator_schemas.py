@@ -163,6 +163,9 @@ class CaseDetail(BaseModel):
     compensations: list[CompensationOut]
     crm_records: list[CrmRecordOut]
     crm_error: str | None
+    orders: list[dict[str, Any]] = Field(
+        default_factory=list, description="The customer's orders, newest last."
+    )
 
 
 class TextIn(BaseModel):
@@ -298,4 +301,5 @@ def case_detail(view: CaseView) -> CaseDetail:
             for r in view.crm_records
         ],
         crm_error=view.crm_error,
+        orders=[shown.data(o) for o in view.orders],
     )
