@@ -1,7 +1,8 @@
 """The personal values the system knows about customers: their names, identities (phones,
 e-mails, Telegram ids, store cards, CRM ids), order numbers (their record's and their stored
-orders') and addresses from their record, and the promo codes issued to them. What ``core.privacy.mask`` is given as ``known`` when one
-customer's text is shown beside another customer's case.
+orders') and addresses from their record, and the promo codes issued to them. What
+``core.privacy.mask`` is given as ``known`` when one customer's text is shown beside another
+customer's case.
 """
 
 from __future__ import annotations
