@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.conversation.replies import Reply, ReplyKind
+from core.conversation.replies import OrderStatus, Reply, ReplyKind
 
 LANGUAGES = ("ru", "uk", "ro", "en")
 DEFAULT = "en"
@@ -28,6 +28,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "number {position} in the queue; expected wait is about {wait} min.",
         "already_queued": "Your case #{case} is already with our team: number {position} in the "
         "queue, about {wait} min. An operator will reply here.",
+        "order_status": "Your order {number}: {status}.",
+        "order_promised": "Promised delivery: {date}.",
+        "order_delivered": "Delivered: {date}.",
         "helped": "Glad it helped!",
         "unsupported_sticker": "Nice sticker! I understand text best: please describe your "
         'question in words, or tap "Talk to a person".',
@@ -76,6 +79,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "в очереди, ожидание около {wait} мин.",
         "already_queued": "Обращение #{case} уже у нашей команды: вы {position}-й в очереди, "
         "около {wait} мин. Оператор ответит здесь.",
+        "order_status": "Ваш заказ {number}: {status}.",
+        "order_promised": "Обещанная дата доставки: {date}.",
+        "order_delivered": "Доставлен: {date}.",
         "helped": "Рад, что помог!",
         "unsupported_sticker": "Отличный стикер! Но я лучше понимаю текст: опишите вопрос "
         "словами или нажмите «Связаться с человеком».",
@@ -122,6 +128,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "у черзі, очікування близько {wait} хв.",
         "already_queued": "Звернення #{case} вже в нашої команди: ви {position}-й у черзі, "
         "близько {wait} хв. Оператор відповість тут.",
+        "order_status": "Ваше замовлення {number}: {status}.",
+        "order_promised": "Обіцяна дата доставки: {date}.",
+        "order_delivered": "Доставлено: {date}.",
         "helped": "Радий, що допоміг!",
         "unsupported_sticker": "Чудовий стікер! Але я краще розумію текст: опишіть питання "
         "словами або натисніть «Зв'язатися з людиною».",
@@ -168,6 +177,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "{position}-lea la rând; așteptare de circa {wait} min.",
         "already_queued": "Cazul #{case} este deja la echipa noastră: al {position}-lea la rând, "
         "circa {wait} min. Un operator va răspunde aici.",
+        "order_status": "Comanda dvs. {number}: {status}.",
+        "order_promised": "Livrare promisă: {date}.",
+        "order_delivered": "Livrată: {date}.",
         "helped": "Mă bucur că a ajutat!",
         "unsupported_sticker": "Frumos sticker! Înțeleg mai bine textul: descrieți întrebarea "
         "în cuvinte sau apăsați „Vorbește cu un om”.",
@@ -244,4 +256,16 @@ def render_reply(reply: Reply) -> str:
         return t(lang, "helped")
     if reply.kind == ReplyKind.SMALL_TALK:
         return t(lang, f"small_talk_{reply.reason}")
+    if reply.kind == ReplyKind.ORDER_STATUS and reply.order is not None:
+        return order_status(lang, reply.order)
     return ""
+
+
+def order_status(lang: str, order: OrderStatus) -> str:
+    """ "Your order 100311: shipped. Promised delivery: 06.11.2026." in the customer's language."""
+    lines = [t(lang, "order_status", number=order.number, status=order.status or "?")]
+    if order.delivered_at is not None:
+        lines.append(t(lang, "order_delivered", date=f"{order.delivered_at:%d.%m.%Y}"))
+    elif order.promised_at is not None:
+        lines.append(t(lang, "order_promised", date=f"{order.promised_at:%d.%m.%Y}"))
+    return " ".join(lines)

@@ -78,6 +78,17 @@ async def stored_orders(session: AsyncSession, *, customer_id: int) -> list[Cust
     return list((await session.exec(stmt)).all())
 
 
+async def latest_order(session: AsyncSession, *, customer_id: int) -> CustomerOrder | None:
+    """The customer's most recently placed stored order."""
+    stmt = (
+        select(CustomerOrder)
+        .where(CustomerOrder.customer_id == customer_id)
+        .order_by(col(CustomerOrder.placed_at).desc(), col(CustomerOrder.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
 async def stored_cases(session: AsyncSession, *, customer_id: int) -> list[CrmCase]:
     stmt = (
         select(CrmCase)
