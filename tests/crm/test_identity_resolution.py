@@ -148,3 +148,25 @@ async def test_an_invalid_phone_names_the_record_and_keeps_the_cursor(
     )
     assert report.errors == ["customer 13: phone '12' is not a valid number (default region RU)"]
     assert report.cursor is None and report.created == 1
+
+
+async def test_a_call_recorded_with_a_national_number_finds_the_crm_customer(
+    any_session: AsyncSession,
+) -> None:
+    from datetime import UTC, datetime
+
+    from core.customers.interactions import record_interaction
+
+    mykola = CustomerData("77", name="Mykola", phones=("+380 67 123 4567",))
+    await sync_source(any_session, connector=Pages(mykola), region="UA")
+    call = await record_interaction(
+        any_session,
+        channel="phone",
+        identity={"phone": "067 123 45 67"},
+        direction="in",
+        text="Де моє замовлення?",
+        occurred_at=datetime(2026, 11, 1, tzinfo=UTC),
+        region="UA",
+    )
+    assert call.customer_created is False and call.customer.name == "Mykola"
+    assert await customers(any_session) == 1
