@@ -31,6 +31,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "order_status": "Your order {number}: {status}.",
         "order_promised": "Promised delivery: {date}.",
         "order_delivered": "Delivered: {date}.",
+        "contact_linked": "Thank you, I have saved your phone number.",
         "helped": "Glad it helped!",
         "unsupported_sticker": "Nice sticker! I understand text best: please describe your "
         'question in words, or tap "Talk to a person".',
@@ -82,6 +83,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "order_status": "Ваш заказ {number}: {status}.",
         "order_promised": "Обещанная дата доставки: {date}.",
         "order_delivered": "Доставлен: {date}.",
+        "contact_linked": "Спасибо, я сохранил ваш номер телефона.",
         "helped": "Рад, что помог!",
         "unsupported_sticker": "Отличный стикер! Но я лучше понимаю текст: опишите вопрос "
         "словами или нажмите «Связаться с человеком».",
@@ -131,6 +133,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "order_status": "Ваше замовлення {number}: {status}.",
         "order_promised": "Обіцяна дата доставки: {date}.",
         "order_delivered": "Доставлено: {date}.",
+        "contact_linked": "Дякую, я зберіг ваш номер телефону.",
         "helped": "Радий, що допоміг!",
         "unsupported_sticker": "Чудовий стікер! Але я краще розумію текст: опишіть питання "
         "словами або натисніть «Зв'язатися з людиною».",
@@ -180,6 +183,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "order_status": "Comanda dvs. {number}: {status}.",
         "order_promised": "Livrare promisă: {date}.",
         "order_delivered": "Livrată: {date}.",
+        "contact_linked": "Mulțumesc, am salvat numărul dvs. de telefon.",
         "helped": "Mă bucur că a ajutat!",
         "unsupported_sticker": "Frumos sticker! Înțeleg mai bine textul: descrieți întrebarea "
         "în cuvinte sau apăsați „Vorbește cu un om”.",

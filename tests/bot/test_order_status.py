@@ -71,3 +71,31 @@ async def test_a_customer_without_orders_gets_the_faq_answer(harness: Harness) -
     await harness.say("Where is my order?")
     [sent] = harness.api.sent
     assert "Your order" not in sent["text"]
+
+
+async def test_a_shared_own_contact_makes_the_telegram_user_the_crm_customer(
+    harness: Harness,
+) -> None:
+    async with harness.sessions() as session:
+        await import_customer(
+            session,
+            customer=CustomerData("p", name="Petro", phones=("+380 67 123 4567",)),
+            orders=[order("p", "UA-44120", "delivered", 2)],
+            region="RU",
+        )
+    harness.user = harness.updates.user(444, first_name="Petro", language="uk")
+    await harness.say("Привіт")
+    contact = {"phone_number": "380671234567", "first_name": "Petro", "user_id": 444}
+    await harness.say(None, contact=contact)
+    assert harness.api.sent[-1]["text"] == "Дякую, я зберіг ваш номер телефону."
+    await harness.say("Де моє замовлення?")
+    assert harness.api.sent[-1]["text"].startswith("Ваше замовлення UA-44120: delivered.")
+
+
+async def test_someone_elses_contact_links_nothing(harness: Harness) -> None:
+    await known(harness)
+    harness.user = harness.updates.user(555, first_name="Eve", language="en")
+    contact = {"phone_number": "79120000237", "first_name": "Olga", "user_id": 111}
+    await harness.say(None, contact=contact)
+    await harness.say("Where is my order?")
+    assert "100311" not in harness.api.sent[-1]["text"]
