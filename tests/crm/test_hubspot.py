@@ -274,3 +274,17 @@ async def test_customer_history_asks_for_this_customer_only(hubspot: respx.MockR
     assert search["filterGroups"] == [
         {"filters": [{"propertyName": "email", "operator": "EQ", "value": "olga@example.com"}]}
     ]
+
+
+async def test_past_the_search_cap_the_pull_searches_again_from_the_cursor(
+    hubspot: respx.MockRouter, any_session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("crm_adapters.hubspot.SEARCH_LIMIT", 3)  # HubSpot's is 10,000
+    report = await sync_source(any_session, connector=connector(), region="RU")
+    assert (report.created, report.errors) == (5, [])
+    contacts = [json.loads(c.request.content) for c in hubspot.routes["contacts"].calls]
+    assert [c.get("after") for c in contacts] == [None, None]
+    assert "filterGroups" not in contacts[0]
+    assert contacts[1]["filterGroups"][0]["filters"][0]["value"] == str(
+        _ms("2026-11-02T09:00:00.000Z")
+    )
