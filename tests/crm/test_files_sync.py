@@ -5,7 +5,7 @@ duplicates, a malformed record named with the last good cursor kept."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -74,7 +74,7 @@ class FailsAfter:
         self.inner = FileConnector(folder, page_size=2)
         self.pages = pages
 
-    async def pull(self, *, since: str | None) -> AsyncIterator[CrmPage]:
+    async def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]:
         n = 0
         async for page in self.inner.pull(since=since):
             if n == self.pages:

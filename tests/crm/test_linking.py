@@ -4,7 +4,7 @@ attached; a newcomer with a record of their own is reported, not merged."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 
 from factories import make_case
 from sqlalchemy import func
@@ -24,7 +24,7 @@ class Pages:
     def __init__(self, *customers: CustomerData) -> None:
         self.customers = list(customers)
 
-    async def pull(self, *, since: str | None) -> AsyncIterator[CrmPage]:
+    async def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]:
         yield CrmPage(customers=self.customers, cursor="c1")
 
     async def customer_history(self, identities: Sequence[tuple[str, str]]) -> list[CrmRecord]:
