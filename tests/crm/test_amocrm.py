@@ -4,6 +4,7 @@ expired token, through the real sync."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,7 +70,7 @@ def hal(entity: str, request: httpx.Request, rows: list[Any]) -> httpx.Response:
 
 @pytest.fixture
 def amocrm() -> Iterator[respx.MockRouter]:
-    data = {"contacts": [dict(c) for c in CONTACTS], "leads": [dict(x) for x in LEADS]}
+    data = copy.deepcopy({"contacts": CONTACTS, "leads": LEADS})
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.get("/api/v4/contacts", name="contacts").mock(
             side_effect=lambda r: hal("contacts", r, data["contacts"])

@@ -4,6 +4,7 @@ a malformed record and a refused token, through the real sync on a real database
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -121,7 +122,7 @@ LINE_ITEMS = {"status": "COMPLETE", "results": [
 
 @pytest.fixture
 def hubspot() -> Iterator[respx.MockRouter]:
-    data = {"contacts": list(CONTACTS), "deals": list(DEALS), "tickets": list(TICKETS)}
+    data = copy.deepcopy({"contacts": CONTACTS, "deals": DEALS, "tickets": TICKETS})
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         for kind in data:
             router.post(f"/crm/v3/objects/{kind}/search", name=kind).mock(
