@@ -170,3 +170,9 @@ async def test_a_call_recorded_with_a_national_number_finds_the_crm_customer(
     )
     assert call.customer_created is False and call.customer.name == "Mykola"
     assert await customers(any_session) == 1
+
+
+def test_a_number_with_its_country_code_needs_only_a_possible_length() -> None:
+    assert phone_key("+44 7700 970003", region="RU") == ("phone", "+447700970003")
+    with pytest.raises(InvalidInput):
+        phone_key("07700 970003", region="RU")
