@@ -55,6 +55,14 @@ class IdentityTaken(InvalidTransition):
         self.holder_id = holder_id
 
 
+class SyncRunning(InvalidTransition):
+    """A sync of the same source is already running (HTTP 409, CLI exit 1)."""
+
+    def __init__(self, source: str, until: object) -> None:
+        super().__init__(f"a sync of {source} is running (its lease ends at {until})")
+        self.source = source
+
+
 class AnswersWouldChange(InvalidTransition):
     """Adding a phrasing would change what the knowledge base answers (HTTP 409); the message
     names the phrasings that would be answered otherwise."""

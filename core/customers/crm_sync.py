@@ -6,7 +6,8 @@ page stored: nothing of that page is lost and nothing is stored twice (records a
 a page pulled again counts as unchanged). A page with records that cannot be read stores its
 good records, keeps the last good cursor, names the bad records in ``last_error`` and ends the
 sync; so does a connector that fails (``BackendUnavailable``, ``ConfigError``), whose error is
-stored and raised again.
+stored and raised again. One sync of a source runs at a time: it holds a lease on the source's
+state, renewed with each page and given back at the end (``SyncRunning`` for a second one).
 """
 
 from __future__ import annotations
@@ -18,16 +19,23 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import or_, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.customers.crm_store import store_case, store_customer, store_order
-from core.errors import CxcError, InvalidInput
+from core.errors import CxcError, InvalidInput, SyncRunning
 from core.models import CrmSyncState
 from core.models.base import utcnow
 from core.ports import CrmConnector, CrmPage
 
 log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=10)
+"""How long a sync holds its source after its last page: a crashed sync blocks the next one
+for at most this long."""
 Progress = Callable[[int, int | None], None]
 
 
@@ -54,8 +62,9 @@ async def sync_source(
     region: str,
     progress: Progress | None = None,
 ) -> SyncReport:
-    """Pull ``connector`` from its stored cursor to the end (see the module). Commits per page."""
-    state = await _state(session, connector.source)
+    """Pull ``connector`` from its stored cursor to the end (see the module). Commits per page.
+    Raises SyncRunning while another sync of the same source holds its lease."""
+    state = await _claim(session, connector.source)
     report = SyncReport(connector.source, cursor=state.cursor)
     try:
         async with aclosing(connector.pull(since=state.cursor)) as pages:
@@ -66,8 +75,13 @@ async def sync_source(
                     progress(report.records, page.total)
     except CxcError as exc:
         await session.rollback()
-        await _fail(session, connector.source, str(exc))
+        await _end(session, connector.source, error=str(exc))
         raise
+    except BaseException:
+        await session.rollback()
+        await _end(session, connector.source)
+        raise
+    await _end(session, connector.source)
     return report
 
 
@@ -99,6 +113,7 @@ async def _store_page(
         state.cursor = page.cursor if page.cursor is not None else state.cursor
     state.last_error = "; ".join(errors)[:1000] or None
     state.updated_at = utcnow()
+    state.lease_until = state.updated_at + LEASE
     session.add(state)
     await session.commit()
     report.cursor = state.cursor
@@ -114,13 +129,35 @@ async def _state(session: AsyncSession, source: str) -> CrmSyncState:
     return state
 
 
-async def _fail(session: AsyncSession, source: str, error: str) -> None:
+async def _claim(session: AsyncSession, source: str) -> CrmSyncState:
+    """The source's state, its lease taken for this sync (one conditional UPDATE)."""
+    await _state(session, source)
+    now = utcnow()
+    free = or_(col(CrmSyncState.lease_until).is_(None), col(CrmSyncState.lease_until) < now)
+    stmt = (
+        update(CrmSyncState)
+        .where(col(CrmSyncState.source) == source, free)
+        .values(lease_until=now + LEASE)
+    )
+    result: Any = await session.exec(stmt.execution_options(synchronize_session=False))  # type: ignore[call-overload]
+    await session.commit()
+    state = await session.get(CrmSyncState, source, populate_existing=True)
+    assert state is not None
+    if result.rowcount != 1:
+        raise SyncRunning(source, state.lease_until)
+    return state
+
+
+async def _end(session: AsyncSession, source: str, *, error: str | None = None) -> None:
+    """Give the lease back; store ``error`` when the sync failed."""
     state = await _state(session, source)
-    state.last_error = error[:1000]
-    state.updated_at = utcnow()
+    state.lease_until = None
+    if error is not None:
+        state.last_error = error[:1000]
+        state.updated_at = utcnow()
+        log.warning("crm sync of %s stopped: %s", source, error)
     session.add(state)
     await session.commit()
-    log.warning("crm sync of %s stopped: %s", source, error)
 
 
 async def sync_periodically(

@@ -68,6 +68,8 @@ class CrmSyncState(SQLModel, table=True):
     cursor: str | None = Field(default=None, max_length=1000)
     last_error: str | None = Field(default=None, max_length=1000)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """A sync of this source is running until then (renewed per page): one at a time."""
 
 
 class IdentityConflict(SQLModel, table=True):

@@ -153,3 +153,25 @@ async def test_the_periodic_sync_runs_until_stopped_and_survives_a_failure(
     assert len(opened) == 3
     async with sessions() as session:
         assert await count(session, CustomerOrder) == 4
+
+
+async def test_one_sync_of_a_source_at_a_time(any_session: AsyncSession) -> None:
+    from datetime import timedelta
+
+    from core.errors import SyncRunning
+    from core.models import CrmSyncState
+    from core.models.base import utcnow
+
+    running = CrmSyncState(source="files", lease_until=utcnow() + timedelta(minutes=5))
+    any_session.add(running)
+    await any_session.commit()
+    with pytest.raises(SyncRunning, match="a sync of files is running"):
+        await sync_source(any_session, connector=FileConnector(SAMPLES), region="RU")
+    assert await count(any_session, Customer) == 0
+    running.lease_until = utcnow() - timedelta(seconds=1)  # its process died: the lease ran out
+    any_session.add(running)
+    await any_session.commit()
+    report = await sync_source(any_session, connector=FileConnector(SAMPLES), region="RU")
+    assert report.created == 9
+    state = await sync_state(any_session, source="files")
+    assert state is not None and state.lease_until is None  # given back

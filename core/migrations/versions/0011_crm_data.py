@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("cursor", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("updated_at", core.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", core.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("source"),
     )
     op.create_table(
