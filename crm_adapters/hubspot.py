@@ -1,11 +1,12 @@
 """HubSpot CRM (API v3, a private app's token): contacts are customers, deals are their orders
-(with their line items), tickets are their past cases. Only here are deals and tickets named.
+(with their line items), tickets are their past cases (with their e-mails and notes). Only here
+and in ``hubspot_map`` are deals and tickets named.
 
 Each kind is pulled with the CRM search endpoint, oldest change first, from the cursor's time
 (``lastmodifieddate``/``hs_lastmodifieddate`` >= it) and paged with ``after``. HubSpot serves at
 most 10,000 results per search, so a longer pull searches again from the newest time stored.
-Deals and tickets find their contact through the v4 associations batch read. The property
-names read are listed in docs/crm.md.
+Deals and tickets find their contact, deals their line items and tickets their e-mails and notes
+through the v4 associations batch read. The property names read are in ``hubspot_map``.
 """
 
 from __future__ import annotations
@@ -16,34 +17,14 @@ from typing import Any
 
 from core.customers.keys import EMAIL, PHONE, TELEGRAM, crm_channel
 from core.errors import BackendUnavailable
-from core.ports import CaseData, CrmPage, CrmRecord, CustomerData, OrderData
+from core.ports import CrmPage, CrmRecord
 from crm_adapters import fields as f
+from crm_adapters import hubspot_map as hm
 from crm_adapters.cursor import Cursor
 from crm_adapters.http import CrmHttp
 
 SEARCH_LIMIT = 10_000
 """HubSpot's cap on the results of one search (``after`` stops there)."""
-KINDS = {  # our kind -> (HubSpot object, its last-modified property)
-    "customers": ("contacts", "lastmodifieddate"),
-    "orders": ("deals", "hs_lastmodifieddate"),
-    "cases": ("tickets", "hs_lastmodifieddate"),
-}
-PROPERTIES = {
-    "contacts": [
-        "firstname", "lastname", "email", "phone", "mobilephone", "hs_language",
-        "customer_tier", "lifetime_value", "telegram_id", "hs_email_optout",
-        "hs_marketable_status", "lastmodifieddate",
-    ],
-    "deals": [
-        "dealname", "order_number", "dealstage", "amount", "deal_currency_code", "createdate",
-        "promised_delivery_date", "delivery_date", "delivery_region", "hs_lastmodifieddate",
-    ],
-    "tickets": [
-        "subject", "content", "hs_pipeline_stage", "hs_resolution", "createdate", "closed_date",
-        "hs_lastmodifieddate",
-    ],
-}  # fmt: skip
-LINE_ITEM_PROPERTIES = ["name", "hs_sku", "quantity", "price"]
 
 
 class HubSpotConnector:
@@ -55,7 +36,7 @@ class HubSpotConnector:
 
     async def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]:
         cursor = Cursor.load(since)
-        for kind in KINDS:
+        for kind in hm.KINDS:
             after: str | None = None
             start = cursor.since(kind)  # fixed while ``after`` pages through one search
             while True:
@@ -73,18 +54,18 @@ class HubSpotConnector:
         """The deals and tickets of the contacts known by ``identities``."""
         contacts = await self._contacts_of(identities)
         records: list[CrmRecord] = []
-        for kind, (obj, _) in list(KINDS.items())[1:]:
+        for kind, (obj, _) in list(hm.KINDS.items())[1:]:
             linked = await self._associated("contacts", obj, contacts)
             ids = sorted({i for targets in linked.values() for i in targets})
-            for raw in await self._batch_read(obj, ids, PROPERTIES[obj]):
-                records.append(_record(kind, raw))
+            for raw in await self._batch_read(obj, ids, hm.PROPERTIES[obj]):
+                records.append(hm.record(kind, raw))
         return records
 
     async def _search(self, kind: str, since: datetime | None, after: str | None) -> Any:
-        obj, modified = KINDS[kind]
+        obj, modified = hm.KINDS[kind]
         body: dict[str, Any] = {
             "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
-            "properties": PROPERTIES[obj],
+            "properties": hm.PROPERTIES[obj],
             "limit": self.page_size,
         }
         if since is not None:
@@ -102,13 +83,13 @@ class HubSpotConnector:
     async def _page(self, kind: str, results: list[Any], cursor: Cursor) -> CrmPage:
         records: list[Any] = []
         errors: list[str] = []
-        obj = KINDS[kind][0]
+        obj = hm.KINDS[kind][0]
         owners = {} if kind == "customers" else await self._owners(obj, results)
-        items = await self._line_items(results) if kind == "orders" else {}
+        linked = await self._linked(kind, results)
         for raw in results:
             where = f"hubspot {obj[:-1]} {raw.get('id', '?') if isinstance(raw, dict) else '?'}"
             try:
-                record = _read(kind, raw, where, owners, items)
+                record = hm.read(kind, raw, where, owners, linked)
             except f.RecordError as exc:
                 errors.append(str(exc))
                 continue
@@ -119,17 +100,37 @@ class HubSpotConnector:
         getattr(page, kind).extend(records)
         return page
 
+    async def _linked(self, kind: str, results: list[Any]) -> dict[str, list[dict[str, Any]]]:
+        if kind == "orders":
+            return await self._line_items(results)
+        return await self._messages(results) if kind == "cases" else {}
+
     async def _owners(self, obj: str, results: list[Any]) -> dict[str, str]:
         """The first associated contact of each deal or ticket."""
         ids = [str(r["id"]) for r in results if isinstance(r, dict) and "id" in r]
         linked = await self._associated(obj, "contacts", ids)
         return {k: v[0] for k, v in linked.items() if v}
 
+    async def _messages(self, tickets: list[Any]) -> dict[str, list[dict[str, Any]]]:
+        """Each ticket's e-mails and notes as messages."""
+        ids = [str(t["id"]) for t in tickets if isinstance(t, dict) and "id" in t]
+        out: dict[str, list[dict[str, Any]]] = {}
+        for obj, props in (("emails", hm.EMAIL_PROPERTIES), ("notes", hm.NOTE_PROPERTIES)):
+            linked = await self._associated("tickets", obj, ids)
+            wanted = sorted({i for v in linked.values() for i in v})
+            rows = {str(r.get("id")): r for r in await self._batch_read(obj, wanted, props)}
+            for ticket, targets in linked.items():
+                for target in (rows[t] for t in targets if t in rows):
+                    where = f"hubspot {obj[:-1]} {target.get('id')} of ticket {ticket}"
+                    found = hm.message(obj, target.get("properties") or {}, where)
+                    out.setdefault(ticket, []).extend([found] if found else [])
+        return out
+
     async def _line_items(self, deals: list[Any]) -> dict[str, list[dict[str, Any]]]:
         ids = [str(d["id"]) for d in deals if isinstance(d, dict) and "id" in d]
         linked = await self._associated("deals", "line_items", ids)
         rows = await self._batch_read(
-            "line_items", sorted({i for v in linked.values() for i in v}), LINE_ITEM_PROPERTIES
+            "line_items", sorted({i for v in linked.values() for i in v}), hm.LINE_ITEM_PROPERTIES
         )
         by_id = {str(r.get("id")): r.get("properties") or {} for r in rows}
         return {deal: [by_id[i] for i in items if i in by_id] for deal, items in linked.items()}
@@ -171,101 +172,3 @@ class HubSpotConnector:
             found = await self.http.request("POST", "/crm/v3/objects/contacts/search", json=body)
             ids += [str(r["id"]) for r in (found or {}).get("results", [])]
         return sorted(set(ids))
-
-
-def _read(
-    kind: str,
-    raw: Any,
-    where: str,
-    owners: dict[str, str],
-    items: dict[str, list[dict[str, Any]]],
-) -> CustomerData | OrderData | CaseData | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("properties"), dict):
-        raise f.RecordError(f"{where}: no properties")
-    hid = f.text(raw, "id", where, required=True)
-    props = raw["properties"]
-    updated = f.when(props.get(KINDS[kind][1]) or raw.get("updatedAt"), "updatedAt", where)
-    if kind == "customers":
-        return _contact(hid, props, updated, where)
-    if hid not in owners:
-        return None  # a deal or ticket of no contact: nobody's history
-    if kind == "orders":
-        return _deal(hid, owners[hid], props, items.get(hid, []), updated, where)
-    return _ticket(hid, owners[hid], props, updated, where)
-
-
-def _contact(hid: str, p: dict[str, Any], updated: datetime | None, where: str) -> CustomerData:
-    name = " ".join(x for x in (p.get("firstname"), p.get("lastname")) if x) or None
-    return CustomerData(
-        external_id=hid,
-        name=name,
-        language=f.optional_text(p, "hs_language", where),
-        tier=f.optional_text(p, "customer_tier", where),
-        lifetime_value=f.amount(p.get("lifetime_value"), "lifetime_value", where),
-        marketing_consent=f.flag(p.get("hs_marketable_status"), "hs_marketable_status", where),
-        opted_out=f.flag(p.get("hs_email_optout"), "hs_email_optout", where),
-        phones=f.strings([p.get("phone"), p.get("mobilephone")]),
-        emails=f.strings(p.get("email")),
-        telegram_ids=f.strings(p.get("telegram_id")),
-        updated_at=updated,
-    )
-
-
-def _deal(
-    hid: str,
-    contact: str,
-    p: dict[str, Any],
-    lines: list[dict[str, Any]],
-    updated: datetime | None,
-    where: str,
-) -> OrderData:
-    items = f.items(
-        [{"sku": i.get("hs_sku"), "name": i.get("name"), "quantity": i.get("quantity"),
-          "price": i.get("price")} for i in lines],
-        where,
-    )  # fmt: skip
-    return OrderData(
-        external_id=hid,
-        customer_ref=contact,
-        number=f.text(p, "order_number", where) or f.text(p, "dealname", where) or hid,
-        status=f.text(p, "dealstage", where),
-        items=items,
-        total=f.amount(p.get("amount"), "amount", where),
-        currency=f.optional_text(p, "deal_currency_code", where),
-        placed_at=f.when(p.get("createdate"), "createdate", where),
-        promised_at=f.when(p.get("promised_delivery_date"), "promised_delivery_date", where),
-        delivered_at=f.when(p.get("delivery_date"), "delivery_date", where),
-        delivery_region=f.optional_text(p, "delivery_region", where),
-        updated_at=updated,
-    )
-
-
-def _ticket(
-    hid: str, contact: str, p: dict[str, Any], updated: datetime | None, where: str
-) -> CaseData:
-    opened = f.when(p.get("createdate"), "createdate", where)
-    content = f.text(p, "content", where)
-    messages = ({"at": opened.isoformat() if opened else None, "author": "customer",
-                 "text": content},) if content else ()  # fmt: skip
-    return CaseData(
-        external_id=hid,
-        customer_ref=contact,
-        subject=f.text(p, "subject", where),
-        status=f.text(p, "hs_pipeline_stage", where),
-        outcome=f.optional_text(p, "hs_resolution", where),
-        messages=messages,
-        opened_at=opened,
-        closed_at=f.when(p.get("closed_date"), "closed_date", where),
-        updated_at=updated,
-    )
-
-
-def _record(kind: str, raw: dict[str, Any]) -> CrmRecord:
-    p = raw.get("properties") or {}
-    hid = str(raw.get("id"))
-    if kind == "orders":
-        number = p.get("order_number") or p.get("dealname") or hid
-        data = {"status": p.get("dealstage"), "total": p.get("amount")}
-        return CrmRecord("order", str(number), None, f"Order {number}", data)
-    data = {"status": p.get("hs_pipeline_stage"), "outcome": p.get("hs_resolution")}
-    return CrmRecord("case", hid, None, str(p.get("subject") or ""), data)

@@ -99,9 +99,11 @@ def associations(request: httpx.Request) -> httpx.Response:
         ("deals", "line_items"): {"9001": ["31"]},
         ("contacts", "deals"): {"501": ["9001"]},
         ("contacts", "tickets"): {"501": ["7001"]},
+        ("tickets", "emails"): {"7001": ["61", "62"]},
+        ("tickets", "notes"): {"7001": ["71"]},
     }
     _, _, _, _, src, dst, *_ = request.url.path.split("/")
-    table = tables[(src, dst)]
+    table = tables.get((src, dst), {})
     ids = [i["id"] for i in json.loads(request.content)["inputs"]]
     results = [
         {
@@ -120,6 +122,33 @@ LINE_ITEMS = {"status": "COMPLETE", "results": [
 ]}  # fmt: skip
 
 
+EMAILS = {
+    "status": "COMPLETE",
+    "results": [
+        {
+            "id": "62",
+            "properties": {
+                "hs_timestamp": "2026-11-05T10:00:00Z",
+                "hs_email_direction": "EMAIL",
+                "hs_email_text": "Sorry! 300 points are on your account.",
+            },
+        },
+        {
+            "id": "61",
+            "properties": {
+                "hs_timestamp": "2026-11-05T09:30:00Z",
+                "hs_email_direction": "INCOMING_EMAIL",
+                "hs_email_text": "Still nothing. Promised on the 6th.",
+            },
+        },
+    ],
+}
+NOTES = {"status": "COMPLETE", "results": [
+    {"id": "71", "properties": {"hs_timestamp": "2026-11-05T09:45:00Z",
+                                "hs_note_body": "<p>Courier <b>delayed</b>, offered points</p>"}},
+]}  # fmt: skip
+
+
 @pytest.fixture
 def hubspot() -> Iterator[respx.MockRouter]:
     data = copy.deepcopy({"contacts": CONTACTS, "deals": DEALS, "tickets": TICKETS})
@@ -130,6 +159,8 @@ def hubspot() -> Iterator[respx.MockRouter]:
             )
         router.post(path__regex=r"/crm/v4/associations/.*").mock(side_effect=associations)
         router.post("/crm/v3/objects/line_items/batch/read").respond(200, json=LINE_ITEMS)
+        router.post("/crm/v3/objects/emails/batch/read").respond(200, json=EMAILS)
+        router.post("/crm/v3/objects/notes/batch/read").respond(200, json=NOTES)
         router.data = data  # type: ignore[attr-defined]
         yield router
 
@@ -174,7 +205,12 @@ async def test_a_full_pull_pages_with_after_and_maps_every_kind(
     )  # fmt: skip
     case = (await any_session.exec(select(CrmCase))).one()
     assert (case.customer_id, case.outcome) == (olga.id, "Apologised, 300 points")
-    assert case.messages[0]["text"] == "Where is it?"
+    assert [(m["author"], m["text"]) for m in case.messages] == [
+        ("customer", "Where is it?"),
+        ("customer", "Still nothing. Promised on the 6th."),
+        ("note", "Courier delayed, offered points"),
+        ("operator", "Sorry! 300 points are on your account."),
+    ]
 
 
 async def test_the_next_sync_asks_only_for_changes_since_the_cursor(
