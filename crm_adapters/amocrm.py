@@ -3,7 +3,8 @@ their orders. amoCRM keeps no past cases of its own, so none come from it. Only 
 and deals named.
 
 Contacts, then leads, are listed oldest change first (``order[updated_at]=asc``) from the
-cursor's time and paged with ``page`` while ``_links.next`` is there; an empty list is
+cursor's time while ``_links.next`` is there; each next list starts again from the newest time
+stored (``page`` only pages through records of the same seconds); an empty list is
 ``204 No Content``. The filter starts one second before the cursor (amoCRM's times are whole
 seconds), so a record changed in the cursor's second is pulled again, never missed. A lead's
 status is its pipeline status's name (one read of the pipelines); the custom fields read are
@@ -38,17 +39,19 @@ class AmoCrmConnector:
     async def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]:
         cursor = Cursor.load(since)
         for kind, entity in KINDS.items():
-            start = cursor.since(kind)
-            number = 1
+            start, number = cursor.since(kind), 1
             while True:
                 found = await self._list(entity, start, number)
-                rows = _embedded(found, entity)
-                page = await self._page(kind, rows, cursor)
+                page = await self._page(kind, _embedded(found, entity), cursor)
                 cursor = Cursor.load(page.cursor)
                 yield page
                 if not (found or {}).get("_links", {}).get("next"):
                     break
-                number += 1
+                newest = cursor.since(kind)
+                # from the newest time stored (a record changed during the pull moves to the
+                # end, and a page number would skip the one after it); the next page only
+                # while a page holds nothing newer
+                start, number = (newest, 1) if newest != start else (start, number + 1)
 
     async def customer_history(self, identities: Sequence[tuple[str, str]]) -> list[CrmRecord]:
         """The leads of the contacts found by this customer's phone, e-mail or amoCRM id."""

@@ -3,8 +3,10 @@
 and in ``hubspot_map`` are deals and tickets named.
 
 Each kind is pulled with the CRM search endpoint, oldest change first, from the cursor's time
-(``lastmodifieddate``/``hs_lastmodifieddate`` >= it) and paged with ``after``. HubSpot serves at
-most 10,000 results per search, so a longer pull searches again from the newest time stored.
+(``lastmodifieddate``/``hs_lastmodifieddate`` >= it). Each next page searches again from the
+newest time stored, so a record changed during the pull is never skipped and HubSpot's cap of
+10,000 results per search is never reached; ``after`` pages only through records of one
+instant.
 Deals and tickets find their contact, deals their line items and tickets their e-mails and notes
 through the v4 associations batch read. The property names read are in ``hubspot_map``.
 """
@@ -27,6 +29,21 @@ SEARCH_LIMIT = 10_000
 """HubSpot's cap on the results of one search (``after`` stops there)."""
 
 
+def _next(
+    start: datetime | None, newest: datetime | None, after: str, page_size: int
+) -> tuple[datetime | None, str | None]:
+    """Where the next search starts: from the newest time stored (a record changed during the
+    pull moves to the end of the results, and an offset would skip the one after it), or, while
+    a page holds only records of one instant, ``after`` within that instant."""
+    if newest is not None and newest != start:
+        return newest, None
+    if int(after) + page_size > SEARCH_LIMIT:
+        raise BackendUnavailable(
+            f"hubspot: more than {SEARCH_LIMIT} records changed at {start}; cannot page past them"
+        )
+    return start, after
+
+
 class HubSpotConnector:
     source = "hubspot"
 
@@ -37,18 +54,16 @@ class HubSpotConnector:
     async def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]:
         cursor = Cursor.load(since)
         for kind in hm.KINDS:
-            after: str | None = None
-            start = cursor.since(kind)  # fixed while ``after`` pages through one search
+            start, after = cursor.since(kind), None
             while True:
                 found = await self._search(kind, start, after)
                 page = await self._page(kind, found["results"], cursor)
                 cursor = Cursor.load(page.cursor)
                 yield page
-                after = (found.get("paging") or {}).get("next", {}).get("after")
-                if after is None:
+                more = (found.get("paging") or {}).get("next", {}).get("after")
+                if more is None:
                     break
-                if int(after) + self.page_size > SEARCH_LIMIT:
-                    after, start = None, cursor.since(kind)  # search again from there
+                start, after = _next(start, cursor.since(kind), more, self.page_size)
 
     async def customer_history(self, identities: Sequence[tuple[str, str]]) -> list[CrmRecord]:
         """The deals and tickets of the contacts known by ``identities``."""

@@ -174,3 +174,15 @@ async def test_customer_history_finds_the_leads_of_this_customer(amocrm: respx.M
         ("order", "100311", "Успешно реализовано")
     ]
     assert amocrm.routes["contacts"].calls[0].request.url.params["query"] == "+79120000237"
+
+
+async def test_each_next_list_starts_from_the_newest_time_stored(
+    amocrm: respx.MockRouter, any_session: AsyncSession
+) -> None:
+    report = await sync_source(any_session, connector=connector(), region="RU")
+    assert report.errors == [] and report.created == 4
+    calls = [c.request.url.params for c in amocrm.routes["contacts"].calls]
+    assert [(c.get("filter[updated_at][from]"), c["page"]) for c in calls] == [
+        (None, "1"),
+        (str(1762000100 - 1), "1"),  # from Анна's second, not page 2
+    ]

@@ -182,17 +182,19 @@ def connector(sleeps: Sleeps | None = None, page_size: int = 2) -> HubSpotConnec
     return HubSpotConnector(http, page_size=page_size)
 
 
-async def test_a_full_pull_pages_with_after_and_maps_every_kind(
+async def test_a_full_pull_pages_from_the_newest_time_and_maps_every_kind(
     hubspot: respx.MockRouter, any_session: AsyncSession
 ) -> None:
     report = await sync_source(any_session, connector=connector(), region="RU")
+    # contacts in two pages of two (the second from 502's time: 502 again, unchanged, and 503),
+    # one page of deals, one of tickets
     assert (report.created, report.updated, report.unchanged, report.errors, report.pages) == (
         5,
         0,
-        0,
+        1,
         [],
         4,
-    )  # contacts in two pages of two, one of deals, one of tickets
+    )
     order = (await any_session.exec(select(CustomerOrder))).one()
     assert (order.number, order.status, order.total, order.currency) == (
         "100311", "shipped", 12990.0, "RUB",
@@ -313,15 +315,34 @@ async def test_customer_history_asks_for_this_customer_only(hubspot: respx.MockR
     ]
 
 
-async def test_past_the_search_cap_the_pull_searches_again_from_the_cursor(
-    hubspot: respx.MockRouter, any_session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+async def test_a_record_changed_during_the_pull_is_not_skipped(
+    hubspot: respx.MockRouter, any_session: AsyncSession
 ) -> None:
-    monkeypatch.setattr("crm_adapters.hubspot.SEARCH_LIMIT", 3)  # HubSpot's is 10,000
+    data = hubspot.data  # type: ignore[attr-defined]
+    served = hubspot.routes["contacts"].side_effect
+
+    def then_501_changes(request: httpx.Request) -> httpx.Response:
+        response = served(request)
+        if len(hubspot.routes["contacts"].calls) == 0:  # after the first page: 501 moves last
+            moved = data["contacts"].pop(0)
+            moved["properties"]["lastmodifieddate"] = "2026-11-09T09:00:00.000Z"
+            data["contacts"].append(moved)
+        return response
+
+    hubspot.routes["contacts"].side_effect = then_501_changes
+    await sync_source(any_session, connector=connector(), region="RU")
+    assert [c["id"] for c in data["contacts"]] == ["502", "503", "501"]  # it did move
+    # an offset (after=2) would now start past 503; searching from 502's time finds it
+    assert len((await any_session.exec(select(Customer))).all()) == 3
+
+
+async def test_records_of_one_instant_are_paged_with_after(
+    hubspot: respx.MockRouter, any_session: AsyncSession
+) -> None:
+    for row in hubspot.data["contacts"]:  # type: ignore[attr-defined]
+        row["properties"]["lastmodifieddate"] = "2026-11-01T09:00:00.000Z"
     report = await sync_source(any_session, connector=connector(), region="RU")
-    assert (report.created, report.errors) == (5, [])
+    assert report.errors == [] and report.created == 5
     contacts = [json.loads(c.request.content) for c in hubspot.routes["contacts"].calls]
-    assert [c.get("after") for c in contacts] == [None, None]
-    assert "filterGroups" not in contacts[0]
-    assert contacts[1]["filterGroups"][0]["filters"][0]["value"] == str(
-        _ms("2026-11-02T09:00:00.000Z")
-    )
+    assert [c.get("after") for c in contacts] == [None, None, "2"]
+    assert contacts[2]["filterGroups"] == contacts[1]["filterGroups"]
