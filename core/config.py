@@ -159,7 +159,7 @@ class Settings(BaseSettings):
     crm_attempts: int = Field(default=5, ge=1)
     """Tries per CRM request (429, 5xx and timeouts back off in between)."""
     hubspot_token: SecretStr | None = None
-    """A HubSpot private app's access token (scopes: contacts, deals, tickets, line items)."""
+    """A HubSpot private app's access token (its scopes: docs/crm.md)."""
     hubspot_url: str = "https://api.hubapi.com"
     amocrm_token: SecretStr | None = None
     """An amoCRM long-lived access token."""
