@@ -109,6 +109,8 @@ class CrmCaseOut(BaseModel):
 
 class ConflictOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+    id: int
+    detected_at: AwareDatetime
     channel: str
     external_id: str
     holder_id: int

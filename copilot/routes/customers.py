@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from copilot.auth import Supervisor
-from copilot.customer_schemas import CustomerIn, CustomerOut
+from copilot.customer_schemas import ConflictOut, CustomerIn, CustomerOut
 from copilot.deps import SessionDep, SettingsDep
 from copilot.operator_schemas import MAX_ID
-from core.customers.profile import customer_profile, import_customer
+from core.customers.profile import customer_profile, import_customer, list_conflicts
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 
@@ -35,3 +35,12 @@ async def post_customer(
     )
     response.status_code = status.HTTP_201_CREATED if profile.created else status.HTTP_200_OK
     return CustomerOut.of(profile)
+
+
+@router.get("/identity-conflicts", response_model=list[ConflictOut])
+async def get_conflicts(
+    session: SessionDep, _user: Supervisor, limit: int = Query(100, ge=1, le=1000)
+) -> list[ConflictOut]:
+    """Identities two customers claim (one phone on two CRM records), newest first: reported by
+    the sync, never merged, for a person to settle."""
+    return [ConflictOut.model_validate(c) for c in await list_conflicts(session, limit=limit)]

@@ -98,6 +98,16 @@ async def stored_cases(session: AsyncSession, *, customer_id: int) -> list[CrmCa
     return list((await session.exec(stmt)).all())
 
 
+async def list_conflicts(session: AsyncSession, *, limit: int = 100) -> list[IdentityConflict]:
+    """The identity conflicts syncs and linking reported, newest first, for a person to settle."""
+    stmt = (
+        select(IdentityConflict)
+        .order_by(col(IdentityConflict.detected_at).desc(), col(IdentityConflict.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())
+
+
 async def _conflicts(session: AsyncSession, customer_id: int) -> list[IdentityConflict]:
     stmt = select(IdentityConflict).where(
         or_(

@@ -7,7 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.customers.crm_store import store_customer
+from core.customers.profile import import_customer
+from core.ports import CustomerData
 from tests.copilot.conftest import Users
 
 OLGA: dict[str, Any] = {
@@ -77,3 +81,21 @@ async def test_unknown_customer_is_404_and_operators_may_not_read(
     assert (await client.get("/v1/customers/1", headers=users.operator)).status_code == 403
     res = await client.post("/v1/customers", json=OLGA, headers=users.operator)
     assert res.status_code == 403
+
+
+async def test_conflicts_of_a_sync_are_listed_for_supervisors(
+    client: httpx.AsyncClient, db_session: AsyncSession, users: Users
+) -> None:
+    olga = CustomerData("1", name="Olga", phones=("+7 912 000-02-37",))
+    oleg = CustomerData("2", name="Oleg", phones=("8 912 000 02 37",))
+    await import_customer(db_session, customer=olga, region="RU")
+    await store_customer(db_session, oleg, source="api", region="RU")
+    await db_session.commit()
+    res = await client.get("/v1/identity-conflicts", headers=users.supervisor)
+    assert res.status_code == 200, res.text
+    [conflict] = res.json()
+    assert (conflict["channel"], conflict["external_id"], conflict["record_id"]) == (
+        "phone", "+79120000237", "2",
+    )  # fmt: skip
+    operator = await client.get("/v1/identity-conflicts", headers=users.operator)
+    assert operator.status_code == 403
