@@ -423,7 +423,8 @@ def crm_sync(
         Path | None, typer.Argument(help="The export folder (files; default CXC_CRM_FILES_PATH)")
     ] = None,
     adapter: Annotated[
-        str | None, typer.Option("--adapter", help="files | hubspot | amocrm (CXC_CRM_ADAPTER)")
+        str | None,
+        typer.Option("--adapter", help="files | hubspot | amocrm | bitrix24 (CXC_CRM_ADAPTER)"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:

@@ -148,7 +148,7 @@ class Settings(BaseSettings):
     """How often an answering process checks the knowledge version (0: never; tests)."""
 
     # CRM connectors (docs/crm.md)
-    crm_adapter: Literal["files", "hubspot", "amocrm"] | None = None
+    crm_adapter: Literal["files", "hubspot", "amocrm", "bitrix24"] | None = None
     """The source the worker syncs every ``crm_sync_interval_s`` (and ``cxc crm sync``'s
     default)."""
     crm_files_path: Path | None = None
@@ -165,6 +165,9 @@ class Settings(BaseSettings):
     """An amoCRM long-lived access token."""
     amocrm_url: str | None = None
     """The account's address, e.g. ``https://example.amocrm.ru``."""
+    bitrix24_url: SecretStr | None = None
+    """A Bitrix24 inbound webhook (``https://example.bitrix24.ru/rest/1/<code>/``; the code is
+    its secret), with the CRM scope."""
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -10,11 +10,12 @@ from core.config import Settings
 from core.errors import ConfigError
 from core.ports import CrmConnector
 from crm_adapters.amocrm import AmoCrmConnector
+from crm_adapters.bitrix24 import Bitrix24Connector
 from crm_adapters.files import FileConnector
 from crm_adapters.http import CrmHttp
 from crm_adapters.hubspot import HubSpotConnector
 
-ADAPTERS = ("files", "hubspot", "amocrm")
+ADAPTERS = ("files", "hubspot", "amocrm", "bitrix24")
 
 
 @asynccontextmanager
@@ -29,11 +30,31 @@ async def open_connector(
             raise ConfigError("the files connector needs a folder: PATH or CXC_CRM_FILES_PATH")
         yield FileConnector(folder, region=settings.default_region)
         return
-    http = _http(settings, adapter)
+    http = _webhook(settings) if adapter == "bitrix24" else _http(settings, adapter)
     try:
-        yield HubSpotConnector(http) if adapter == "hubspot" else AmoCrmConnector(http)
+        yield _connector(adapter, http)
     finally:
         await http.aclose()
+
+
+def _connector(adapter: str, http: CrmHttp) -> CrmConnector:
+    if adapter == "hubspot":
+        return HubSpotConnector(http)
+    return AmoCrmConnector(http) if adapter == "amocrm" else Bitrix24Connector(http)
+
+
+def _webhook(settings: Settings) -> CrmHttp:
+    url = settings.bitrix24_url
+    if url is None or not url.get_secret_value().strip():
+        raise ConfigError("CXC_BITRIX24_URL is not set")
+    return CrmHttp(
+        name="Bitrix24",
+        base_url=url.get_secret_value(),
+        token=None,
+        token_setting="CXC_BITRIX24_URL",
+        timeout_s=settings.crm_timeout_s,
+        attempts=settings.crm_attempts,
+    )
 
 
 def _http(settings: Settings, adapter: str) -> CrmHttp:

@@ -1,4 +1,5 @@
-"""One HTTP client for the CRM connectors: bearer token, JSON, and the retries every CRM needs.
+"""One HTTP client for the CRM connectors: bearer token (or a secret URL), JSON, and the retries
+every CRM needs.
 
 429 waits for ``Retry-After`` (seconds) or backs off; 5xx, timeouts and connection errors back
 off exponentially; after ``attempts`` tries the request fails with ``BackendUnavailable``. 401
@@ -25,7 +26,7 @@ class CrmHttp:
         *,
         name: str,
         base_url: str,
-        token: str,
+        token: str | None,
         token_setting: str,
         timeout_s: float = 30.0,
         attempts: int = 5,
@@ -40,9 +41,12 @@ class CrmHttp:
         self.backoff_s = backoff_s
         self.max_wait_s = max_wait_s
         self.sleep = sleep
+        headers = {"Accept": "application/json"}
+        if token is not None:  # None: the secret is in the URL (a Bitrix24 webhook)
+            headers["Authorization"] = f"Bearer {token}"
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            headers=headers,
             timeout=timeout_s,
             transport=transport,
         )

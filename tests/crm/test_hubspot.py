@@ -319,10 +319,10 @@ async def test_a_record_changed_during_the_pull_is_not_skipped(
     hubspot: respx.MockRouter, any_session: AsyncSession
 ) -> None:
     data = hubspot.data  # type: ignore[attr-defined]
-    served = hubspot.routes["contacts"].side_effect
+    served: Any = hubspot.routes["contacts"].side_effect
 
     def then_501_changes(request: httpx.Request) -> httpx.Response:
-        response = served(request)
+        response: httpx.Response = served(request)
         if len(hubspot.routes["contacts"].calls) == 0:  # after the first page: 501 moves last
             moved = data["contacts"].pop(0)
             moved["properties"]["lastmodifieddate"] = "2026-11-09T09:00:00.000Z"
