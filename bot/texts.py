@@ -18,6 +18,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "/language - change language. If a problem we solved comes back, write "
         '"still not fixed".',
         "source": "Source",
+        "answer_language": "This answer is only available in {name}:",
         "clarify": "Which of these do you mean? Tap one:",
         "sorry": "I am sorry this happened.",
         "escalated": "I can't solve this myself, so I have passed your case #{case} to a person. "
@@ -70,6 +71,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "/language - сменить язык. Если решённая проблема вернулась, напишите «всё ещё не "
         "решено».",
         "source": "Источник",
+        "answer_language": "Этот ответ у нас есть только на языке: {name}.",
         "clarify": "Что именно вы имеете в виду? Выберите:",
         "sorry": "Мне очень жаль, что так вышло.",
         "escalated": "Сам я это не решу, поэтому передал ваше обращение #{case} сотруднику. "
@@ -120,6 +122,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "співробітником, /language - змінити мову. Якщо вирішена проблема повернулася, напишіть "
         "«досі не вирішено».",
         "source": "Джерело",
+        "answer_language": "Ця відповідь у нас є лише мовою: {name}.",
         "clarify": "Що саме ви маєте на увазі? Оберіть:",
         "sorry": "Мені дуже прикро, що так сталося.",
         "escalated": "Сам я це не вирішу, тому передав ваше звернення #{case} співробітнику. "
@@ -170,6 +173,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "/language - schimbați limba. Dacă o problemă rezolvată revine, scrieți „tot nu e "
         "rezolvat”.",
         "source": "Sursa",
+        "answer_language": "Acest răspuns este disponibil doar în limba: {name}.",
         "clarify": "La care dintre acestea vă referiți? Alegeți:",
         "sorry": "Îmi pare foarte rău pentru ce s-a întâmplat.",
         "escalated": "Nu pot rezolva singur, așa că am transmis cazul #{case} unui coleg. Un "
@@ -237,6 +241,9 @@ def render_reply(reply: Reply) -> str:
     lang = reply.language
     if reply.kind == ReplyKind.ANSWER and reply.answer is not None:
         text = reply.answer.text
+        written_in = reply.answer.text_language
+        if written_in and lang and written_in != lang and written_in in LANGUAGE_NAMES:
+            text = f"{t(lang, 'answer_language', name=LANGUAGE_NAMES[written_in])}\n\n{text}"
         if reply.answer.sources:
             text += f"\n\n{t(lang, 'source')}: {reply.answer.sources[0].question}"
         return text

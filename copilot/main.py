@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from copilot import console
 from copilot.console import knowledge as knowledge_console
 from copilot.console import reports as reports_console
 from copilot.errors import install_error_handlers
 from copilot.input_guard import InputGuard
+from copilot.observability import HttpMetrics, Observability
 from copilot.routes import (
     ask,
     cases,
@@ -21,6 +23,7 @@ from copilot.routes import (
     deliveries,
     health,
     interactions,
+    metrics,
     promises,
     pulses,
     reports,
@@ -65,7 +68,17 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
+    app.state.http_metrics = HttpMetrics()
+    app.add_middleware(Observability, metrics=app.state.http_metrics)  # outermost: sees all
+    if settings.cors_origins:  # closed unless origins are named
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["authorization", "content-type", "x-request-id"],
+        )
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(ask.router)
     app.include_router(telegram.router)
     for router in (

@@ -38,7 +38,12 @@ class Settings(BaseSettings):
 
     # Answer decision; defaults chosen on validation splits (docs/retrieval.md)
     answer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    """Unset: 0.15, or 0.08 for a KB with 80 or more phrasings per entry (docs/retrieval.md)."""
+    """Unset: 0.4 for a KB that trains its own stacker, 0.15 for one too small to, 0.08 for a
+    KB with 80 or more phrasings per entry (docs/retrieval.md, "Default thresholds")."""
+    offer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Below the answer threshold, the bot offers its top candidates as choices from this top
+    score up instead of handing over. Unset: 0.05, or none for a KB with 80 or more phrasings
+    per entry or too small to train its own stacker (docs/retrieval.md, "Two-step fallback")."""
     clarify_threshold: float = Field(default=0.1, ge=0.0, le=1.0)
     clarify_margin: float = Field(default=0.1, ge=0.0, le=1.0)
     off_topic_negatives: bool = True
@@ -73,6 +78,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list)
+    """Origins a browser may call the API from (JSON list); none by default: CORS closed."""
+    metrics_token: SecretStr | None = None
+    """When set, ``GET /metrics`` needs it as a bearer token."""
     """The largest request body the API reads; a larger one is refused with 413."""
     match_max_chars: int = Field(default=300, ge=50)
     """How much of a long text is matched against the knowledge base and resolved cases (the
@@ -89,6 +98,7 @@ class Settings(BaseSettings):
             "llm_api_key",
             "embeddings_api_key",
             "pulse_link_secret",
+            "metrics_token",
             "hubspot_token",
             "amocrm_token",
         ):

@@ -32,6 +32,12 @@ class FaqEntry:
                 return text
         return self.answer
 
+    def answer_language(self, language: str | None) -> str | None:
+        """The language :meth:`answer_in` answers ``language`` in (None: not known)."""
+        if any(lang == language and text for lang, text in self.translations):
+            return language
+        return self.language
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -66,6 +72,12 @@ class Answer:
     candidates: tuple[Candidate, ...] = ()
     language: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    text_language: str | None = None
+    """The language ``text`` is written in, when known: the entry's own language when it has no
+    translation into the one asked for (the front end says so to the customer)."""
+    contested: bool = False
+    """Two or three candidates were too close to choose between (so it clarifies at any answer
+    threshold)."""
     reason: str | None = None
     """Why it escalates without an answer that is not the question's fault: the message must go
     to a person (``core.conversation.handover``), or the knowledge base is empty."""

@@ -102,7 +102,7 @@ def evaluate(
         with build_knowledge(local) as kb:
             kb.ingest_sync(entries)
             build_seconds = time.perf_counter() - started
-            threshold = kb.thresholds().answer  # the one in force: its sweep row is this run
+            in_force = kb.thresholds()  # the answer threshold's sweep row is this run
             answers, latencies = _ask_all(kb, [q.text for q in queries], progress)
     labels = [q.label for q in queries]
     result = score(answers, labels, latencies, columns.oos_label, build_seconds)
@@ -110,8 +110,9 @@ def evaluate(
         result["groups"] = score_groups(queries, answers, latencies, columns.oos_label, group_by)
     result["misses"] = misses(queries, answers, columns.oos_label)
     if sweep:
-        grid = (*sweep, threshold)
-        result["sweep"] = sweep_thresholds(answers, labels, columns.oos_label, grid)
+        grid = (*sweep, in_force.answer)
+        offer = in_force.offer if in_force.offer < in_force.answer else 1.0  # 1.0: no offer
+        result["sweep"] = sweep_thresholds(answers, labels, columns.oos_label, grid, offer=offer)
     return result
 
 

@@ -39,7 +39,13 @@ from core.errors import (
     InvalidTransition,
 )
 from knowledge.matching.background import Background, off_topic
-from knowledge.matching.decision import Phrasing, Thresholds, answer_threshold, to_answer
+from knowledge.matching.decision import (
+    Phrasing,
+    Thresholds,
+    answer_threshold,
+    offer_threshold,
+    to_answer,
+)
 from knowledge.matching.fit import fit_matcher
 from knowledge.matching.matcher import Matcher
 from knowledge.matching.probe import answered_by, check_phrasing
@@ -271,8 +277,11 @@ class KnowledgeBase:
         """The settings' thresholds; an unset answer threshold is the KB's default for
         ``matcher`` (the one in use when not given)."""
         s, matcher = self.settings, matcher or self._matcher
-        answer = answer_threshold(s.answer_threshold, matcher.phrasings_per_entry if matcher else 0)
-        return Thresholds(answer=answer, clarify=s.clarify_threshold, margin=s.clarify_margin)
+        per_entry = matcher.phrasings_per_entry if matcher else 0
+        calibrated = matcher is not None and not matcher.stacker.is_default
+        answer = answer_threshold(s.answer_threshold, per_entry, calibrated=calibrated)
+        offer = offer_threshold(s.offer_threshold, per_entry, answer, calibrated=calibrated)
+        return Thresholds(answer, s.clarify_threshold, s.clarify_margin, offer)
 
     def _fit(
         self, entries: list[FaqEntry], extra: tuple[Phrasing, np.ndarray] | None = None

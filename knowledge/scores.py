@@ -73,13 +73,25 @@ def _top(answer: Answer) -> float | None:
 
 
 def sweep_thresholds(
-    answers: list[Answer], labels: list[str], oos_label: str, thresholds: Sequence[float]
+    answers: list[Answer],
+    labels: list[str],
+    oos_label: str,
+    thresholds: Sequence[float],
+    *,
+    offer: float = 1.0,
 ) -> list[dict[str, Any]]:
-    """One row per answer threshold: the metrics of ``SWEEP_KEYS`` at that threshold."""
+    """One row per answer threshold (the ``offer`` threshold kept): the metrics of
+    ``SWEEP_KEYS`` at that threshold."""
     rows = []
     for threshold in sorted(set(thresholds)):
         decided = [
-            replace(a, decision=decision_at(a.decision, _top(a), threshold)) for a in answers
+            replace(
+                a,
+                decision=decision_at(
+                    a.decision, _top(a), threshold, offer=offer, is_contested=a.contested
+                ),
+            )
+            for a in answers
         ]
         metrics = score(decided, labels, [], oos_label, 0.0)
         rows.append({"answer_threshold": threshold, **{k: metrics[k] for k in SWEEP_KEYS}})

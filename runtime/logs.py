@@ -2,8 +2,10 @@
 (``CXC_LOG_FORMAT``), with secrets and personal data taken out before a line is written.
 
 An exception is written as one line (its type and message); the traceback follows only at
-DEBUG, where a developer asked for it. Bot tokens (in Telegram API URLs), bearer tokens,
-passwords in database URLs, phone numbers, e-mail addresses and card numbers are replaced.
+DEBUG, where a developer asked for it. A line written while an HTTP request is served carries
+its ``request_id`` (``copilot.observability`` sets :data:`request_id`). Bot tokens (in Telegram
+API URLs), bearer tokens, passwords in database URLs, phone numbers, e-mail addresses and card
+numbers are replaced.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import re
 import sys
 import time
+from contextvars import ContextVar
 from typing import Any
 
 from core.config import Settings
@@ -23,6 +26,8 @@ _SECRETS = (
     (re.compile(r"(?i)(bearer\s+)[\w.~+/=-]+"), r"\1<token>"),
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1<password>@"),
 )
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+"""The id of the HTTP request being served in this context (None outside one)."""
 _STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 NOISY = ("httpx", "httpcore", "aiogram.event", "chromadb", "sqlalchemy.engine", "alembic")
 """Libraries whose INFO lines are per request or per query: WARNING unless DEBUG is asked."""
@@ -53,6 +58,9 @@ class OneLineFormatter(logging.Formatter):
             for k, v in vars(record).items()
             if k not in _STANDARD
         }
+        rid = request_id.get()
+        if rid is not None:
+            fields.setdefault("request_id", rid)
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
             fields["error"] = redact(f"{type(exc).__name__}: {exc}".splitlines()[0][:500])

@@ -15,7 +15,7 @@ from benchmarks import datasets as ds
 from tools import robustness, threshold_density, tune_matcher
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = ("tune_matcher", "threshold_density", "robustness", "offtopic_vectors")
+TOOLS = ("tune_matcher", "threshold_density", "robustness", "offtopic_vectors", "split_queries")
 TINY = ds.Task(
     name="tiny",
     kb=[
@@ -72,3 +72,24 @@ def test_the_tuning_path_runs_on_a_tiny_set(synthetic: ds.Task) -> None:
     rows = robustness.measure("tiny")
     assert [r["perturb"] for r in rows] == ["clean", "casual"]
     assert robustness.table(rows).count("\n") == 3
+
+
+def test_split_queries_gives_two_seeded_halves_and_the_learned_kb(tmp_path: Path) -> None:
+    from tools.split_queries import split, with_learned
+
+    kb = tmp_path / "kb.csv"
+    kb.write_text("id,question,answer,language\nrefund,Refund?,We refund.,en\n", "utf-8")
+    queries = tmp_path / "q.csv"
+    rows = [f"msg {i},{'oos' if i % 3 == 0 else 'refund'},en,x" for i in range(10)]
+    queries.write_text("text,label,language,kind\n" + "\n".join(rows) + "\n", "utf-8")
+    tune, held = split(queries, tmp_path / "a", seed=5)
+    again, _ = split(queries, tmp_path / "b", seed=5)
+    assert tune.read_text("utf-8") == again.read_text("utf-8")  # same seed, same halves
+    texts = [
+        line.split(",")[0] for p in (tune, held) for line in p.read_text("utf-8").splitlines()[1:]
+    ]
+    assert sorted(texts, key=lambda t: int(t.split()[-1])) == [f"msg {i}" for i in range(10)]
+    learned = with_learned(kb, tune, tmp_path / "a").read_text("utf-8").splitlines()
+    in_scope = [line for line in tune.read_text("utf-8").splitlines()[1:] if ",refund," in line]
+    assert len(learned) == 2 + len(in_scope)
+    assert all(line.endswith(",We refund.,en") for line in learned[1:])

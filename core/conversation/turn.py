@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.config import Settings
-from core.conversation import buttons, comments, intents, received
+from core.conversation import buttons, comments, fallback, intents, received
 from core.conversation.inbound import DEFAULT_LANGUAGE, Identity, Inbound, identify
 from core.conversation.intents import Intent
 from core.conversation.replies import (
@@ -224,6 +224,9 @@ async def _ask(
     if answer.decision == Decision.ANSWER:
         return await _reply(session, draft, ReplyKind.ANSWER, render, answer=answer)
     if answer.decision == Decision.CLARIFY and answer.candidates:
+        if not chosen_entry_id and await fallback.offered_before(session, case_id=_case_of(draft)):
+            reason = fallback.SECOND_UNSURE  # unsure on two turns in a row: a person takes over
+            return await _escalate(session, draft, render, settings=settings, reason=reason)
         return await _reply(
             session,
             draft,
@@ -245,6 +248,7 @@ def _entry_answer(retriever: Retriever, entry_id: str, *, language: str) -> Answ
     source = Source(entry_id=entry.id, question=question, score=1.0, location=entry.source)
     return Answer(
         text=entry.answer_in(language),
+        text_language=entry.answer_language(language),
         entry_id=entry.id,
         confidence=1.0,
         decision=Decision.ANSWER,

