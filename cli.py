@@ -34,6 +34,8 @@ users_app = typer.Typer(help="Copilot users and their API tokens.", no_args_is_h
 app.add_typer(users_app, name="users")
 knowledge_app = typer.Typer(help="The knowledge base's versions.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
+crm_app = typer.Typer(help="Customers, orders and past cases from a CRM.", no_args_is_help=True)
+app.add_typer(crm_app, name="crm")
 out = Console()
 T = TypeVar("T")
 err = Console(stderr=True)
@@ -413,6 +415,49 @@ def knowledge_rollback(
     with _errors_to_exit():
         done = _run(settings, work, knowledge=True)
     out.print(f"knowledge version {done.id}: {done.detail} ({done.entries} entries)")
+
+
+@crm_app.command("sync")
+def crm_sync(
+    path: Annotated[
+        Path | None, typer.Argument(help="The export folder (files; default CXC_CRM_FILES_PATH)")
+    ] = None,
+    adapter: Annotated[
+        str | None,
+        typer.Option("--adapter", help="files | hubspot | amocrm | bitrix24 (CXC_CRM_ADAPTER)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Pull what changed in the CRM since the last sync; exit 1 if a record was refused."""
+    from core.customers.crm_sync import sync_source
+    from crm_adapters.connect import open_connector
+
+    settings = _settings()
+    chosen = adapter or settings.crm_adapter or _fail("name the CRM: --adapter or CXC_CRM_ADAPTER")
+
+    async def work(rt: Runtime) -> Any:
+        async with open_connector(settings, chosen, path) as connector, rt.sessions() as session:
+            with _progress(f"syncing {chosen}") as progress:
+                return await sync_source(
+                    session,
+                    connector=connector,
+                    region=settings.default_region,
+                    progress=lambda done, total: progress(done, total or done),
+                )
+
+    with _errors_to_exit():
+        report = _run(settings, work)
+    summary = {k: getattr(report, k) for k in ("created", "updated", "unchanged", "conflicts")}
+    if as_json:
+        print(json.dumps({**summary, "errors": report.errors}))
+    else:
+        table = Table(*summary, "errors")
+        table.add_row(*(str(v) for v in summary.values()), str(len(report.errors)))
+        out.print(table)
+        for error in report.errors:
+            err.print(f"[red]refused:[/red] {error}", highlight=False, soft_wrap=True)
+    if report.errors:
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

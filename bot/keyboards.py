@@ -59,7 +59,12 @@ def reply_buttons(reply: Reply) -> list[tuple[str, str]]:
         for i, candidate in enumerate(reply.candidates):
             pick = PickCallback(message_id=reply.message_id, index=i)
             buttons.append((_label(candidate.question), pick.pack()))
-    if reply.kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY, ReplyKind.UNSUPPORTED):
+    if reply.kind in (
+        ReplyKind.ANSWER,
+        ReplyKind.CLARIFY,
+        ReplyKind.UNSUPPORTED,
+        ReplyKind.ORDER_STATUS,
+    ):
         buttons.append((t(lang, "btn_human"), HumanCallback().pack()))
         if reply.reopenable_case_id is not None:
             buttons.append((t(lang, "btn_reopen"), ReopenCallback().pack()))

@@ -19,6 +19,7 @@ from copilot.routes import (
     ask,
     cases,
     compensations,
+    customers,
     deliveries,
     health,
     interactions,
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(telegram.router)
     for router in (
         cases,
+        customers,
         interactions,
         compensations,
         promises,

@@ -167,6 +167,9 @@ class CaseDetail(BaseModel):
     feedback: list[FeedbackOut] = Field(
         default_factory=list, description="The customer's answered surveys, newest first."
     )
+    orders: list[dict[str, Any]] = Field(
+        default_factory=list, description="The customer's orders, newest last."
+    )
 
 
 class TextIn(BaseModel):
@@ -310,4 +313,5 @@ def case_detail(view: DeskCaseView) -> CaseDetail:
         ],
         crm_error=view.crm_error,
         feedback=[FeedbackOut.of(p, shown) for p in view.feedback],
+        orders=[shown.data(o) for o in view.orders],
     )

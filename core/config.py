@@ -123,6 +123,8 @@ class Settings(BaseSettings):
             "metrics_token",
             "smtp_password",
             "webchat_secret",
+            "hubspot_token",
+            "amocrm_token",
         ):
             value: SecretStr | None = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
@@ -191,6 +193,28 @@ class Settings(BaseSettings):
     (kill -9) another process takes it over once this has passed."""
     knowledge_poll_s: float = Field(default=2.0, ge=0.0)
     """How often an answering process checks the knowledge version (0: never; tests)."""
+
+    # CRM connectors (docs/crm.md)
+    crm_adapter: Literal["files", "hubspot", "amocrm", "bitrix24"] | None = None
+    """The source the worker syncs every ``crm_sync_interval_s`` (and ``cxc crm sync``'s
+    default)."""
+    crm_files_path: Path | None = None
+    """The folder of export files the ``files`` connector reads."""
+    crm_sync_interval_s: float = Field(default=0.0, ge=0.0)
+    """How often the worker syncs ``crm_adapter`` (0: never; ``cxc crm sync`` by hand)."""
+    crm_timeout_s: float = Field(default=30.0, gt=0.0)
+    crm_attempts: int = Field(default=5, ge=1)
+    """Tries per CRM request (429, 5xx and timeouts back off in between)."""
+    hubspot_token: SecretStr | None = None
+    """A HubSpot private app's access token (its scopes: docs/crm.md)."""
+    hubspot_url: str = "https://api.hubapi.com"
+    amocrm_token: SecretStr | None = None
+    """An amoCRM long-lived access token."""
+    amocrm_url: str | None = None
+    """The account's address, e.g. ``https://example.amocrm.ru``."""
+    bitrix24_url: SecretStr | None = None
+    """A Bitrix24 inbound webhook (``https://example.bitrix24.ru/rest/1/<code>/``; the code is
+    its secret), with the CRM scope."""
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -46,6 +46,23 @@ class ChannelUndeliverable(InvalidTransition):
         self.channel = channel
 
 
+class IdentityTaken(InvalidTransition):
+    """An identity given for one customer belongs to another (HTTP 409): not merged."""
+
+    def __init__(self, channel: str, holder_id: int) -> None:
+        super().__init__(f"that {channel} belongs to customer {holder_id}; nothing was merged")
+        self.channel = channel
+        self.holder_id = holder_id
+
+
+class SyncRunning(InvalidTransition):
+    """A sync of the same source is already running (HTTP 409, CLI exit 1)."""
+
+    def __init__(self, source: str, until: object) -> None:
+        super().__init__(f"a sync of {source} is running (its lease ends at {until})")
+        self.source = source
+
+
 class AnswersWouldChange(InvalidTransition):
     """Adding a phrasing would change what the knowledge base answers (HTTP 409); the message
     names the phrasings that would be answered otherwise."""

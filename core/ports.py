@@ -6,7 +6,7 @@ handed to services by the start-up code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -64,7 +64,7 @@ class Assistant(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CrmRecord:
-    """One item of a customer's history in a CRM (an order, a past ticket, a deal)."""
+    """One item of a customer's history in a CRM (an order, a past case)."""
 
     kind: str
     external_id: str
@@ -73,9 +73,91 @@ class CrmRecord:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerData:
+    """One customer as a source states them. Phones may be in any format (national ones are
+    read in the configured default region), e-mails in any case."""
+
+    external_id: str
+    name: str | None = None
+    language: str | None = None
+    tier: str | None = None
+    lifetime_value: float | None = None
+    marketing_consent: bool | None = None
+    opted_out: bool | None = None
+    preferences: dict[str, Any] = field(default_factory=dict)
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    telegram_ids: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderData:
+    """One order; ``customer_ref`` is the source's id of its customer. ``items`` are
+    ``{"sku", "name", "quantity", "price"}``; ``total`` unset is the items' sum."""
+
+    external_id: str
+    customer_ref: str
+    number: str
+    status: str = ""
+    items: tuple[dict[str, Any], ...] = ()
+    total: float | None = None
+    currency: str | None = None
+    placed_at: datetime | None = None
+    promised_at: datetime | None = None
+    delivered_at: datetime | None = None
+    delivery_region: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseData:
+    """One past case of a customer in the CRM; ``messages`` are ``{"at", "author", "text"}``."""
+
+    external_id: str
+    customer_ref: str
+    subject: str = ""
+    status: str = ""
+    outcome: str | None = None
+    messages: tuple[dict[str, Any], ...] = ()
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrmPage:
+    """One page of what changed in a source since a cursor. ``cursor`` is where the next pull
+    resumes once this page is stored (opaque to the core). ``errors`` name the records that
+    could not be read: the page's good records are stored, its cursor is not."""
+
+    customers: list[CustomerData] = field(default_factory=list)
+    orders: list[OrderData] = field(default_factory=list)
+    cases: list[CaseData] = field(default_factory=list)
+    cursor: str | None = None
+    errors: list[str] = field(default_factory=list)
+    total: int | None = None
+    """How many records the whole pull holds, when the source says (for a progress bar)."""
+
+    def __len__(self) -> int:
+        return len(self.customers) + len(self.orders) + len(self.cases)
+
+
 @runtime_checkable
 class CrmConnector(Protocol):
-    """Reads a customer's orders and history from a CRM; filters by that customer only."""
+    """A CRM or an export of one: what changed since a cursor, page by page (the incremental
+    sync, ``core.customers.crm_sync``), and one customer's history on request (filtered by that
+    customer's identities only). ``source`` names it in the database (``hubspot``, ``files``).
+
+    Customers come before the orders and cases that refer to them. A page whose records cannot
+    all be read lists them in ``errors``; a failed request raises ``BackendUnavailable`` (after
+    the connector's own retries) or ``ConfigError`` (a refused token).
+    """
+
+    source: str
+
+    def pull(self, *, since: str | None) -> AsyncGenerator[CrmPage, None]: ...
 
     async def customer_history(self, identities: Sequence[tuple[str, str]]) -> list[CrmRecord]: ...
 

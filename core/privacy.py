@@ -136,6 +136,23 @@ SERVED_REGIONS = ("RU", "UA", "MD", "RO")
 languages the product speaks. A number with a country code is recognised whatever its region."""
 
 
+def normalize_phone(value: str, region: str = "RU") -> str | None:
+    """``value`` in E.164 ("+7 912 000-02-37" and "8 (912) 000-02-37" are "+79120000237"), or
+    None when it is no phone number. A national format is read in ``region`` and must be a valid
+    number there; one written with its country code need only have a possible length (numbers
+    reserved for examples and new ranges are phones too)."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    international = value.lstrip().startswith("+")
+    if not phonenumbers.is_valid_number(number) and not (
+        international and phonenumbers.is_possible_number(number)
+    ):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def _phones(text: str, region: str) -> list[PiiSpan]:
     leniency = phonenumbers.Leniency.VALID
     spans: dict[tuple[int, int], PiiSpan] = {}

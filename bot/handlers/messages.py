@@ -1,20 +1,30 @@
 """Any other message: text, captions, stickers, photos, voice, documents, edited messages,
-each turned into an ``Inbound`` for the Conversation (which also knows a pulse's comment)."""
+each turned into an ``Inbound`` for the Conversation (which also knows a pulse's comment); and
+the customer's own shared contact, whose phone joins them (``core.customers.linking``)."""
 
 from __future__ import annotations
 
-from aiogram import Router
+import logging
+
+from aiogram import F, Router
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.handlers.common import deliver, identity
 from bot.outbound import TelegramOutbound
-from core.conversation.inbound import Attachment, Inbound
+from bot.texts import t
+from core.conversation.inbound import Attachment, Inbound, identify
 from core.conversation.turn import Conversation
+from core.customers.identities import get_customer
+from core.customers.linking import link_phone
+from core.errors import InvalidInput
+
+log = logging.getLogger(__name__)
 
 
 def router() -> Router:
     r = Router(name="messages")
+    r.message.register(on_own_contact, F.contact, own_contact)
     r.message.register(on_message)
     r.edited_message.register(on_edited)
     return r
@@ -39,6 +49,36 @@ async def on_edited(
         return
     reply = await conversation.handle(session, inbound_of(edited_message, edited=True))
     await deliver(outbound, edited_message.chat.id, reply)
+
+
+def own_contact(message: Message) -> bool:
+    """The sender shared their own phone number (Telegram's "share my contact")."""
+    contact, user = message.contact, message.from_user
+    return contact is not None and user is not None and contact.user_id == user.id
+
+
+async def on_own_contact(
+    message: Message, session: AsyncSession, outbound: TelegramOutbound, conversation: Conversation
+) -> None:
+    """The customer's own phone joins them, so the CRM's customer of that phone is them."""
+    assert message.contact is not None and message.from_user is not None
+    phone = message.contact.phone_number
+    phone = phone if phone.startswith("+") else "+" + phone  # Telegram omits the plus
+    ident = await identify(session, identity(message.from_user))
+    assert ident.customer.id is not None
+    try:
+        linked = await link_phone(
+            session,
+            customer_id=ident.customer.id,
+            phone=phone,
+            region=conversation.settings.default_region,
+            via="telegram",
+        )
+    except InvalidInput as exc:
+        log.info("shared contact not linked: %s", exc)
+        return
+    customer = await get_customer(session, linked.customer_id)
+    await outbound.send(str(message.chat.id), t(customer.language, "contact_linked"))
 
 
 def inbound_of(message: Message, *, edited: bool) -> Inbound:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from copilot.auth import CurrentUser
-from copilot.deps import SessionDep
+from copilot.deps import SessionDep, SettingsDep
 from copilot.operator_schemas import InteractionIn, InteractionOut, MessageOut
 from core.customers.interactions import record_interaction
 
@@ -11,7 +11,9 @@ router = APIRouter(prefix="/v1", tags=["interactions"])
 
 
 @router.post("/interactions", response_model=InteractionOut, status_code=status.HTTP_201_CREATED)
-async def record(body: InteractionIn, session: SessionDep, user: CurrentUser) -> InteractionOut:
+async def record(
+    body: InteractionIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> InteractionOut:
     """Record a phone call, email, web chat or store visit on the customer known by any of the
     given identities (a new customer otherwise)."""
     done = await record_interaction(
@@ -24,6 +26,7 @@ async def record(body: InteractionIn, session: SessionDep, user: CurrentUser) ->
         case_id=body.case_id,
         recorded_by=user.name,
         user=user,
+        region=settings.default_region,
     )
     assert done.customer.id is not None and done.case.id is not None
     return InteractionOut(

@@ -1,7 +1,8 @@
 """What a customer's words ask for, recognised from phrases (ru, uk, ro, en): "still not fixed"
 (:func:`recognize` gives :attr:`Intent.REOPEN`), a message that must go to a person (a request
 for one, an angry complaint, a legal threat, harm: :attr:`Intent.HUMAN`, the reason from
-:func:`handover_reason`), and a greeting or thanks on its own (:func:`small_talk`). Buttons and
+:func:`handover_reason`), a greeting or thanks on its own (:func:`small_talk`) and "where is
+my order?" (:func:`asks_order_status`). Buttons and
 commands state their intent on the :class:`Inbound`.
 """
 
@@ -48,6 +49,38 @@ STILL_NOT_FIXED = (
     "nu e rezolvat",
     "nu este rezolvat",
 )
+
+
+ORDER_STATUS = (
+    "where is my order",
+    "where's my order",
+    "status of my order",
+    "my order status",
+    "order status",
+    "track my order",
+    "где мой заказ",
+    "где заказ",
+    "где же мой заказ",
+    "статус заказа",
+    "статус моего заказа",
+    "когда привезут заказ",
+    "когда доставят заказ",
+    "де моє замовлення",
+    "де замовлення",
+    "статус замовлення",
+    "коли доставлять замовлення",
+    "unde este comanda",
+    "unde e comanda",
+    "unde îmi este comanda",
+    "unde imi este comanda",
+    "statusul comenzii",
+)
+
+
+def asks_order_status(text: str) -> bool:
+    """ "Where is my order?" in ru, uk, ro or en."""
+    lowered = " ".join(text.lower().replace("ё", "е").replace("’", "'").split())
+    return any(phrase in lowered for phrase in ORDER_STATUS)
 
 
 def recognize(inbound: Inbound) -> Intent:

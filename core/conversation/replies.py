@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.cases.lifecycle import QueueStatus
@@ -16,6 +17,16 @@ from core.models import CandidateRef, MessageMeta, QueueRef, ReplyKind, SourceRe
 
 MAX_TEXT_CHARS = 1500
 """Longer messages are stored in full but not sent to the knowledge base."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatus:
+    """The customer's own latest order, as an order-status reply tells it."""
+
+    number: str
+    status: str
+    promised_at: datetime | None = None
+    delivered_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +49,8 @@ class Reply:
     """A recently resolved case the customer may reopen ("still not fixed")."""
     message_id: int | None = None
     """The stored bot message (None when silent)."""
+    order: OrderStatus | None = None
+    """For :attr:`ReplyKind.ORDER_STATUS`: the customer's latest order."""
 
     @property
     def silent(self) -> bool:

@@ -3,10 +3,11 @@
 :class:`Conversation` is built once at start-up. Its :meth:`~Conversation.handle` takes an
 :class:`~core.conversation.inbound.Inbound`, reads what the words ask for (``intents``),
 identifies the customer, stores the message on the case timeline (and commits, so it is never
-lost), then -- only if the bot owns the case -- asks the Retriever and decides: answer, clarify
-or escalate. A human-owned case gets no bot reply: the message waits for the operator. A plain
-text a satisfaction pulse awaits as its comment is that comment (``comments``). The wording of
-replies belongs to the front end, handed in as ``render``.
+lost), then -- only if the bot owns the case -- answers "where is my order?" with the customer's
+own latest stored order, or asks the Retriever and decides: answer, clarify or escalate. A
+human-owned case gets no bot reply: the message waits for the operator. A plain text a
+satisfaction pulse awaits as its comment is that comment (``comments``). The wording of replies
+belongs to the front end, handed in as ``render``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from core.conversation import buttons, comments, fallback, intents, received
 from core.conversation.inbound import DEFAULT_LANGUAGE, Identity, Inbound, identify
 from core.conversation.intents import Intent
 from core.conversation.reasoning import give_reason
-from core.conversation.replies import Render, Reply, ReplyKind, classify_content, reply_meta
+from core.conversation.replies import (
+    OrderStatus,
+    Render,
+    Reply,
+    ReplyKind,
+    classify_content,
+    reply_meta,
+)
+from core.customers.profile import latest_order
 from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
 from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
@@ -91,6 +100,9 @@ class Conversation:
         chat = intents.small_talk(text)
         if chat and not chosen:
             return await _reply(session, draft, ReplyKind.SMALL_TALK, render, reason=chat)
+        order = await _order_asked(session, draft, text) if not chosen else None
+        if order is not None:
+            return await _reply(session, draft, ReplyKind.ORDER_STATUS, render, order=order)
         return await _ask(
             session,
             draft,
@@ -184,6 +196,16 @@ async def _current_case(
     return active, False, last.id if last is not None else None
 
 
+async def _order_asked(session: AsyncSession, draft: Reply, text: str) -> OrderStatus | None:
+    """The customer's own latest order when they ask where their order is (and have one)."""
+    if not intents.asks_order_status(text):
+        return None
+    order = await latest_order(session, customer_id=draft.customer_id)
+    if order is None:
+        return None
+    return OrderStatus(order.number, order.status, order.promised_at, order.delivered_at)
+
+
 async def _ask(
     session: AsyncSession,
     draft: Reply,
@@ -271,7 +293,7 @@ async def _reply(
     reply = dataclasses.replace(draft, kind=kind, **fields)
     reply = dataclasses.replace(reply, text=render(reply))
     case = await lifecycle.get_case(session, _case_of(reply))
-    if kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY):
+    if kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY, ReplyKind.ORDER_STATUS):
         case.first_response_at = case.first_response_at or utcnow()
         if reply.answer is not None and reply.answer.entry_id and kind == ReplyKind.ANSWER:
             case.knowledge_entry_id = reply.answer.entry_id

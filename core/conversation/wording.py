@@ -5,7 +5,7 @@ chat hand to the :class:`~core.conversation.turn.Conversation`."""
 from __future__ import annotations
 
 from core import i18n
-from core.conversation.replies import Reply, ReplyKind
+from core.conversation.replies import OrderStatus, Reply, ReplyKind
 
 FILE_KINDS = ("photo", "voice", "document")
 LANGUAGE_NAMES = {"ru": "Русский", "uk": "Українська", "ro": "Română", "en": "English"}
@@ -50,4 +50,16 @@ def render_reply(reply: Reply) -> str:
         return t(lang, "helped")
     if reply.kind == ReplyKind.SMALL_TALK:
         return t(lang, f"small_talk_{reply.reason}")
+    if reply.kind == ReplyKind.ORDER_STATUS and reply.order is not None:
+        return order_status(lang, reply.order)
     return ""
+
+
+def order_status(lang: str | None, order: OrderStatus) -> str:
+    """ "Your order 100311: shipped. Promised delivery: 06.11.2026." in the customer's language."""
+    lines = [t(lang, "order_status", number=order.number, status=order.status or "?")]
+    if order.delivered_at is not None:
+        lines.append(t(lang, "order_delivered", date=f"{order.delivered_at:%d.%m.%Y}"))
+    elif order.promised_at is not None:
+        lines.append(t(lang, "order_promised", date=f"{order.promised_at:%d.%m.%Y}"))
+    return " ".join(lines)

@@ -22,7 +22,9 @@ from core.models import (
     Case,
     ChannelIdentity,
     CompensationPolicy,
+    CrmCase,
     Customer,
+    CustomerOrder,
     Promise,
     PromiseStatus,
 )
@@ -80,18 +82,51 @@ async def crm_history(
         return CrmHistory([], str(exc))
 
 
-def orders_of(customer: Customer, records: Sequence[CrmRecord]) -> list[dict[str, Any]]:
-    """The customer's orders, newest last: from their attributes, then from the CRM records."""
+def orders_of(
+    customer: Customer,
+    records: Sequence[CrmRecord],
+    stored: Sequence[CustomerOrder] = (),
+) -> list[dict[str, Any]]:
+    """The customer's orders, newest last: from their attributes, then the stored orders (a CRM
+    sync or an import, oldest first), then the CRM's live records."""
     attrs = customer.attributes or {}
     orders = [o for o in attrs.get("orders", []) if isinstance(o, dict)]
     last = attrs.get("last_order")
     if isinstance(last, dict) and last not in orders:
         orders.append(last)
     known = {str(o.get("id")) for o in orders}
+    for order in stored:
+        if order.number not in known:
+            orders.append(order_dict(order))
+            known.add(order.number)
     for rec in records:
         if rec.kind == "order" and rec.external_id not in known:
             orders.append({"id": rec.external_id, **rec.data})
     return orders
+
+
+def order_dict(order: CustomerOrder) -> dict[str, Any]:
+    """A stored order as the case context's orders are (``{"id", "total", "items", ...}``)."""
+    when = {
+        name: value.isoformat() if (value := getattr(order, name)) is not None else None
+        for name in ("placed_at", "promised_at", "delivered_at")
+    }
+    return {
+        "id": order.number,
+        "status": order.status,
+        "total": order.total,
+        "currency": order.currency,
+        "items": list(order.items),
+        "delivery_region": order.delivery_region,
+        "source": order.source,
+        **when,
+    }
+
+
+def case_record(case: CrmCase) -> CrmRecord:
+    """A past CRM case as a record of the customer's CRM history."""
+    data = {"status": case.status, "outcome": case.outcome, "source": case.source}
+    return CrmRecord("case", case.external_id, case.opened_at, case.subject, data)
 
 
 def pick_order(customer: Customer, orders: list[dict[str, Any]]) -> dict[str, Any] | None:

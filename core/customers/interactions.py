@@ -8,7 +8,6 @@ recorded it).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
+from core.customers.keys import email_key, phone_key
 from core.errors import InvalidInput
 from core.models import (
     Author,
@@ -52,19 +52,14 @@ class Recorded:
     case_created: bool
 
 
-def normalize_identity(kind: str, value: str) -> str:
-    value = value.strip()
+def normalize_identity(kind: str, value: str, *, region: str = "RU") -> str:
+    """A phone in E.164 (a national one read in ``region``), an e-mail lower-cased
+    (``core.customers.keys``); other identities as given, stripped."""
     if kind == "phone":
-        digits = re.sub(r"\D", "", value)
-        if len(digits) < 5:
-            raise InvalidInput(f"phone {value!r} has too few digits")
-        if len(digits) == 11 and digits[0] == "8" and not value.startswith("+"):
-            digits = "7" + digits[1:]  # the Russian trunk prefix: 8 900 ... is +7 900 ...
-        return "+" + digits
+        return phone_key(value, region=region)[1]
     if kind == "email":
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-            raise InvalidInput(f"email {value!r} is not an address")
-        return value.lower()
+        return email_key(value)[1]
+    value = value.strip()
     if not value:
         raise InvalidInput(f"identity {kind} is empty")
     return value
@@ -81,6 +76,7 @@ async def record_interaction(
     case_id: int | None = None,
     recorded_by: str | None = None,
     user: User | None = None,
+    region: str = "RU",
 ) -> Recorded:
     """Record the interaction on the customer's case ``case_id`` (which ``user`` must have
     access to), else on their active case, else on a new case owned by a person."""
@@ -88,7 +84,7 @@ async def record_interaction(
         raise InvalidInput(f"channel must be one of {', '.join(INTERACTION_CHANNELS)}")
     if direction not in (Direction.INBOUND, Direction.OUTBOUND):
         raise InvalidInput("direction must be 'in' or 'out'")
-    pairs = _identity_pairs(identity)
+    pairs = _identity_pairs(identity, region)
     customer, created = await _match_customer(session, pairs)
     assert customer.id is not None
     case, case_created = await _target_case(
@@ -110,7 +106,7 @@ async def record_interaction(
     return Recorded(customer, case, message, created, case_created)
 
 
-def _identity_pairs(identity: Mapping[str, str]) -> list[tuple[str, str]]:
+def _identity_pairs(identity: Mapping[str, str], region: str) -> list[tuple[str, str]]:
     pairs = []
     for kind, value in identity.items():
         if kind not in IDENTITY_CHANNELS:
@@ -119,7 +115,7 @@ def _identity_pairs(identity: Mapping[str, str]) -> list[tuple[str, str]]:
             )
         if value is None:
             continue
-        pairs.append((IDENTITY_CHANNELS[kind], normalize_identity(kind, str(value))))
+        pairs.append((IDENTITY_CHANNELS[kind], normalize_identity(kind, str(value), region=region)))
     if not pairs:
         raise InvalidInput("identity needs at least one of " + ", ".join(IDENTITY_CHANNELS))
     return pairs

@@ -1,9 +1,10 @@
 """The customer's omnichannel timeline: every case and message, across channels, in order.
 
 :func:`case_view` is what an operator sees on opening a case: the case, the customer with all
-their channel identities, the whole timeline, open promises and past compensations, and -- when a
-CRM connector is configured -- the customer's orders and history from the CRM (queried with this
-customer's identities only), all taken from the request's loaded :class:`CaseContext`. Its
+their channel identities, the whole timeline, open promises and past compensations, their orders
+and past CRM cases (stored by a sync or an import) and -- when a live CRM connector is
+configured -- its records for this customer (queried with this customer's identities only), all
+taken from the request's loaded :class:`CaseContext`. Its
 ``disclosure`` says how much of the personal data in those texts the viewer may see
 (``core.platform.auth.disclosure_for``).
 """
@@ -11,6 +12,7 @@ customer's identities only), all taken from the request's loaded :class:`CaseCon
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,6 +37,8 @@ class CaseView:
     crm_records: list[CrmRecord] = field(default_factory=list)
     crm_error: str | None = None
     disclosure: Disclosure = MASKED
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    """The customer's orders, newest last (``CaseContext.orders``)."""
 
 
 async def customer_cases(session: AsyncSession, *, customer_id: int) -> list[Case]:
@@ -78,6 +82,7 @@ async def case_view(
         crm_records=context.crm.records,
         crm_error=context.crm.error,
         disclosure=disclosure,
+        orders=context.orders,
     )
 
 

@@ -7,6 +7,7 @@ from core.models.compensation import (
     CompensationPolicy,
     CompensationStatus,
 )
+from core.models.crm import CrmCase, CrmSyncState, CustomerOrder, IdentityConflict
 from core.models.customer import ChannelIdentity, Customer
 from core.models.knowledge import KnowledgeItem, KnowledgeVersion
 from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
@@ -27,13 +28,17 @@ __all__ = [
     "CaseEvent",
     "CaseStatus",
     "ChannelIdentity",
+    "CrmCase",
+    "CrmSyncState",
     "Compensation",
     "CompensationAudit",
     "CompensationPolicy",
     "CompensationStatus",
     "Customer",
+    "CustomerOrder",
     "DeliveryStatus",
     "Direction",
+    "IdentityConflict",
     "InboundUpdate",
     "KnowledgeCandidate",
     "KnowledgeItem",

@@ -64,6 +64,8 @@ class ReplyKind(StrEnum):
     """A greeting or thanks on its own: a polite reply, no knowledge base, no escalation."""
     PULSE_COMMENT = "pulse_comment"
     """The text was the comment a satisfaction pulse asked for: thanks, outside any case."""
+    ORDER_STATUS = "order_status"
+    """"Where is my order?" from a customer with stored orders: their latest order's status."""
 
 
 class Message(SQLModel, table=True):
