@@ -15,13 +15,13 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from core.domain import Answer, Decision, FaqEntry
 from core.errors import AssistantUnavailable
 from core.grounding.guard import Rejection, check
-from core.ports import Assistant, Retriever
+from core.ports import Assistant
 from core.redaction import Redactor, redactor
 
 log = logging.getLogger(__name__)
@@ -51,14 +51,15 @@ async def compose_answer(
     *,
     question: str,
     assistant: Assistant,
-    retriever: Retriever,
+    lookup: Callable[[str], FaqEntry | None],
     known: Iterable[str] = (),
     region: str = "RU",
     budget_s: float = 8.0,
 ) -> Composition:
-    """``answer`` rewritten from its retrieved entries when the model's reply is grounded in
+    """``answer`` rewritten from its retrieved entries (found by ``lookup``, the knowledge
+    base's ``entry``) when the model's reply is grounded in
     them; otherwise ``answer`` itself, with the reason."""
-    entries = _retrieved(answer, retriever)
+    entries = _retrieved(answer, lookup)
     if answer.decision is not Decision.ANSWER or not entries:
         return Composition(answer, "skipped")
     started = time.perf_counter()
@@ -85,10 +86,10 @@ async def compose_answer(
     return _done(composed, "composed", started)
 
 
-def _retrieved(answer: Answer, retriever: Retriever) -> list[FaqEntry]:
+def _retrieved(answer: Answer, lookup: Callable[[str], FaqEntry | None]) -> list[FaqEntry]:
     ids = [answer.entry_id] if answer.entry_id else []
     ids += [c.entry_id for c in answer.candidates if c.entry_id not in ids]
-    found = (retriever.entry(i) for i in ids[:MAX_ENTRIES])
+    found = (lookup(i) for i in ids[:MAX_ENTRIES])
     return [e for e in found if e is not None]
 
 

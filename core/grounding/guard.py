@@ -83,10 +83,12 @@ def check(
 
 
 def _unsupported(reply: str, given: str) -> Rejection | None:
+    lowered = given.lower()
+    if any(span.text.lower() not in lowered for span in find_pii(reply)):
+        return Rejection.PERSONAL
     given_numbers = {_digits(n) for n in _NUMBER.findall(given)}
     if any(_digits(n) not in given_numbers for n in _NUMBER.findall(reply)):
         return Rejection.NUMBER
-    lowered = given.lower()
     for rejection, pattern in (
         (Rejection.LINK, _LINK),
         (Rejection.MONEY, _MONEY),
@@ -95,8 +97,6 @@ def _unsupported(reply: str, given: str) -> Rejection | None:
     ):
         if any(m.group().lower() not in lowered for m in pattern.finditer(reply)):
             return rejection
-    if any(span.text.lower() not in lowered for span in find_pii(reply)):
-        return Rejection.PERSONAL
     return None
 
 
