@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.config import Settings, load_settings
-from core.domain import Decision
+from core.domain import Answer, Decision, FaqEntry
 from core.errors import ConfigError, CxcError, InvalidInput
 
 if TYPE_CHECKING:
@@ -191,6 +191,8 @@ def ask(
     settings = _settings()
     with _errors_to_exit(), build_knowledge(settings) as kb:
         answer = kb.ask_sync(text)
+        if settings.llm_base_url:
+            answer = asyncio.run(_composed(answer, text, settings, kb.entry))
     if as_json:
         from copilot.schemas import AskResponse
 
@@ -199,11 +201,30 @@ def ask(
     out.print(f"[bold]{answer.decision.value}[/bold] (confidence {answer.confidence:.2f})")
     if answer.text:
         out.print(answer.text)
+    if answer.composed_by:
+        out.print(f"[dim]composed by {answer.composed_by}[/dim]")
     if answer.decision is Decision.CLARIFY:
         for cand in answer.candidates:
             out.print(f"  • {cand.question}  [{cand.entry_id}]")
     for src in answer.sources[:3]:
         out.print(f"[dim]source: {src.entry_id} ({src.score:.2f}) {src.question}[/dim]")
+
+
+async def _composed(
+    answer: Answer, text: str, settings: Settings, lookup: Callable[[str], FaqEntry | None]
+) -> Answer:
+    """``answer`` composed by the configured language model (``core.grounding.compose``)."""
+    from core.grounding.compose import grounded
+    from knowledge.llm import build_assistant
+
+    assistant = build_assistant(settings)
+    try:
+        return await grounded(
+            answer, question=text, assistant=assistant, lookup=lookup, settings=settings
+        )
+    finally:
+        if assistant is not None:
+            await assistant.close()
 
 
 @app.command()

@@ -151,7 +151,12 @@ class OpenAiAssistant:
         log.log(
             level,
             "llm model=%s outcome=%s ms=%.0f prompt_tokens=%s completion_tokens=%s attempts=%d",
-            self.model, outcome, ms, usage.prompt, usage.completion, attempts,
+            self.model,
+            outcome,
+            ms,
+            usage.prompt,
+            usage.completion,
+            attempts,
         )
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from core.config import Settings
 from core.domain import Answer, Decision, FaqEntry
 from core.errors import AssistantUnavailable
 from core.grounding.guard import Rejection, check
@@ -75,7 +76,10 @@ async def compose_answer(
         return _done(answer, "malformed", started)
     text, cited = parsed
     why = check(
-        text, cited=cited, retrieved=[e.id for e in entries], sources=texts,
+        text,
+        cited=cited,
+        retrieved=[e.id for e in entries],
+        sources=texts,
         placeholders=red.values.keys(),
     )
     if why is not None:
@@ -140,3 +144,29 @@ def _done(answer: Answer, outcome: str, started: float) -> Composition:
 
 REJECTIONS = frozenset(r.value for r in Rejection)
 """The outcomes that are the guard's refusals."""
+
+
+async def grounded(
+    answer: Answer,
+    *,
+    question: str,
+    assistant: Assistant | None,
+    lookup: Callable[[str], FaqEntry | None],
+    settings: Settings,
+    customer_name: str | None = None,
+) -> Answer:
+    """``answer`` composed by ``assistant`` when one is configured (``compose_answer``), with
+    the customer's name, whole and in parts, redacted; ``answer`` itself otherwise."""
+    if assistant is None:
+        return answer
+    known = (customer_name, *customer_name.split()) if customer_name else ()
+    done = await compose_answer(
+        answer,
+        question=question,
+        assistant=assistant,
+        lookup=lookup,
+        known=[k for k in known if k],
+        region=settings.default_region,
+        budget_s=settings.llm_budget_s,
+    )
+    return done.answer

@@ -63,7 +63,11 @@ hundred characters): a longer one is saying something else."""
 
 
 def check(
-    reply: str, *, cited: Sequence[str], retrieved: Collection[str], sources: Sequence[str],
+    reply: str,
+    *,
+    cited: Sequence[str],
+    retrieved: Collection[str],
+    sources: Sequence[str],
     placeholders: Collection[str] = (),
 ) -> Rejection | None:
     """Why ``reply`` (in redacted form, as the model wrote it) may not be shown, or None.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -13,7 +14,6 @@ from core.errors import AssistantUnavailable
 from core.ports import Assistant
 from knowledge.llm import Breaker, OpenAiAssistant, build_assistant
 from tests.llm.server import LoopbackLlm, Step
-
 
 _OPEN: list[OpenAiAssistant] = []
 
@@ -94,7 +94,7 @@ async def test_the_circuit_lets_one_call_through_after_its_cooldown(
     assistant = _assistant(llm_server, retries=0, breaker=Breaker(failures=1, cooldown_s=0.2))
     with pytest.raises(AssistantUnavailable):
         await assistant.complete("s", "p")
-    time.sleep(0.25)
+    await asyncio.sleep(0.25)
     llm_server.answer("back")
     assert await assistant.complete("s", "p") == "back"
 
