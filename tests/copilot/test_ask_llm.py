@@ -16,6 +16,8 @@ from copilot.main import create_app
 from core.config import Settings
 from tests.llm.server import LoopbackLlm, Step, loopback_llm
 
+QUESTION = "сколько ждать доставку заказа?"
+
 
 @pytest.fixture
 def llm_server() -> Iterator[LoopbackLlm]:
@@ -78,7 +80,7 @@ async def test_a_failing_model_gives_the_entrys_answer(
     llm_client: httpx.AsyncClient, llm_server: LoopbackLlm
 ) -> None:
     llm_server.script(Step("hang", "{}", delay_s=3))
-    response = await llm_client.post("/v1/ask", json={"text": "сколько ждать доставку заказа?"})
+    response = await llm_client.post("/v1/ask", json={"text": QUESTION})
     body = response.json()
     assert body["text"] == "Доставка занимает от 30 минут до 2 часов."
     assert body["timings_ms"]["compose"] < 1700
