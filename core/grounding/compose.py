@@ -22,6 +22,7 @@ from core.config import Settings
 from core.domain import Answer, Decision, FaqEntry
 from core.errors import AssistantUnavailable
 from core.grounding.guard import Rejection, check
+from core.grounding.injection import looks_like_instructions
 from core.ports import Assistant
 from core.redaction import Redactor, redactor
 
@@ -43,7 +44,8 @@ SYSTEM = (
 class Composition:
     answer: Answer
     outcome: str
-    """``composed``, ``skipped`` (not an answer), ``failed`` (the model did not answer in
+    """``composed``, ``skipped`` (not an answer), ``injection`` (the question or an entry tries
+    to instruct the model: not sent), ``failed`` (the model did not answer in
     time), ``malformed`` (not the JSON asked for) or the guard's rejection."""
 
 
@@ -67,6 +69,8 @@ async def compose_answer(
     red = redactor(region=region, known=known)
     language = answer.text_language or answer.language
     prompt, texts = _prompt(red, question, entries, language)
+    if any(looks_like_instructions(t) for t in (question, *texts)):
+        return _done(answer, "injection", started)
     try:
         raw = await asyncio.wait_for(assistant.complete(SYSTEM, prompt), budget_s)
     except (AssistantUnavailable, TimeoutError):
