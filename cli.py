@@ -279,6 +279,9 @@ def evaluate(
     misses_to: Annotated[
         Path | None, typer.Option("--misses", help="Write every miss to this CSV file.")
     ] = None,
+    llm: Annotated[
+        bool, typer.Option("--llm", help="Compose answers with the CXC_LLM_* language model.")
+    ] = False,
 ) -> None:
     """Evaluate a knowledge base on labelled queries, through the same path as /v1/ask."""
     from knowledge.evaluate import EvalColumns, parse_thresholds
@@ -306,6 +309,7 @@ def evaluate(
                 progress=progress,
                 sweep=grid,
                 group_by=groups,
+                llm=llm,
             )
         missed = report.pop("misses")
         if misses_to is not None:
@@ -314,7 +318,10 @@ def evaluate(
         print(json.dumps(report))
         return
     rows, by_group = report.pop("sweep", []), report.pop("groups", [])
+    composed = report.pop("llm", None)
     _print_table([{"metric": k, "value": v} for k, v in report.items()])
+    if composed is not None:
+        _print_table([{"llm": k, "value": v} for k, v in composed.items()])
     _print_table(rows)
     _print_table([{k: g[k] for k in (*groups, *GROUP_TABLE)} for g in by_group])
 
