@@ -71,6 +71,9 @@ class SuggestionsOut(BaseModel):
     compensation_note: str | None
     context: ContextOut
     timings_ms: dict[str, float]
+    draft_composed_by: str | None = Field(
+        default=None, description="the language model that reworded the draft, if any"
+    )
 
     @classmethod
     def of(cls, s: Suggestions) -> SuggestionsOut:
@@ -92,6 +95,7 @@ class SuggestionsOut(BaseModel):
             language=s.language,
             resolutions=[ResolutionOut.of(r, shown) for r in s.resolutions],
             draft=shown.text(s.draft),
+            draft_composed_by=s.draft_composed_by,
             compensation=offer,
             compensation_note=s.compensation_note,
             context=ContextOut(

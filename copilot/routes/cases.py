@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 
 from copilot.auth import CurrentUser
-from copilot.deps import SessionDep, SettingsDep
+from copilot.deps import AssistantDep, SessionDep, SettingsDep
 from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep, OutboundDep
 from copilot.operator_schemas import (
     MAX_ID,
@@ -134,11 +134,18 @@ async def get_suggestions(
     index: CaseIndexDep,
     retriever: OptionalRetrieverDep,
     crm: CrmDep,
+    assistant: AssistantDep,
 ) -> SuggestionsOut:
     """Top 3 resolutions, a reply draft, the policy's compensation and the customer's context.
     Recorded as shown to the user (the suggestion acceptance rate in the reports)."""
     result = await suggestions.suggest(
-        session, case_id=case_id, user=user, retriever=retriever, index=index, crm=crm
+        session,
+        case_id=case_id,
+        user=user,
+        retriever=retriever,
+        index=index,
+        crm=crm,
+        assistant=assistant,
     )
     return SuggestionsOut.of(result)
 

@@ -75,7 +75,7 @@ async def compose_answer(
         raw = await asyncio.wait_for(assistant.complete(SYSTEM, prompt), budget_s)
     except (AssistantUnavailable, TimeoutError):
         return _done(answer, "failed", started)
-    parsed = _parse(raw)
+    parsed = parse_reply(raw)
     if parsed is None:
         return _done(answer, "malformed", started)
     text, cited = parsed
@@ -125,7 +125,7 @@ def _prompt(
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
-def _parse(raw: str) -> tuple[str, list[str]] | None:
+def parse_reply(raw: str) -> tuple[str, list[str]] | None:
     found = _OBJECT.search(raw)
     try:
         data = json.loads(found.group()) if found else None
