@@ -131,3 +131,10 @@ class AcceptedOut(BaseModel):
     shown_at: datetime
     accepted_at: datetime | None
     ref: str | None
+
+
+class CaseSummaryOut(BaseModel):
+    case_id: int
+    summary: str | None = Field(description="null: refused by the guard or failed (outcome)")
+    outcome: str = Field(description="composed, empty, injection, failed, malformed or the guard's")
+    composed_by: str | None = None

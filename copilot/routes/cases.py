@@ -20,8 +20,9 @@ from copilot.operator_schemas import (
     TextIn,
     case_detail,
 )
-from copilot.suggestion_schemas import AcceptedOut, AcceptIn, SuggestionsOut
+from copilot.suggestion_schemas import AcceptedOut, AcceptIn, CaseSummaryOut, SuggestionsOut
 from core.desk import operators, suggestions
+from core.desk.summary import summarize_case
 from core.learning import candidates
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -148,6 +149,21 @@ async def get_suggestions(
         assistant=assistant,
     )
     return SuggestionsOut.of(result)
+
+
+@router.get("/{case_id}/summary", response_model=CaseSummaryOut)
+async def get_summary(
+    case_id: CaseIdPath, session: SessionDep, user: CurrentUser, assistant: AssistantDep
+) -> CaseSummaryOut:
+    """A summary of the conversation by the language model, for the operator taking over (503
+    without one; ``summary`` null when the model's was refused or failed: see ``outcome``)."""
+    done = await summarize_case(session, case_id=case_id, user=user, assistant=assistant)
+    return CaseSummaryOut(
+        case_id=done.case_id,
+        summary=done.text,
+        outcome=done.outcome,
+        composed_by=done.composed_by,
+    )
 
 
 @router.post("/{case_id}/suggestions/accept", response_model=AcceptedOut)
