@@ -67,7 +67,7 @@ async def compose_answer(
         return Composition(answer, "skipped")
     started = time.perf_counter()
     red = redactor(region=region, known=known)
-    language = answer.text_language or answer.language
+    language = answer.language or answer.text_language  # the customer's, when known
     prompt, texts = _prompt(red, question, entries, language)
     if any(looks_like_instructions(t) for t in (question, *texts)):
         return _done(answer, "injection", started)
@@ -89,7 +89,10 @@ async def compose_answer(
     if why is not None:
         return _done(answer, str(why), started)
     composed = dataclasses.replace(
-        answer, text=red.restore(text).strip(), composed_by=assistant.model
+        answer,
+        text=red.restore(text).strip(),
+        text_language=language,
+        composed_by=assistant.model,
     )
     return _done(composed, "composed", started)
 

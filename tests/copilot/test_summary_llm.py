@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import _users, seed_case
 from fastapi import FastAPI
 
 from copilot.main import create_app
 from core.config import Settings
+from tests.copilot.conftest import _users, seed_case
 from tests.llm.server import LoopbackLlm, loopback_llm
 
 
