@@ -136,5 +136,7 @@ class AcceptedOut(BaseModel):
 class CaseSummaryOut(BaseModel):
     case_id: int
     summary: str | None = Field(description="null: refused by the guard or failed (outcome)")
-    outcome: str = Field(description="composed, empty, injection, failed, malformed or the guard's")
+    outcome: str = Field(
+        description="composed, no_model, empty, injection, failed, malformed or the guard's reason"
+    )
     composed_by: str | None = None

@@ -155,8 +155,8 @@ async def get_suggestions(
 async def get_summary(
     case_id: CaseIdPath, session: SessionDep, user: CurrentUser, assistant: AssistantDep
 ) -> CaseSummaryOut:
-    """A summary of the conversation by the language model, for the operator taking over (503
-    without one; ``summary`` null when the model's was refused or failed: see ``outcome``)."""
+    """A summary of the conversation by the language model, for the operator taking over
+    (``summary`` null without a model or when it was refused or failed: see ``outcome``)."""
     done = await summarize_case(session, case_id=case_id, user=user, assistant=assistant)
     return CaseSummaryOut(
         case_id=done.case_id,

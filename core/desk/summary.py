@@ -4,7 +4,8 @@ by the optional language model.
 The conversation is redacted before it leaves (``core.redaction``; the customer's name too) and
 the summary is checked like an answer (``core.grounding.guard``) with the conversation as its
 only source: an amount, date, link or promise the conversation does not hold refuses it. A
-refused, failed or unavailable summary is None with the reason; the operator reads the case.
+refused or failed summary, or one asked for without a model, is None with the reason; the
+operator reads the case.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ class CaseSummary:
 async def summarize_case(
     session: AsyncSession, *, case_id: int, user: User, assistant: Assistant | None
 ) -> CaseSummary:
-    """The summary of a case the user may act on (``AssistantUnavailable`` without a model)."""
+    """The summary of a case the user may act on (``no_model`` without a language model)."""
     case = await get_case(session, case_id)
     require_case_access(user, case)
     if assistant is None:
-        raise AssistantUnavailable("no language model is configured (CXC_LLM_BASE_URL)")
+        return CaseSummary(case_id, None, "no_model")
     customer = await session.get(Customer, case.customer_id)
     name = customer.name if customer is not None else None
     red = redactor(known=(name, *name.split()) if name else ())

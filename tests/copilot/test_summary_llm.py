@@ -78,6 +78,12 @@ async def test_a_summary_adding_a_promise_is_refused(
     assert body["summary"] is None and body["outcome"] in {"number", "promise", "money"}
 
 
-async def test_without_a_model_the_summary_is_503(app: FastAPI) -> None:
+async def test_without_a_model_there_is_no_summary(app: FastAPI) -> None:
     response = await _get(app, "Заказ не пришёл")
-    assert response.status_code == 503
+    assert response.status_code == 200
+    assert response.json() == {
+        "case_id": response.json()["case_id"],
+        "summary": None,
+        "outcome": "no_model",
+        "composed_by": None,
+    }
