@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.config import Settings, load_settings
-from core.domain import Decision
+from core.domain import Answer, Decision, FaqEntry
 from core.errors import ConfigError, CxcError, InvalidInput
 
 if TYPE_CHECKING:
@@ -193,6 +193,8 @@ def ask(
     settings = _settings()
     with _errors_to_exit(), build_knowledge(settings) as kb:
         answer = kb.ask_sync(text)
+        if settings.llm_base_url:
+            answer = asyncio.run(_composed(answer, text, settings, kb.entry))
     if as_json:
         from copilot.schemas import AskResponse
 
@@ -201,11 +203,30 @@ def ask(
     out.print(f"[bold]{answer.decision.value}[/bold] (confidence {answer.confidence:.2f})")
     if answer.text:
         out.print(answer.text)
+    if answer.composed_by:
+        out.print(f"[dim]composed by {answer.composed_by}[/dim]")
     if answer.decision is Decision.CLARIFY:
         for cand in answer.candidates:
             out.print(f"  • {cand.question}  [{cand.entry_id}]")
     for src in answer.sources[:3]:
         out.print(f"[dim]source: {src.entry_id} ({src.score:.2f}) {src.question}[/dim]")
+
+
+async def _composed(
+    answer: Answer, text: str, settings: Settings, lookup: Callable[[str], FaqEntry | None]
+) -> Answer:
+    """``answer`` composed by the configured language model (``core.grounding.compose``)."""
+    from core.grounding.compose import grounded
+    from knowledge.llm import build_assistant
+
+    assistant = build_assistant(settings)
+    try:
+        return await grounded(
+            answer, question=text, assistant=assistant, lookup=lookup, settings=settings
+        )
+    finally:
+        if assistant is not None:
+            await assistant.close()
 
 
 @app.command()
@@ -260,6 +281,9 @@ def evaluate(
     misses_to: Annotated[
         Path | None, typer.Option("--misses", help="Write every miss to this CSV file.")
     ] = None,
+    llm: Annotated[
+        bool, typer.Option("--llm", help="Compose answers with the CXC_LLM_* language model.")
+    ] = False,
 ) -> None:
     """Evaluate a knowledge base on labelled queries, through the same path as /v1/ask."""
     from knowledge.evaluate import EvalColumns, parse_thresholds
@@ -287,6 +311,7 @@ def evaluate(
                 progress=progress,
                 sweep=grid,
                 group_by=groups,
+                llm=llm,
             )
         missed = report.pop("misses")
         if misses_to is not None:
@@ -295,7 +320,10 @@ def evaluate(
         print(json.dumps(report))
         return
     rows, by_group = report.pop("sweep", []), report.pop("groups", [])
+    composed = report.pop("llm", None)
     _print_table([{"metric": k, "value": v} for k, v in report.items()])
+    if composed is not None:
+        _print_table([{"llm": k, "value": v} for k, v in composed.items()])
     _print_table(rows)
     _print_table([{k: g[k] for k in (*groups, *GROUP_TABLE)} for g in by_group])
 

@@ -184,7 +184,9 @@ def _dispatcher(rt: Runtime, bot: Bot) -> tuple[Dispatcher, TelegramOutbound]:
     if rt.retriever is None:
         raise ConfigError("the bot needs the knowledge base: open the runtime with knowledge")
     outbound = TelegramOutbound(bot, settings=rt.settings, session_factory=rt.sessions)
-    conversation = Conversation(retriever=rt.retriever, settings=rt.settings, render=render_reply)
+    conversation = Conversation(
+        retriever=rt.retriever, settings=rt.settings, render=render_reply, assistant=rt.assistant
+    )
     dp = create_dispatcher(
         rt.settings, conversation=conversation, session_factory=rt.sessions, outbound=outbound
     )

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from core.ports import Retriever
+from core.ports import Assistant, Retriever
 
 
 def get_settings(request: Request) -> Settings:
@@ -22,6 +22,12 @@ def get_retriever(request: Request) -> Retriever:
     return retriever
 
 
+def get_assistant(request: Request) -> Assistant | None:
+    """The language model answers are composed with, if one is configured."""
+    runtime = getattr(request.app.state, "runtime", None)
+    return runtime.assistant if runtime is not None else None
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.session_factory() as session:
         yield session
@@ -30,3 +36,4 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+AssistantDep = Annotated[Assistant | None, Depends(get_assistant)]

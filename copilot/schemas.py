@@ -42,6 +42,11 @@ class AskResponse(BaseModel):
         description="why it escalated without an answer: asked_for_person, legal_threat, "
         "harm, angry (the message must go to a person), or an empty knowledge base",
     )
+    composed_by: str | None = Field(
+        default=None,
+        description="the language model that rewrote the text from the retrieved entries "
+        "(null: the entry's own answer)",
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -63,4 +68,5 @@ class AskResponse(BaseModel):
             language=answer.language,
             timings_ms=answer.timings_ms,
             reason=answer.reason,
+            composed_by=answer.composed_by,
         )

@@ -71,6 +71,9 @@ class SuggestionsOut(BaseModel):
     compensation_note: str | None
     context: ContextOut
     timings_ms: dict[str, float]
+    draft_composed_by: str | None = Field(
+        default=None, description="the language model that reworded the draft, if any"
+    )
 
     @classmethod
     def of(cls, s: Suggestions) -> SuggestionsOut:
@@ -92,6 +95,7 @@ class SuggestionsOut(BaseModel):
             language=s.language,
             resolutions=[ResolutionOut.of(r, shown) for r in s.resolutions],
             draft=shown.text(s.draft),
+            draft_composed_by=s.draft_composed_by,
             compensation=offer,
             compensation_note=s.compensation_note,
             context=ContextOut(
@@ -127,3 +131,12 @@ class AcceptedOut(BaseModel):
     shown_at: datetime
     accepted_at: datetime | None
     ref: str | None
+
+
+class CaseSummaryOut(BaseModel):
+    case_id: int
+    summary: str | None = Field(description="null: refused by the guard or failed (outcome)")
+    outcome: str = Field(
+        description="composed, no_model, empty, injection, failed, malformed or the guard's reason"
+    )
+    composed_by: str | None = None

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=6.0, gt=0.0)
+    """One request's timeout; a failed request is retried ``llm_retries`` times with backoff."""
+    llm_retries: int = Field(default=2, ge=0)
+    llm_budget_s: float = Field(default=8.0, gt=0.0)
+    """How long an answer waits for the model in all; then the extractive answer is sent."""
+    llm_stream: bool = False
+    """Ask for the reply as a stream (server-sent events) instead of one response."""
 
     # Telegram
     telegram_token: SecretStr | None = None

@@ -81,6 +81,9 @@ class Answer:
     reason: str | None = None
     """Why it escalates without an answer that is not the question's fault: the message must go
     to a person (``core.conversation.handover``), or the knowledge base is empty."""
+    composed_by: str | None = None
+    """The language model that rewrote ``text`` from the retrieved entries (None: the entry's
+    own answer, as retrieved; ``core.grounding.compose``)."""
 
 
 @dataclass(frozen=True, slots=True)

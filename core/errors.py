@@ -97,3 +97,8 @@ class ConfigError(CxcError):
 
 class BackendUnavailable(CxcError):
     """An external service we depend on (vector store, embeddings endpoint, LLM) failed."""
+
+
+class AssistantUnavailable(BackendUnavailable):
+    """The language model failed, timed out or is resting after repeated failures (its
+    circuit is open): the extractive answer is used instead."""

@@ -57,7 +57,11 @@ class Retriever(Protocol):
 
 @runtime_checkable
 class Assistant(Protocol):
-    """An optional language model behind any OpenAI-compatible endpoint."""
+    """An optional language model behind any OpenAI-compatible endpoint. ``complete`` raises
+    ``core.errors.AssistantUnavailable`` when it cannot answer (timeout, errors, open circuit).
+    Text handed to it has had personal data replaced (``core.redaction``)."""
+
+    model: str
 
     async def complete(self, system: str, prompt: str, *, max_tokens: int = 400) -> str: ...
 

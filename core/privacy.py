@@ -164,7 +164,8 @@ def _phones(text: str, region: str) -> list[PiiSpan]:
 
 def _known(text: str, known: Iterable[str]) -> list[PiiSpan]:
     spans: list[PiiSpan] = []
-    for value in {v.strip() for v in known if v and len(v.strip()) >= _MIN_KNOWN}:
+    values = {v.strip() for v in known if v and len(v.strip()) >= _MIN_KNOWN}
+    for value in sorted(values, key=len, reverse=True):  # a whole name wins over its parts
         pattern = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE)
         spans.extend(_matches(pattern, text, PiiKind.KNOWN))
     return spans

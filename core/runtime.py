@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
 from core.desk.case_index import CaseIndex, build_case_index
-from core.ports import CrmConnector, OutboundChannel, Retriever
+from core.ports import Assistant, CrmConnector, OutboundChannel, Retriever
 
 
 @dataclass(slots=True)
@@ -25,6 +25,8 @@ class Runtime:
     retriever: Retriever | None = None
     outbound: Mapping[str, OutboundChannel] = field(default_factory=dict)
     crm: CrmConnector | None = None
+    assistant: Assistant | None = None
+    """The optional language model (``CXC_LLM_BASE_URL``); None: answers are extractive."""
     _case_index: CaseIndex | None = None
     _case_index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -75,10 +75,13 @@ def evaluate(
     progress: Progress | None = None,
     sweep: Sequence[float] = (),
     group_by: Sequence[str] = (),
+    llm: bool = False,
 ) -> dict[str, Any]:
     """Score the matcher on labelled queries (and at the ``sweep`` answer thresholds and the
     one in force, if any, and per ``group_by`` group); raises SourceError for unusable
-    files. The result's ``misses`` lists the queries it got wrong."""
+    files. The result's ``misses`` lists the queries it got wrong. With ``llm`` every answer
+    is composed by the configured language model too (``knowledge.compose_eval``): the
+    latencies include it, and ``llm`` in the result says what became of each."""
     kb_path = Path(kb_path)
     if kb_path.suffix.lower() in (".csv", ".tsv") and kb_path.is_file():
         header = csv_header(read_text(kb_path), "\t" if kb_path.suffix == ".tsv" else None)
@@ -104,11 +107,19 @@ def evaluate(
             build_seconds = time.perf_counter() - started
             in_force = kb.thresholds()  # the answer threshold's sweep row is this run
             answers, latencies = _ask_all(kb, [q.text for q in queries], progress)
+            if llm:
+                from knowledge.compose_eval import compose_all
+
+                texts = [q.text for q in queries]
+                answers, added, summary = compose_all(answers, texts, kb.entry, settings)
+                latencies = [a + b for a, b in zip(latencies, added, strict=True)]
     labels = [q.label for q in queries]
     result = score(answers, labels, latencies, columns.oos_label, build_seconds)
     if group_by:
         result["groups"] = score_groups(queries, answers, latencies, columns.oos_label, group_by)
     result["misses"] = misses(queries, answers, columns.oos_label)
+    if llm:
+        result["llm"] = summary
     if sweep:
         grid = (*sweep, in_force.answer)
         offer = in_force.offer if in_force.offer < in_force.answer else 1.0  # 1.0: no offer

@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,8 +24,11 @@ from core.config import Settings
 from core.errors import BackendUnavailable
 from core.learning.items import restore_index
 from core.learning.version import current_version, follow_knowledge
-from core.ports import CrmConnector, OutboundChannel, Retriever
+from core.ports import Assistant, CrmConnector, OutboundChannel, Retriever
 from core.runtime import Runtime
+
+if TYPE_CHECKING:
+    from knowledge.llm import OpenAiAssistant
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +41,16 @@ async def open_runtime(
     knowledge: bool = True,
     outbound: Mapping[str, OutboundChannel] | None = None,
     crm: CrmConnector | None = None,
+    assistant: Assistant | None = None,
 ) -> AsyncIterator[Runtime]:
     """Migrate (when ``settings.auto_migrate``), connect, open the knowledge base unless one is
     given or ``knowledge`` is false, and follow the knowledge version while the runtime is open.
+    The language model is built when ``CXC_LLM_BASE_URL`` is set, unless one is given.
     """
     engine = db.create_engine(settings.resolved_database_url)
     sessions = db.session_factory(engine)
     owned = None
+    llm: OpenAiAssistant | None = None
     stop = asyncio.Event()
     follower: asyncio.Task[None] | None = None
     try:
@@ -67,8 +74,13 @@ async def open_runtime(
                     stop=stop,
                 )
             )
-        yield Runtime(settings, sessions, retriever, dict(outbound or {}), crm)
+        if assistant is None:
+            assistant = llm = _assistant(settings)
+        yield Runtime(settings, sessions, retriever, dict(outbound or {}), crm, assistant)
     finally:
+        if llm is not None:
+            with contextlib.suppress(Exception):
+                await llm.close()
         stop.set()
         if follower is not None:
             with contextlib.suppress(Exception):
@@ -109,3 +121,14 @@ async def _restore_index(sessions: Callable[[], AsyncSession], retriever: Retrie
         log.warning("rebuilt the knowledge index from the record: %d entries", rebuilt)
     elif not retriever.entries():
         log.warning("the knowledge base is empty: every question is escalated until an ingest")
+
+
+def _assistant(settings: Settings) -> OpenAiAssistant | None:
+    if not settings.llm_base_url:
+        return None
+    from knowledge.llm import build_assistant
+
+    built = build_assistant(settings)
+    if built is not None:
+        log.info("answers are composed by the language model %s", built.model)
+    return built

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from copilot.auth import CurrentUser
-from copilot.deps import SessionDep, SettingsDep
+from copilot.deps import AssistantDep, SessionDep, SettingsDep
 from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep
 from copilot.operator_schemas import MAX_ID, case_detail
 from copilot.suggestion_schemas import SuggestionsOut
@@ -66,9 +66,16 @@ async def case_suggestions(
     index: CaseIndexDep,
     retriever: OptionalRetrieverDep,
     crm: CrmDep,
+    assistant: AssistantDep,
 ) -> HTMLResponse:
     result = await suggestions.suggest(
-        session, case_id=case_id, user=user, retriever=retriever, index=index, crm=crm
+        session,
+        case_id=case_id,
+        user=user,
+        retriever=retriever,
+        index=index,
+        crm=crm,
+        assistant=assistant,
     )
     return templates.TemplateResponse(
         request, "_suggestions.html", {"s": SuggestionsOut.of(result)}

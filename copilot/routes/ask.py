@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from copilot.deps import RetrieverDep
+from copilot.deps import AssistantDep, RetrieverDep, SettingsDep
 from copilot.schemas import AskRequest, AskResponse
 from core.conversation.questions import answer_question
 
@@ -10,12 +10,16 @@ router = APIRouter(prefix="/v1", tags=["knowledge"])
 
 
 @router.post("/ask", response_model=AskResponse)
-async def ask(body: AskRequest, retriever: RetrieverDep) -> AskResponse:
+async def ask(
+    body: AskRequest, retriever: RetrieverDep, assistant: AssistantDep, settings: SettingsDep
+) -> AskResponse:
     """Answer a question from the knowledge base: answer, clarify (choices) or escalate."""
     answer = await answer_question(
         retriever=retriever,
         text=body.text,
         customer_ref=body.customer_ref,
         language=body.language,
+        assistant=assistant,
+        settings=settings,
     )
     return AskResponse.of(answer)

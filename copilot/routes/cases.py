@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 
 from copilot.auth import CurrentUser
-from copilot.deps import SessionDep, SettingsDep
+from copilot.deps import AssistantDep, SessionDep, SettingsDep
 from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep, OutboundDep
 from copilot.operator_schemas import (
     MAX_ID,
@@ -20,9 +20,10 @@ from copilot.operator_schemas import (
     TextIn,
     case_detail,
 )
-from copilot.suggestion_schemas import AcceptedOut, AcceptIn, SuggestionsOut
+from copilot.suggestion_schemas import AcceptedOut, AcceptIn, CaseSummaryOut, SuggestionsOut
 from core.cases import reasons
 from core.desk import operators, suggestions
+from core.desk.summary import summarize_case
 from core.learning import candidates
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -148,13 +149,35 @@ async def get_suggestions(
     index: CaseIndexDep,
     retriever: OptionalRetrieverDep,
     crm: CrmDep,
+    assistant: AssistantDep,
 ) -> SuggestionsOut:
     """Top 3 resolutions, a reply draft, the policy's compensation and the customer's context.
     Recorded as shown to the user (the suggestion acceptance rate in the reports)."""
     result = await suggestions.suggest(
-        session, case_id=case_id, user=user, retriever=retriever, index=index, crm=crm
+        session,
+        case_id=case_id,
+        user=user,
+        retriever=retriever,
+        index=index,
+        crm=crm,
+        assistant=assistant,
     )
     return SuggestionsOut.of(result)
+
+
+@router.get("/{case_id}/summary", response_model=CaseSummaryOut)
+async def get_summary(
+    case_id: CaseIdPath, session: SessionDep, user: CurrentUser, assistant: AssistantDep
+) -> CaseSummaryOut:
+    """A summary of the conversation by the language model, for the operator taking over
+    (``summary`` null without a model or when it was refused or failed: see ``outcome``)."""
+    done = await summarize_case(session, case_id=case_id, user=user, assistant=assistant)
+    return CaseSummaryOut(
+        case_id=done.case_id,
+        summary=done.text,
+        outcome=done.outcome,
+        composed_by=done.composed_by,
+    )
 
 
 @router.post("/{case_id}/suggestions/accept", response_model=AcceptedOut)

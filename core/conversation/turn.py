@@ -35,10 +35,11 @@ from core.conversation.replies import (
 from core.customers.profile import latest_order
 from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
+from core.grounding.compose import grounded
 from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
 from core.models.base import utcnow
 from core.models.message_meta import MessageMeta
-from core.ports import Retriever
+from core.ports import Assistant, Retriever
 
 MAX_CANDIDATES = 3
 
@@ -49,8 +50,16 @@ class Conversation:
     """The bot's side of the conversation, built once at start-up: the knowledge base, the
     settings and the front end's wording of replies do not change from message to message."""
 
-    def __init__(self, *, retriever: Retriever, settings: Settings, render: Render) -> None:
+    def __init__(
+        self,
+        *,
+        retriever: Retriever,
+        settings: Settings,
+        render: Render,
+        assistant: Assistant | None = None,
+    ) -> None:
         self.retriever = retriever
+        self.assistant = assistant
         self.settings = settings
         self.render = render
         self.taxonomy = reasons.for_settings(settings)
@@ -111,6 +120,7 @@ class Conversation:
             settings=settings,
             text=text,
             chosen_entry_id=chosen,
+            assistant=self.assistant,
         )
 
 
@@ -215,6 +225,7 @@ async def _ask(
     settings: Settings,
     text: str,
     chosen_entry_id: str | None,
+    assistant: Assistant | None = None,
 ) -> Reply:
     try:
         if chosen_entry_id:
@@ -226,6 +237,14 @@ async def _ask(
     except BackendUnavailable:
         return await _escalate(session, draft, render, settings=settings, reason="kb_unavailable")
     if answer.decision == Decision.ANSWER:
+        answer = await grounded(
+            answer,
+            question=text,
+            assistant=assistant,
+            lookup=retriever.entry,
+            settings=settings,
+            customer_name=draft.customer_name,
+        )
         return await _reply(session, draft, ReplyKind.ANSWER, render, answer=answer)
     if answer.decision == Decision.CLARIFY and answer.candidates:
         if not chosen_entry_id and await fallback.offered_before(session, case_id=_case_of(draft)):

@@ -29,9 +29,11 @@ from core.desk import drafts, leak_guard
 from core.desk.case_index import CaseIndex
 from core.desk.similar_cases import Resolution, similar_resolutions
 from core.errors import BackendUnavailable, InvalidInput
+from core.grounding.draft import HISTORY, DraftComposition, compose_draft
 from core.models import (
     Author,
     Compensation,
+    Direction,
     Message,
     Promise,
     PromiseStatus,
@@ -40,7 +42,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.platform.auth import disclosure_for, require_case_access
-from core.ports import CrmConnector, Retriever
+from core.ports import Assistant, CrmConnector, Retriever
 from core.privacy import Disclosure
 
 TOP = 3
@@ -69,6 +71,8 @@ class Suggestions:
     timings_ms: dict[str, float]
     disclosure: Disclosure
     """What the user may see of this customer's personal data (``auth.disclosure_for``)."""
+    draft_composed_by: str | None = None
+    """The language model that reworded the draft (``core.grounding.draft``), if any."""
 
 
 async def suggest(
@@ -79,8 +83,10 @@ async def suggest(
     retriever: Retriever | None,
     index: CaseIndex,
     crm: CrmConnector | None = None,
+    assistant: Assistant | None = None,
 ) -> Suggestions:
-    """Suggestions for a case the user may act on; records that they were shown to the user."""
+    """Suggestions for a case the user may act on; records that they were shown to the user.
+    With an ``assistant`` the draft is reworded by it (``core.grounding.draft``)."""
     clock = _Clock()
     loaded = await load_case_context(session, case_id=case_id, crm=crm, user=user)
     case, customer = loaded.case, loaded.customer
@@ -100,12 +106,24 @@ async def suggest(
     language = customer.language or faq_language or drafts.detect_language(text)
     faq_answer = next((r.text for r in ranked if r.kind == "faq"), None)
     draft = drafts.render_draft(language=language, name=customer.name, body=faq_answer, offer=offer)
+    composed = await _composed(session, draft, faq_answer, case_id, customer.name, assistant)
     own = (await personal_values(session, [loaded.customer_id]))[loaded.customer_id]
-    draft, ranked = _guarded(draft, ranked, others=similar.customers, own=own)
+    draft, ranked = _guarded(composed.text, ranked, others=similar.customers, own=own)
     clock.lap("draft")
     await record_suggestions_shown(session, case_id=case_id, user_name=user.name)
     shown = disclosure_for(user, case)
-    return Suggestions(case_id, language, ranked, draft, offer, note, context, clock.laps, shown)
+    return Suggestions(
+        case_id,
+        language,
+        ranked,
+        draft,
+        offer,
+        note,
+        context,
+        clock.laps,
+        shown,
+        composed.composed_by,
+    )
 
 
 async def accept(
@@ -118,6 +136,29 @@ async def accept(
     require_case_access(user, await get_case(session, case_id))
     used = f"{kind}:{ref}" if ref else kind
     return await record_suggestion_accepted(session, case_id=case_id, user_name=user.name, ref=used)
+
+
+async def _composed(
+    session: AsyncSession,
+    draft: str,
+    faq_answer: str | None,
+    case_id: int,
+    name: str | None,
+    assistant: Assistant | None,
+) -> DraftComposition:
+    if assistant is None:
+        return DraftComposition(draft, "skipped")
+    stmt = (
+        select(Message.author, Message.text)
+        .where(Message.case_id == case_id, Message.direction != Direction.INTERNAL)
+        .order_by(col(Message.id).desc())
+        .limit(HISTORY)
+    )
+    history = [(str(a), t) for a, t in reversed((await session.exec(stmt)).all()) if t]
+    known = (name, *name.split()) if name else ()
+    return await compose_draft(
+        draft, faq_answer=faq_answer, history=history, assistant=assistant, known=known
+    )
 
 
 async def _opening_text(session: AsyncSession, case_id: int) -> str:

@@ -19,7 +19,7 @@ from bot.texts import render_reply
 from core import db
 from core.config import Settings
 from core.conversation.turn import Conversation
-from core.ports import Retriever
+from core.ports import Assistant, Retriever
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +64,10 @@ async def make_harness(bot_settings: Settings, engine: AsyncEngine) -> AsyncIter
     dispatchers: list[Dispatcher] = []
 
     async def make(
-        retriever: Retriever, settings: Settings | None = None, database: AsyncEngine | None = None
+        retriever: Retriever,
+        settings: Settings | None = None,
+        database: AsyncEngine | None = None,
+        assistant: Assistant | None = None,
     ) -> Harness:
         api = FakeBotApi()
         bot = Bot(token=TOKEN, session=api)
@@ -77,7 +80,9 @@ async def make_harness(bot_settings: Settings, engine: AsyncEngine) -> AsyncIter
             sleeps.append(seconds)
 
         outbound = TelegramOutbound(bot, settings=settings, session_factory=sessions, sleep=sleep)
-        conversation = Conversation(retriever=retriever, settings=settings, render=render_reply)
+        conversation = Conversation(
+            retriever=retriever, settings=settings, render=render_reply, assistant=assistant
+        )
         dp = create_dispatcher(
             settings, conversation=conversation, session_factory=sessions, outbound=outbound
         )

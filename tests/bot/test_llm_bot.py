@@ -1,0 +1,69 @@
+"""The bot with a language model: the real dispatcher, knowledge base and openai client against
+the loopback OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from harness import Harness, MakeHarness
+
+from core.ports import Retriever
+from knowledge.llm import OpenAiAssistant
+from tests.llm.server import LoopbackLlm, Step, loopback_llm
+
+
+@pytest.fixture
+def llm_server() -> Iterator[LoopbackLlm]:
+    with loopback_llm() as server:
+        yield server
+
+
+@pytest.fixture
+async def llm_harness(
+    make_harness: MakeHarness, knowledge_base: Retriever, llm_server: LoopbackLlm
+) -> AsyncIterator[Harness]:
+    assistant = OpenAiAssistant(
+        base_url=llm_server.base_url, model="loopback", api_key="k", timeout_s=1.0, retries=0
+    )
+    yield await make_harness(knowledge_base, assistant=assistant)
+    await assistant.close()
+
+
+def _reply(text: str, *sources: str) -> str:
+    return json.dumps({"answer": text, "sources": list(sources)}, ensure_ascii=False)
+
+
+async def test_the_bot_sends_the_composed_answer_and_no_personal_data_leaves(
+    llm_harness: Harness, llm_server: LoopbackLlm
+) -> None:
+    llm_server.answer(_reply("<NAME_1>, заказы до 14:00 привозим в тот же день.", "delivery-time"))
+    llm_harness.user = llm_harness.updates.user(333, first_name="Анастасия", language="ru")
+    await llm_harness.say("Анастасия тут, тел. +7 916 123-45-67. Сколько идёт доставка?")
+    [sent] = llm_harness.api.sent
+    sent_out = llm_server.sent_text()
+    assert "916" not in sent_out and "Анастасия" not in sent_out
+    assert "<PHONE_1>" in sent_out and "<NAME_1>" in sent_out
+    assert sent["text"].startswith("Анастасия, заказы до 14:00 привозим в тот же день.")
+
+
+async def test_a_reply_promising_what_the_entry_does_not_is_never_sent(
+    llm_harness: Harness, llm_server: LoopbackLlm
+) -> None:
+    llm_server.answer(_reply("Привезём завтра, а если нет - вернём деньги.", "delivery-time"))
+    llm_harness.user = llm_harness.updates.user(334, first_name="Ion", language="ru")
+    await llm_harness.say("Сколько идёт доставка?")
+    [sent] = llm_harness.api.sent
+    assert sent["text"].startswith("Заказы до 14:00 привозим в тот же день")
+    assert "вернём" not in sent["text"]
+
+
+async def test_a_failing_model_leaves_the_bot_answering_as_before(
+    llm_harness: Harness, llm_server: LoopbackLlm
+) -> None:
+    llm_server.script(Step("500"))
+    await llm_harness.say("How long does delivery take?")
+    [sent] = llm_harness.api.sent
+    assert len(llm_server.requests) == 1
+    assert sent["text"].startswith("Orders placed before 14:00 arrive the same day")

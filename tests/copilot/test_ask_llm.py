@@ -1,0 +1,96 @@
+"""POST /v1/ask with a language model configured: the real app, the real knowledge base and the
+real openai client against the loopback OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from copilot.main import create_app
+from core.config import Settings
+from tests.llm.server import LoopbackLlm, Step, loopback_llm
+
+QUESTION = "сколько ждать доставку заказа?"
+
+
+@pytest.fixture
+def llm_server() -> Iterator[LoopbackLlm]:
+    with loopback_llm() as server:
+        yield server
+
+
+@pytest.fixture
+async def llm_client(
+    tmp_path: Path, database_url: str, kb: Any, llm_server: LoopbackLlm
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(  # type: ignore[call-arg]
+        env="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        llm_base_url=llm_server.base_url,
+        llm_model="loopback",
+        llm_timeout_s=1.0,
+        llm_retries=0,
+        llm_budget_s=1.5,
+        _env_file=None,
+    )
+    app: FastAPI = create_app(settings, retriever=kb)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            yield c
+
+
+def _reply(text: str, *sources: str) -> str:
+    return json.dumps({"answer": text, "sources": list(sources)}, ensure_ascii=False)
+
+
+async def test_an_answer_is_composed_from_the_retrieved_entry(
+    llm_client: httpx.AsyncClient, llm_server: LoopbackLlm
+) -> None:
+    llm_server.answer(_reply("Привезём за 30 минут - 2 часа.", "delivery_time"))
+    body = (
+        await llm_client.post("/v1/ask", json={"text": "сколько ждать доставку заказа?"})
+    ).json()
+    assert body["decision"] == "answer" and body["entry_id"] == "delivery_time"
+    assert body["text"] == "Привезём за 30 минут - 2 часа."
+    assert body["composed_by"] == "loopback"
+    sent = llm_server.requests[0]["messages"][1]["content"]
+    assert "Доставка занимает от 30 минут до 2 часов." in sent and "Russian" in sent
+
+
+async def test_a_promise_the_entry_does_not_make_gives_the_entrys_answer(
+    llm_client: httpx.AsyncClient, llm_server: LoopbackLlm
+) -> None:
+    llm_server.answer(_reply("Доставим за 30 минут, иначе вернём 500 рублей.", "delivery_time"))
+    body = (
+        await llm_client.post("/v1/ask", json={"text": "сколько ждать доставку заказа?"})
+    ).json()
+    assert body["text"] == "Доставка занимает от 30 минут до 2 часов."
+    assert body["composed_by"] is None
+
+
+async def test_a_failing_model_gives_the_entrys_answer(
+    llm_client: httpx.AsyncClient, llm_server: LoopbackLlm
+) -> None:
+    llm_server.script(Step("hang", "{}", delay_s=3))
+    response = await llm_client.post("/v1/ask", json={"text": QUESTION})
+    body = response.json()
+    assert body["text"] == "Доставка занимает от 30 минут до 2 часов."
+    assert body["timings_ms"]["compose"] < 1700
+
+
+async def test_an_escalation_never_reaches_the_model(
+    llm_client: httpx.AsyncClient, llm_server: LoopbackLlm
+) -> None:
+    llm_server.answer(_reply("The capital is Canberra.", "delivery_time"))
+    for text in ("what is the capital of Australia?", "дайте менеджера немедленно"):
+        body = (await llm_client.post("/v1/ask", json={"text": text})).json()
+        assert body["decision"] == "escalate" and body["composed_by"] is None
+    assert not llm_server.requests

@@ -1,0 +1,70 @@
+"""``cxc eval --llm`` as a user runs it: a real process, the real knowledge base, and the real
+openai client against the loopback OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.llm.server import LoopbackLlm
+
+ROOT = Path(__file__).resolve().parents[2]
+FAQ = ROOT / "tests" / "fixtures" / "copilot" / "faq.csv"
+QUERIES = """text,label
+How long does delivery take?,delivery_time
+сколько ждать доставку заказа?,delivery_time
+How do I get a refund?,refund
+Как вернуть деньги за заказ?,refund
+What is the capital of Australia?,oos
+"""
+
+
+def _model(request: dict[str, Any]) -> str:
+    """Rewrites the first entry faithfully, except that it promises money for a delivery
+    question (the guard must refuse that one)."""
+    prompt = request["messages"][1]["content"]
+    entries = json.loads(prompt.split("FAQ entries:\n", 1)[1].split("\n\n", 1)[0])
+    first = entries[0]
+    text = first["answer"]
+    if first["id"] == "delivery_time":
+        text += " If late, we refund 10 USD."
+    return json.dumps({"answer": text, "sources": [first["id"]]}, ensure_ascii=False)
+
+
+def test_eval_llm_scores_the_composed_path(tmp_path: Path, llm_server: LoopbackLlm) -> None:
+    llm_server.answer(_model)
+    (tmp_path / "q.csv").write_text(QUERIES, "utf-8")
+    env = {
+        **os.environ,
+        "CXC_DATA_DIR": str(tmp_path / "data"),
+        "CXC_ENV": "test",
+        "CXC_LLM_BASE_URL": llm_server.base_url,
+        "CXC_LLM_MODEL": "loopback",
+    }
+    env.pop("CXC_DATABASE_URL", None)
+    args = ["eval", "--kb", str(FAQ), "--queries", str(tmp_path / "q.csv"), "--json", "--llm"]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    llm = report["llm"]
+    assert llm["model"] == "loopback"
+    sent = llm["answers_sent"]
+    assert sent == len(llm_server.requests) and sent >= 3
+    firsts = [_model(r) for r in llm_server.requests]
+    delivery = sum("refund 10 USD" in reply for reply in firsts)
+    assert delivery >= 1 and llm["guard_rejections"] == delivery
+    assert llm["outcomes"]["composed"] == sent - delivery
+    assert llm["composed_share"] == round((sent - delivery) / sent, 4)
+    assert llm["compose_ms_p50"] > 0 and report["latency_ms_p50"] > 0
+    assert report["accuracy"] is not None and report["wrong_answer_rate"] is not None
