@@ -1,12 +1,15 @@
 """Any other message: text, captions, stickers, photos, voice, documents, edited messages,
 each turned into an ``Inbound`` for the Conversation (which also knows a pulse's comment); and
-the customer's own shared contact, whose phone joins them (``core.customers.linking``)."""
+the customer's own shared contact, whose phone joins them (``core.customers.linking``). While a
+language model composes the answer, the chat shows "typing…"."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,8 +38,28 @@ async def on_message(
 ) -> None:
     if message.from_user is None or message.from_user.is_bot:
         return
-    reply = await conversation.handle(session, inbound_of(message, edited=False))
+    typing = None
+    if conversation.assistant is not None and message.bot is not None:
+        typing = asyncio.create_task(show_typing(message.bot, message.chat.id))
+    try:
+        reply = await conversation.handle(session, inbound_of(message, edited=False))
+    finally:
+        if typing is not None:
+            typing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await typing
     await deliver(outbound, message.chat.id, reply)
+
+
+TYPING_REFRESH_S = 4.5  # Telegram shows a chat action for about 5 seconds
+
+
+async def show_typing(bot: Bot, chat_id: int) -> None:
+    """ "typing…" in the chat until cancelled; a failed chat action is not worth an error."""
+    with contextlib.suppress(Exception):
+        while True:
+            await bot.send_chat_action(chat_id=chat_id, action="typing")
+            await asyncio.sleep(TYPING_REFRESH_S)
 
 
 async def on_edited(

@@ -67,3 +67,20 @@ async def test_a_failing_model_leaves_the_bot_answering_as_before(
     [sent] = llm_harness.api.sent
     assert len(llm_server.requests) == 1
     assert sent["text"].startswith("Orders placed before 14:00 arrive the same day")
+
+
+async def test_the_chat_shows_typing_while_the_model_composes(
+    llm_harness: Harness, llm_server: LoopbackLlm
+) -> None:
+    llm_server.answer(_reply("Заказы до 14:00 привозим в тот же день.", "delivery-time"))
+    await llm_harness.say("Сколько идёт доставка?")
+    methods = [c.method for c in llm_harness.api.calls]
+    assert "sendChatAction" in methods
+    assert methods.index("sendChatAction") < methods.index("sendMessage")
+    action = next(c for c in llm_harness.api.calls if c.method == "sendChatAction")
+    assert action.params["action"] == "typing"
+
+
+async def test_without_a_model_no_typing_is_sent(harness: Harness) -> None:
+    await harness.say("How long does delivery take?")
+    assert "sendChatAction" not in [c.method for c in harness.api.calls]
