@@ -19,11 +19,13 @@ from copilot.deps import AssistantDep, SessionDep, SettingsDep
 from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep
 from copilot.operator_schemas import MAX_ID, case_detail
 from copilot.suggestion_schemas import SuggestionsOut
+from core import i18n
 from core.cases import reasons
 from core.desk import operators, suggestions
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters["money"] = lambda amount, currency: i18n.money(float(amount), currency, "en")
 router = APIRouter(prefix="/console", include_in_schema=False)
 CaseIdPath = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 

@@ -188,6 +188,8 @@ def test_operator_resolves_a_case_in_the_console(server: dict[str, Any], browser
 
     browser.find_element(By.ID, "offer-compensation").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "compensations"), "approved"))
+    offered = browser.find_element(By.ID, "compensations").text
+    assert "RUB1,999" in offered and ".0 RUB" not in offered  # money as money, not a float
     shot(browser, "console-case")
 
     # the case view is fetched again after the offer: what the operator had typed stays
