@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -35,12 +32,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.keyboards import markup
 from core.config import Settings
-from core.models import DeliveryStatus, OutboundDelivery
+from core.models import OutboundDelivery
 from core.models.base import utcnow
-from core.platform import deliveries
 from core.platform.deliveries import Outcome, OutcomeKind
+from core.platform.sender import QueuedSender
 from core.platform.updates import TELEGRAM
-from core.ports import Delivery
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -107,12 +103,13 @@ class SendLimiter:
             del self._chats[key]
 
 
-class TelegramOutbound:
+class TelegramOutbound(QueuedSender):
     """Sends customer-facing messages (bot replies, operator replies, pulses) to Telegram chats.
 
     One request per attempt; what it came to is recorded by ``core.platform.deliveries`` (the
     retry policy lives there): 429 waits Telegram's ``retry_after``, 5xx and refused
-    connections back off, a timeout is an unknown outcome and is never retried.
+    connections back off, a timeout is an unknown outcome and is never retried. A text over
+    4096 characters is split, buttons under the last part.
     """
 
     channel = TELEGRAM
@@ -127,86 +124,20 @@ class TelegramOutbound:
         clock: Callable[[], datetime] = utcnow,
         owner: str | None = None,
     ) -> None:
+        super().__init__(
+            settings=settings, session_factory=session_factory, clock=clock, owner=owner
+        )
         self.bot = bot
-        self.settings = settings
         self.limiter = SendLimiter(
             per_chat_interval_s=settings.telegram_per_chat_interval_s,
             global_rate_per_s=settings.telegram_global_rate_per_s,
             sleep=sleep,
         )
-        self._sessions = session_factory
-        self._clock = clock
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        """Whose claims these are (the lease owner in the delivery log)."""
 
-    async def send(
-        self,
-        external_id: str,
-        text: str,
-        *,
-        buttons: Sequence[tuple[str, str]] = (),
-        message_ref: int | None = None,
-    ) -> Delivery:
-        """Send ``text`` (split at 4096 characters; buttons under the last part) to a chat now,
-        or queue it behind an earlier unsent message to the same chat."""
-        async with self._sessions() as session:
-            record = await deliveries.record(
-                session,
-                external_id=external_id,
-                text=text,
-                buttons=buttons,
-                message_id=message_ref,
-                channel=self.channel,
-                owner=self.owner,
-                now=self._clock(),
-                lease=timedelta(seconds=self.settings.claim_lease_s),
-            )
-        if record.status != DeliveryStatus.SENDING:
-            return Delivery(ok=False, error="queued behind an earlier message", queued=True)
-        return await self._attempt(record, now=None)
-
-    async def deliver_queued(self, *, limit: int = 20, now: datetime | None = None) -> int:
-        """Send the deliveries that are due (queued replies and pulses, retries after a wait):
-        one per chat at a time, the chats side by side. Returns how many were taken."""
-        async with self._sessions() as session:
-            records = await deliveries.claim(
-                session,
-                owner=self.owner,
-                channel=self.channel,
-                now=now or self._clock(),
-                limit=limit,
-                lease=timedelta(seconds=self.settings.claim_lease_s),
-            )
-        await asyncio.gather(*(self._attempt(record, now=now) for record in records))
-        return len(records)
-
-    async def _attempt(self, record: OutboundDelivery, *, now: datetime | None) -> Delivery:
-        assert record.id is not None
-        async with self._sessions() as session:
-            ours = await deliveries.begin_attempt(
-                session, delivery_id=record.id, owner=self.owner, now=now or self._clock()
-            )
-        if not ours:
-            return Delivery(ok=False, error="the claim expired before the send", queued=True)
+    async def transmit(self, record: OutboundDelivery) -> Outcome:
+        """One chat at a time (Telegram's per-chat limit), the chats side by side."""
         async with self.limiter.chat(record.external_id):
-            outcome = await self._post(record)
-        async with self._sessions() as session:
-            row = await deliveries.settle(
-                session,
-                delivery_id=record.id,
-                owner=self.owner,
-                outcome=outcome,
-                settings=self.settings,
-                now=now or self._clock(),
-            )
-        if row.status != DeliveryStatus.SENT:
-            log.warning("delivery %s to telegram:%s: %s", row.id, row.external_id, row.error)
-        return Delivery(
-            ok=row.status == DeliveryStatus.SENT,
-            external_id=row.provider_message_id,
-            error=row.error,
-            queued=row.status == DeliveryStatus.PENDING,
-        )
+            return await self._post(record)
 
     async def _post(self, record: OutboundDelivery) -> Outcome:
         """One try: the parts not sent yet, in order; what Telegram answered, as an Outcome."""

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -27,11 +24,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import i18n
 from core.config import Settings
-from core.models import ChannelIdentity, Customer, DeliveryStatus, OutboundDelivery
+from core.models import ChannelIdentity, Customer, OutboundDelivery
 from core.models.base import utcnow
-from core.platform import deliveries
 from core.platform.deliveries import Outcome, OutcomeKind
-from core.ports import Delivery
+from core.platform.sender import QueuedSender
 
 log = logging.getLogger(__name__)
 EMAIL = "email"
@@ -39,8 +35,9 @@ PARALLEL = 4
 """At most this many SMTP sessions at a time from one process."""
 
 
-class EmailOutbound:
-    """Sends customer-facing messages (operator replies, pulses) to e-mail addresses."""
+class EmailOutbound(QueuedSender):
+    """Sends customer-facing messages (operator replies, pulses) to e-mail addresses. E-mail
+    shows no buttons: a pulse on e-mail carries its signed link instead."""
 
     channel = EMAIL
 
@@ -54,50 +51,18 @@ class EmailOutbound:
     ) -> None:
         if not settings.smtp_host:
             raise ValueError("EmailOutbound needs CXC_SMTP_HOST")
-        self.settings = settings
-        self._sessions = session_factory
-        self._clock = clock
+        super().__init__(
+            settings=settings, session_factory=session_factory, clock=clock, owner=owner
+        )
         self._slots = asyncio.Semaphore(PARALLEL)
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    async def send(
-        self,
-        external_id: str,
-        text: str,
-        *,
-        buttons: Sequence[tuple[str, str]] = (),
-        message_ref: int | None = None,
-    ) -> Delivery:
-        """Send ``text`` to the address now, or queue it behind an earlier unsent message to
-        it. E-mail shows no buttons: a pulse on e-mail carries its signed link instead."""
+    async def transmit(self, record: OutboundDelivery) -> Outcome:
         async with self._sessions() as session:
-            record = await deliveries.record(
-                session,
-                external_id=external_id,
-                text=text,
-                message_id=message_ref,
-                channel=self.channel,
-                owner=self.owner,
-                now=self._clock(),
-                lease=self._lease,
+            subject = await self._subject(session, record.external_id)
+        async with self._slots:
+            return await send_mail(
+                self.settings, to=record.external_id, text=record.text, subject=subject
             )
-        if record.status != DeliveryStatus.SENDING:
-            return Delivery(ok=False, error="queued behind an earlier message", queued=True)
-        return await self._attempt(record, now=None)
-
-    async def deliver_queued(self, *, limit: int = 20, now: datetime | None = None) -> int:
-        """Send the e-mails that are due (queued replies and pulses, retries after a wait)."""
-        async with self._sessions() as session:
-            records = await deliveries.claim(
-                session,
-                owner=self.owner,
-                channel=self.channel,
-                now=now or self._clock(),
-                limit=limit,
-                lease=self._lease,
-            )
-        await asyncio.gather(*(self._attempt(record, now=now) for record in records))
-        return len(records)
 
     async def _subject(self, session: AsyncSession, address: str) -> str:
         """``CXC_SMTP_SUBJECT``, else the catalogue's in the language of the address's owner."""
@@ -110,42 +75,6 @@ class EmailOutbound:
         )
         language = (await session.exec(stmt.limit(1))).first()
         return i18n.text(language, "email.subject")
-
-    @property
-    def _lease(self) -> timedelta:
-        return timedelta(seconds=self.settings.claim_lease_s)
-
-    async def _attempt(self, record: OutboundDelivery, *, now: datetime | None) -> Delivery:
-        assert record.id is not None
-        async with self._sessions() as session:
-            ours = await deliveries.begin_attempt(
-                session, delivery_id=record.id, owner=self.owner, now=now or self._clock()
-            )
-        if not ours:
-            return Delivery(ok=False, error="the claim expired before the send", queued=True)
-        async with self._sessions() as session:
-            subject = await self._subject(session, record.external_id)
-        async with self._slots:
-            outcome = await send_mail(
-                self.settings, to=record.external_id, text=record.text, subject=subject
-            )
-        async with self._sessions() as session:
-            row = await deliveries.settle(
-                session,
-                delivery_id=record.id,
-                owner=self.owner,
-                outcome=outcome,
-                settings=self.settings,
-                now=now or self._clock(),
-            )
-        if row.status != DeliveryStatus.SENT:
-            log.warning("delivery %s by e-mail: %s", row.id, row.error)
-        return Delivery(
-            ok=row.status == DeliveryStatus.SENT,
-            external_id=row.provider_message_id,
-            error=row.error,
-            queued=row.status == DeliveryStatus.PENDING,
-        )
 
 
 def compose(settings: Settings, *, to: str, text: str, subject: str) -> EmailMessage:
