@@ -36,6 +36,8 @@ knowledge_app = typer.Typer(help="The knowledge base's versions.", no_args_is_he
 app.add_typer(knowledge_app, name="knowledge")
 crm_app = typer.Typer(help="Customers, orders and past cases from a CRM.", no_args_is_help=True)
 app.add_typer(crm_app, name="crm")
+cases_app = typer.Typer(help="Past cases, ours and the CRM's.", no_args_is_help=True)
+app.add_typer(cases_app, name="cases")
 out = Console()
 T = TypeVar("T")
 err = Console(stderr=True)
@@ -486,6 +488,31 @@ def crm_sync(
             err.print(f"[red]refused:[/red] {error}", highlight=False, soft_wrap=True)
     if report.errors:
         raise typer.Exit(1)
+
+
+@cases_app.command("remember")
+def cases_remember() -> None:
+    """Embed every resolved case and CRM case the case memory lacks (similar cases and each
+    customer's past cases); the API does the same every CXC_CASE_MEMORY_INTERVAL_S."""
+    from core.desk.case_memory import remember_cases
+
+    async def work(rt: Runtime) -> Any:
+        memory = await rt.recollection()
+        assert memory is not None
+        async with rt.sessions() as session:
+            with _progress("remembering past cases") as progress:
+                return await remember_cases(
+                    session,
+                    recollection=memory,
+                    progress=lambda _source, done, total: progress(done, total),
+                )
+
+    with _errors_to_exit():
+        done = _run(_settings(), work)
+    out.print(
+        f"{done.cases} resolved cases and {done.crm_cases} CRM cases remembered "
+        f"({done.checked} checked)"
+    )
 
 
 @db_app.command("upgrade")

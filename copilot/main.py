@@ -53,7 +53,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings, retriever=retriever, outbound=outbound, crm=crm) as rt:
+        async with open_runtime(
+            settings, retriever=retriever, outbound=outbound, crm=crm, follow_cases=True
+        ) as rt:
             app.state.runtime = rt
             app.state.settings = settings
             app.state.session_factory = rt.sessions

@@ -1,5 +1,5 @@
-"""Dependencies of the operator routes: outbound channels, the CRM connector and the index of
-resolved cases, all from the runtime on ``app.state`` (the case index is built on first use).
+"""Dependencies of the operator routes: outbound channels, the CRM connector and the case
+memory, all from the runtime on ``app.state`` (the case memory is opened on first use).
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from copilot.deps import SessionDep
-from core.desk.case_index import CaseIndex
+from core.desk.case_memory import Recollection
 from core.ports import CrmConnector, OutboundChannel, Retriever
 from core.runtime import Runtime
 
@@ -27,12 +26,12 @@ def get_optional_retriever(request: Request) -> Retriever | None:
     return getattr(request.app.state, "retriever", None)
 
 
-async def get_case_index(request: Request, session: SessionDep) -> CaseIndex:
+async def get_recollection(request: Request) -> Recollection | None:
     runtime: Runtime = request.app.state.runtime
-    return await runtime.case_index(session)
+    return await runtime.recollection()
 
 
 OutboundDep = Annotated[Mapping[str, OutboundChannel], Depends(get_outbound)]
 CrmDep = Annotated[CrmConnector | None, Depends(get_crm)]
-CaseIndexDep = Annotated[CaseIndex, Depends(get_case_index)]
+RecollectionDep = Annotated[Recollection | None, Depends(get_recollection)]
 OptionalRetrieverDep = Annotated[Retriever | None, Depends(get_optional_retriever)]

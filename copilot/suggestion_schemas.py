@@ -52,6 +52,19 @@ class OfferOut(BaseModel):
     policy_version: int
 
 
+class PastCaseOut(BaseModel):
+    """One of the customer's own past cases like this one: ours (``kind`` "case") or the CRM's
+    ("crm"), with how it ended."""
+
+    kind: str
+    ref: int
+    title: str
+    outcome: str | None
+    status: str
+    at: datetime | None
+    score: float
+
+
 class ContextOut(BaseModel):
     open_promises: list[PromiseOut]
     promise_counts: dict[str, int]
@@ -60,6 +73,7 @@ class ContextOut(BaseModel):
     churn_risk: bool
     churn_reasons: list[str]
     orders: list[dict[str, Any]]
+    past_cases: list[PastCaseOut] = Field(default_factory=list)
 
 
 class SuggestionsOut(BaseModel):
@@ -106,6 +120,18 @@ class SuggestionsOut(BaseModel):
                 churn_risk=c.churn.flag,
                 churn_reasons=list(c.churn.reasons),
                 orders=shown.data(c.orders),
+                past_cases=[
+                    PastCaseOut(
+                        kind=p.kind,
+                        ref=p.ref,
+                        title=shown.text(p.title),
+                        outcome=shown.text(p.outcome) if p.outcome else None,
+                        status=p.status,
+                        at=p.at,
+                        score=p.score,
+                    )
+                    for p in c.past_cases
+                ],
             ),
             timings_ms=s.timings_ms,
         )

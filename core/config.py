@@ -200,6 +200,10 @@ class Settings(BaseSettings):
     (kill -9) another process takes it over once this has passed."""
     knowledge_poll_s: float = Field(default=2.0, ge=0.0)
     """How often an answering process checks the knowledge version (0: never; tests)."""
+    case_memory_interval_s: float = Field(default=30.0, ge=0.0)
+    """How often the API embeds newly resolved and newly synced CRM cases into the case memory
+    (similar cases, a customer's past cases); 0: only before suggestions and by
+    ``cxc cases remember``."""
 
     # CRM connectors (docs/crm.md)
     crm_adapter: Literal["files", "hubspot", "amocrm", "bitrix24"] | None = None

@@ -167,6 +167,60 @@ class CrmConnector(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class CaseMemo:
+    """A past case as the case memory holds it: the text it is found by (what the customer
+    said), whose it is and how it ended. ``key`` is ``case:<id>`` (ours) or ``crm:<id>`` (a
+    CRM's); ``version`` changes when the case does (it is embedded again)."""
+
+    key: str
+    customer_id: int
+    text: str
+    version: str
+    topic: str | None = None
+    code: str | None = None
+    """The resolution code; only coded cases of ours are offered as similar cases."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecall:
+    """A past case found by meaning: its key, whose it is, and a score in (0, 1]."""
+
+    key: str
+    customer_id: int
+    score: float
+    topic: str | None = None
+    code: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.key.split(":", 1)[0]
+
+    @property
+    def ref(self) -> int:
+        return int(self.key.split(":", 1)[1])
+
+
+@runtime_checkable
+class CaseMemory(Protocol):
+    """Past cases, ours and the CRM's, indexed by meaning (``knowledge.store.case_memory``).
+
+    ``similar`` searches every customer's coded cases and returns keys, codes and scores only;
+    ``history`` searches one customer's cases and nobody else's (filtered in the store, at
+    query time). Raises ``BackendUnavailable`` when the store cannot be reached.
+    """
+
+    async def versions(self, keys: Sequence[str]) -> dict[str, str]:
+        """The stored version of each key the memory holds."""
+        ...
+
+    async def remember(self, memos: Sequence[CaseMemo]) -> None: ...
+
+    async def similar(self, text: str, *, k: int) -> list[CaseRecall]: ...
+
+    async def history(self, text: str, *, customer_id: int, k: int) -> list[CaseRecall]: ...
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """The result of sending one message to a customer."""
 

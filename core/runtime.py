@@ -1,21 +1,21 @@
 """What a running process holds: settings, the database sessions, the knowledge base, the
-outbound channels, the CRM connector and the index of resolved cases. Opened once at start-up
-by the composition root (``runtime.open_runtime``) and handed to the API, the bot, the worker
-and the command line; nothing here is built at import.
+outbound channels, the CRM connector and the case memory (past cases by meaning). Opened once
+at start-up by the composition root (``runtime.open_runtime``) and handed to the API, the bot,
+the worker and the command line; nothing here is built at import.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from core.desk.case_index import CaseIndex, build_case_index
-from core.ports import Assistant, CrmConnector, OutboundChannel, Retriever
+from core.desk.case_memory import Recollection
+from core.ports import Assistant, CaseMemory, CrmConnector, OutboundChannel, Retriever
 
 
 @dataclass(slots=True)
@@ -27,13 +27,16 @@ class Runtime:
     crm: CrmConnector | None = None
     assistant: Assistant | None = None
     """The optional language model (``CXC_LLM_BASE_URL``); None: answers are extractive."""
-    _case_index: CaseIndex | None = None
-    _case_index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    memory_factory: Callable[[], CaseMemory] | None = None
+    """Opens the case memory (``knowledge``); None: no similar cases nor past cases."""
+    _recollection: Recollection | None = None
+    _recollection_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    async def case_index(self, session: AsyncSession) -> CaseIndex:
-        """The index of resolved cases: built on first use, then refreshed by its users."""
-        if self._case_index is None:
-            async with self._case_index_lock:
-                if self._case_index is None:
-                    self._case_index = await build_case_index(session)
-        return self._case_index
+    async def recollection(self) -> Recollection | None:
+        """The case memory, opened on first use (its models load then, not at start-up)."""
+        if self._recollection is None and self.memory_factory is not None:
+            async with self._recollection_lock:
+                if self._recollection is None:
+                    memory = await asyncio.to_thread(self.memory_factory)
+                    self._recollection = Recollection(memory)
+        return self._recollection

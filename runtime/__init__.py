@@ -21,14 +21,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import db
 from core.config import Settings
+from core.desk import case_memory
 from core.errors import BackendUnavailable
 from core.learning.items import restore_index
 from core.learning.version import current_version, follow_knowledge
-from core.ports import Assistant, CrmConnector, OutboundChannel, Retriever
+from core.ports import Assistant, CaseMemory, CrmConnector, OutboundChannel, Retriever
 from core.runtime import Runtime
 
 if TYPE_CHECKING:
     from knowledge.llm import OpenAiAssistant
+    from knowledge.store.case_memory import ChromaCaseMemory
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,14 @@ async def open_runtime(
     outbound: Mapping[str, OutboundChannel] | None = None,
     crm: CrmConnector | None = None,
     assistant: Assistant | None = None,
+    memory: CaseMemory | None = None,
+    follow_cases: bool = False,
 ) -> AsyncIterator[Runtime]:
     """Migrate (when ``settings.auto_migrate``), connect, open the knowledge base unless one is
     given or ``knowledge`` is false, and follow the knowledge version while the runtime is open.
-    The language model is built when ``CXC_LLM_BASE_URL`` is set, unless one is given.
+    The language model is built when ``CXC_LLM_BASE_URL`` is set, unless one is given. The case
+    memory opens on first use, in Chroma beside the knowledge base, unless one is given;
+    ``follow_cases`` keeps it current every ``CXC_CASE_MEMORY_INTERVAL_S`` (the API does).
     """
     engine = db.create_engine(settings.resolved_database_url)
     sessions = db.session_factory(engine)
@@ -53,6 +59,8 @@ async def open_runtime(
     llm: OpenAiAssistant | None = None
     stop = asyncio.Event()
     follower: asyncio.Task[None] | None = None
+    remembering: asyncio.Task[None] | None = None
+    memories: list[ChromaCaseMemory] = []
     try:
         await wait_for_database(engine, settings)
         if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
@@ -76,15 +84,33 @@ async def open_runtime(
             )
         if assistant is None:
             assistant = llm = _assistant(settings)
-        yield Runtime(settings, sessions, retriever, dict(outbound or {}), crm, assistant)
+        rt = Runtime(settings, sessions, retriever, dict(outbound or {}), crm, assistant)
+        if memory is not None:
+            given = memory
+            rt.memory_factory = lambda: given
+        else:
+            rt.memory_factory = lambda: _case_memory(settings, memories)
+        if follow_cases and settings.case_memory_interval_s > 0:
+            remembering = asyncio.create_task(
+                case_memory.follow(
+                    sessions,
+                    recollection=rt.recollection,
+                    interval_s=settings.case_memory_interval_s,
+                    stop=stop,
+                )
+            )
+        yield rt
     finally:
         if llm is not None:
             with contextlib.suppress(Exception):
                 await llm.close()
         stop.set()
-        if follower is not None:
-            with contextlib.suppress(Exception):
-                await follower
+        for task in (follower, remembering):
+            if task is not None:
+                with contextlib.suppress(Exception):
+                    await task
+        for opened in memories:
+            opened.close()
         if owned is not None:
             owned.close()
         await engine.dispose()
@@ -121,6 +147,13 @@ async def _restore_index(sessions: Callable[[], AsyncSession], retriever: Retrie
         log.warning("rebuilt the knowledge index from the record: %d entries", rebuilt)
     elif not retriever.entries():
         log.warning("the knowledge base is empty: every question is escalated until an ingest")
+
+
+def _case_memory(settings: Settings, opened: list[ChromaCaseMemory]) -> ChromaCaseMemory:
+    from knowledge.store.case_memory import ChromaCaseMemory
+
+    opened.append(ChromaCaseMemory(settings))
+    return opened[-1]
 
 
 def _assistant(settings: Settings) -> OpenAiAssistant | None:

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import db
 from core.config import Settings
+from core.desk.case_memory import Recollection
 
 POSTGRES_URL = os.environ.get("CXC_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -28,6 +29,16 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(env="test", data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def recollection(settings: Settings) -> Iterator[Recollection]:
+    """A real case memory (Chroma in the test's data dir, the local encoders)."""
+    from knowledge.store.case_memory import ChromaCaseMemory
+
+    memory = ChromaCaseMemory(settings)
+    yield Recollection(memory)
+    memory.close()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from copilot.auth import CurrentUser
 from copilot.deps import AssistantDep, SessionDep, SettingsDep
-from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep
+from copilot.operator_deps import CrmDep, OptionalRetrieverDep, RecollectionDep
 from copilot.operator_schemas import MAX_ID, case_detail
 from copilot.suggestion_schemas import SuggestionsOut
 from core import i18n
@@ -65,7 +65,7 @@ async def case_suggestions(
     case_id: CaseIdPath,
     session: SessionDep,
     user: CurrentUser,
-    index: CaseIndexDep,
+    memory: RecollectionDep,
     retriever: OptionalRetrieverDep,
     crm: CrmDep,
     assistant: AssistantDep,
@@ -75,7 +75,7 @@ async def case_suggestions(
         case_id=case_id,
         user=user,
         retriever=retriever,
-        index=index,
+        memory=memory,
         crm=crm,
         assistant=assistant,
     )

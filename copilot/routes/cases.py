@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from copilot.auth import CurrentUser
 from copilot.deps import AssistantDep, SessionDep, SettingsDep
-from copilot.operator_deps import CaseIndexDep, CrmDep, OptionalRetrieverDep, OutboundDep
+from copilot.operator_deps import CrmDep, OptionalRetrieverDep, OutboundDep, RecollectionDep
 from copilot.operator_schemas import (
     MAX_ID,
     AssignIn,
@@ -146,7 +146,7 @@ async def get_suggestions(
     case_id: CaseIdPath,
     session: SessionDep,
     user: CurrentUser,
-    index: CaseIndexDep,
+    memory: RecollectionDep,
     retriever: OptionalRetrieverDep,
     crm: CrmDep,
     assistant: AssistantDep,
@@ -158,7 +158,7 @@ async def get_suggestions(
         case_id=case_id,
         user=user,
         retriever=retriever,
-        index=index,
+        memory=memory,
         crm=crm,
         assistant=assistant,
     )

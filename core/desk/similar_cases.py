@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.customers.personal import PersonalValues, personal_values
-from core.desk.case_index import Hit
+from core.desk.case_memory import Hit
 from core.models import Case
 
 SAMPLE = 5

@@ -3,13 +3,16 @@ resolved cases and FAQ entries, with sources, scores and how those cases went), 
 in the customer's language, the compensation the policy offers, and the customer's context.
 Showing them and using one are recorded for the acceptance rate (``reports``).
 
-Similar cases inform the resolution (its code, outcome and a masked summary), never the draft:
+Similar cases (other customers' coded cases, from the case memory) inform the resolution (its
+code and outcome), never the draft; the customer's own past cases like this one are part of
+their context:
 the draft is built for this customer from the templates, the FAQ and their own data, and every
 outgoing text passes ``leak_guard.guard`` against the customers of the cases cited.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ from core.compensation.policy import Offer
 from core.customers.context import CaseContext, ChurnRisk, csat_history, promise_counts
 from core.customers.personal import PersonalValues, personal_values
 from core.desk import drafts, leak_guard
-from core.desk.case_index import CaseIndex
+from core.desk.case_memory import PastCase, Recollection, past_cases, remember_cases, similar_hits
 from core.desk.similar_cases import Resolution, similar_resolutions
 from core.errors import BackendUnavailable, InvalidInput
 from core.grounding.draft import HISTORY, DraftComposition, compose_draft
@@ -57,6 +60,8 @@ class CustomerContext:
     csat: list[dict[str, Any]]
     churn: ChurnRisk
     orders: list[dict[str, Any]]
+    past_cases: list[PastCase] = dataclasses.field(default_factory=list)
+    """The customer's own past cases (ours and the CRM's) most like this one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +86,7 @@ async def suggest(
     case_id: int,
     user: User,
     retriever: Retriever | None,
-    index: CaseIndex,
+    memory: Recollection | None = None,
     crm: CrmConnector | None = None,
     assistant: Assistant | None = None,
 ) -> Suggestions:
@@ -91,16 +96,15 @@ async def suggest(
     loaded = await load_case_context(session, case_id=case_id, crm=crm, user=user)
     case, customer = loaded.case, loaded.customer
     text = await _opening_text(session, case_id)
-    await index.refresh(session)
+    await _remember_recent(session, memory)
     clock.lap("load")
-    similar = await similar_resolutions(
-        session, index.search(text, topic=case.topic, exclude=case_id)
-    )
+    hits = await similar_hits(memory, text, topic=case.topic, exclude=case_id)
+    similar = await similar_resolutions(session, hits)
     clock.lap("similar_cases")
     from_faq, faq_language = await _faq_resolutions(retriever, text, customer.language)
     clock.lap("faq")
     ranked = sorted(similar.resolutions + from_faq, key=lambda r: r.score, reverse=True)[:TOP]
-    context = await _context(session, loaded)
+    context = await _context(session, loaded, memory, text)
     offer, note = await _offer(session, loaded, user)
     clock.lap("context")
     language = customer.language or faq_language or drafts.detect_language(text)
@@ -209,7 +213,17 @@ def _guarded(
     return check(draft), resolutions
 
 
-async def _context(session: AsyncSession, loaded: CaseContext) -> CustomerContext:
+async def _remember_recent(session: AsyncSession, memory: Recollection | None) -> None:
+    """Cases resolved since the last pass, so one resolved a minute ago is already cited."""
+    if memory is not None:
+        # unreachable: similar_hits says so, and the suggestions go on without them
+        with contextlib.suppress(BackendUnavailable):
+            await remember_cases(session, recollection=memory, recent_only=True)
+
+
+async def _context(
+    session: AsyncSession, loaded: CaseContext, memory: Recollection | None, text: str
+) -> CustomerContext:
     customer_id = loaded.customer_id
     promises_stmt = select(Promise).where(
         Promise.customer_id == customer_id, Promise.status == PromiseStatus.OPEN
@@ -222,6 +236,13 @@ async def _context(session: AsyncSession, loaded: CaseContext) -> CustomerContex
         csat=csat_history(loaded.customer),
         churn=loaded.churn,
         orders=loaded.orders,
+        past_cases=await past_cases(
+            session,
+            recollection=memory,
+            text=text,
+            customer_id=customer_id,
+            exclude=loaded.case.id,
+        ),
     )
 
 

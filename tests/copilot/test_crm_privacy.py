@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cases import lifecycle
 from core.customers.crm_store import store_case
 from core.customers.profile import import_customer
 from core.ports import CaseData, CustomerData, OrderData
@@ -97,3 +98,36 @@ async def test_the_compensation_offer_reads_the_customers_own_order_and_tier(
     assert (offers[his]["value"], offers[hers]["value"]) == (350.0, 1500.0)
     assert "order 200777" in offers[his]["reason"] and "gold" not in offers[his]["reason"]
     assert "order 100311" in offers[hers]["reason"] and "gold customer" in offers[hers]["reason"]
+
+
+async def test_past_cases_are_the_customers_own_and_similar_cases_carry_no_one_elses_data(
+    client: httpx.AsyncClient, db_session: AsyncSession, users: Users
+) -> None:
+    """The case memory: her CRM case and her resolved case are the nearest to his message, yet
+    his suggestions list only his own past case, and her resolved case is cited by its code."""
+    hers, his = await _two_customers(db_session)
+    await store_case(
+        db_session,
+        CaseData("k2", "petr", subject="Чайник пришёл с опозданием", outcome="извинились"),
+        source="api",
+    )
+    await db_session.commit()
+    await lifecycle.resolve(
+        db_session,
+        case_id=hers,
+        resolution="Ольга Петренко получила 300 баллов за 100311",
+        code="late_points",
+        now=datetime.now(UTC),
+    )
+    res = await client.get(f"/v1/cases/{his}/suggestions", headers=users.supervisor)
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert [(p["kind"], p["title"]) for p in body["context"]["past_cases"]] == [
+        ("crm", "Чайник пришёл с опозданием")
+    ]
+    assert [r["code"] for r in body["resolutions"] if r["kind"] == "cases"] == ["late_points"]
+    assert [v for v in HERS if v in res.text] == []
+    console = await client.get(f"/console/fragments/cases/{his}/suggestions",
+                               headers=users.supervisor)  # fmt: skip
+    assert "Чайник пришёл с опозданием" in console.text
+    assert [v for v in HERS if v in console.text] == []

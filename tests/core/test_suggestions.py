@@ -1,5 +1,5 @@
-"""Suggestions from similar resolved cases: ranking, outcome, the index kept current, the draft
-in the customer's language and the customer's context."""
+"""Suggestions from similar resolved cases: ranking, outcome, the case memory kept current, the
+draft in the customer's language and the customer's context."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
-from core.desk.case_index import CaseIndex, build_case_index, terms
+from core.desk.case_memory import Recollection, remember_cases, similar_hits
 from core.desk.drafts import detect_language
 from core.desk.suggestions import suggest
 from core.models import Case, Customer, Message, User
@@ -72,14 +72,13 @@ async def _open(session: AsyncSession, text: str, **customer: object) -> Case:
     return case
 
 
-def test_terms_are_language_free_stems() -> None:
-    assert terms("Не положили МОЛОКО в заказ!") == ["положи", "молоко", "заказ"]
+def test_draft_language_is_detected() -> None:
     assert detect_language("Де моє замовлення? Її немає") == "uk"
     assert detect_language("Где заказ") == "ru" and detect_language("Where is it") == "en"
 
 
 async def test_similar_resolved_cases_rank_first_with_their_outcome(
-    any_session: AsyncSession,
+    any_session: AsyncSession, recollection: Recollection
 ) -> None:
     for i in range(3):
         await _resolved(
@@ -93,11 +92,11 @@ async def test_similar_resolved_cases_rank_first_with_their_outcome(
     await _resolved(any_session, "Курьер опоздал на два часа", "Извинились", "late_sorry")
     user, _ = await auth.create_user(any_session, name="op", role="operator")
     open_case = await _open(any_session, "Опять не положили молоко!", name="Анна", language="ru")
-    index = await build_case_index(any_session)
-    assert len(index) == 4
+    done = await remember_cases(any_session, recollection=recollection)
+    assert (done.cases, done.crm_cases) == (4, 0)
 
     result = await suggest(
-        any_session, case_id=open_case.id or 0, user=user, retriever=None, index=index
+        any_session, case_id=open_case.id or 0, user=user, retriever=None, memory=recollection
     )
     top = result.resolutions[0]
     assert top.kind == "cases" and top.code == "promo_issued"
@@ -117,10 +116,10 @@ async def test_similar_resolved_cases_rank_first_with_their_outcome(
     assert result.timings_ms["total"] > 0
 
 
-async def test_the_index_picks_up_cases_resolved_later(session: AsyncSession) -> None:
-    index = CaseIndex()
-    await index.refresh(session)
-    assert len(index) == 0
+async def test_the_memory_picks_up_cases_resolved_later(
+    session: AsyncSession, recollection: Recollection
+) -> None:
+    assert (await remember_cases(session, recollection=recollection)).cases == 0
     case = await _open(session, "Списали дважды за заказ")
     await lifecycle.resolve(
         session,
@@ -129,17 +128,36 @@ async def test_the_index_picks_up_cases_resolved_later(session: AsyncSession) ->
         code="refund",
         now=datetime.now(UTC) - timedelta(minutes=1),
     )
-    assert await index.refresh(session) == 1
-    assert await index.refresh(session) == 0
-    hits = index.search("двойное списание, списали дважды")
+    assert (await remember_cases(session, recollection=recollection)).cases == 1
+    assert (await remember_cases(session, recollection=recollection)).cases == 0
+    # no word in common with the case's stems ("списал", "дважды"): found by meaning
+    hits = await similar_hits(recollection, "двойное списание", topic=None, exclude=None)
     assert [h.case_id for h in hits] == [case.id]
-    assert index.search("списали", exclude=case.id) == []
+    assert await similar_hits(recollection, "списали дважды", topic=None, exclude=case.id) == []
+
+
+async def test_a_case_resolved_a_minute_ago_is_cited_before_any_whole_pass(
+    session: AsyncSession, recollection: Recollection
+) -> None:
+    """The bounded pass before each suggestion remembers what was resolved since."""
+    old = await _open(session, "Курьер не привёз заказ, опоздал на три часа")
+    await lifecycle.resolve(
+        session,
+        case_id=old.id or 0,
+        resolution="Извинились",
+        code="late",
+        now=datetime.now(UTC) - timedelta(minutes=1),
+    )
+    user = User(name="op", role="operator")
+    case = await _open(session, "Курьер опаздывает уже на три часа, где заказ?")
+    result = await suggest(
+        session, case_id=case.id or 0, user=user, retriever=None, memory=recollection
+    )
+    assert [r.code for r in result.resolutions if r.kind == "cases"] == ["late"]
 
 
 async def test_english_customer_gets_an_english_draft(session: AsyncSession) -> None:
     user = User(name="x", role="operator")
     case = await _open(session, "My order arrived late", name="John")
-    result = await suggest(
-        session, case_id=case.id or 0, user=user, retriever=None, index=CaseIndex()
-    )
+    result = await suggest(session, case_id=case.id or 0, user=user, retriever=None)
     assert result.language == "en" and result.draft.startswith("Hello, John!")

@@ -53,3 +53,14 @@ def test_a_malformed_record_exits_1_naming_it(tmp_path: Path) -> None:
 def test_a_missing_token_exits_2_naming_the_setting(tmp_path: Path) -> None:
     result = cxc(tmp_path, "crm", "sync", "--adapter", "hubspot")
     assert result.returncode == 2 and "CXC_HUBSPOT_TOKEN is not set" in result.stderr
+
+
+def test_past_cases_of_a_sync_are_remembered_once(tmp_path: Path) -> None:
+    """``cxc cases remember`` after a sync embeds the CRM's past cases, and only once."""
+    assert cxc(tmp_path, "crm", "sync", "--adapter", "files", str(SAMPLES)).returncode == 0
+    first = cxc(tmp_path, "cases", "remember")
+    assert first.returncode == 0, first.stderr
+    assert "0 resolved cases and 2 CRM cases remembered" in " ".join(first.stdout.split())
+    assert "remembering past cases" in first.stderr  # the progress bar
+    again = cxc(tmp_path, "cases", "remember")
+    assert "0 resolved cases and 0 CRM cases remembered" in " ".join(again.stdout.split())

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.desk.case_index import CaseIndex
 from core.desk.suggestions import suggest
 from core.models import Case, Customer, Message, User
 from knowledge.llm import OpenAiAssistant
@@ -50,7 +49,6 @@ async def _suggest(session: AsyncSession, case: Case, assistant: OpenAiAssistant
         case_id=case.id or 0,
         user=user,
         retriever=None,
-        index=CaseIndex(),
         assistant=assistant,
     )
 

@@ -1,0 +1,306 @@
+"""Past cases by meaning: "how were cases like this one resolved?" (other customers' coded
+cases) and "what has this customer told us before?" (their own cases, ours and the CRM's).
+
+The case memory (``core.ports.CaseMemory``, a Chroma collection in ``knowledge``) is kept
+current here with the cases we resolve and those a CRM sync brings:
+
+* ours, by the case's topic and the customer's first messages; the version is when it was
+  resolved, so a case resolved again is embedded again;
+* a CRM's, by its subject and the customer's first messages; the version is when it was synced.
+
+A :class:`Recollection` is one process's memory and how far it has read each source. A pass
+re-reads the last ``LAG`` before that mark (a case can commit after a later one) and embeds only
+what the memory does not hold at its current version, so passes are idempotent and several
+processes may run them. The API runs one every ``CXC_CASE_MEMORY_INTERVAL_S`` (``follow``) and a
+bounded one on recent cases before each suggestion; ``cxc cases remember`` runs a whole one
+with a progress bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.domain import match_text
+from core.errors import BackendUnavailable
+from core.models import Author, Case, CaseStatus, CrmCase, Message
+from core.models.base import utcnow
+from core.ports import CaseMemo, CaseMemory
+
+log = logging.getLogger(__name__)
+LAG = timedelta(minutes=5)
+RECENT = timedelta(hours=1)
+"""How far back the bounded pass before a suggestion looks when no whole pass has run."""
+RECENT_LIMIT = 32
+BATCH = 256
+FIRST_MESSAGES = 2
+OTHER_TOPIC = 0.85
+"""A similar case on another topic counts this much of its score."""
+Progress = Callable[[str, int, int], None]
+"""Called with the source ("case" or "crm"), how many of its cases are done and how many to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    case_id: int
+    score: float
+    topic: str | None
+    resolution_code: str | None
+
+
+@dataclass(slots=True)
+class Remembered:
+    cases: int = 0
+    crm_cases: int = 0
+    checked: int = 0
+
+
+class Recollection:
+    """A process's case memory and how far each source has been read into it."""
+
+    def __init__(self, memory: CaseMemory) -> None:
+        self.memory = memory
+        self.marks: dict[str, datetime | None] = {"case": None, "crm": None}
+        self.lock = asyncio.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    key: str
+    ref: int
+    customer_id: int
+    version: str
+    at: datetime | None
+    topic: str | None = None
+    code: str | None = None
+
+
+async def remember_cases(
+    session: AsyncSession,
+    *,
+    recollection: Recollection,
+    recent_only: bool = False,
+    progress: Progress | None = None,
+) -> Remembered:
+    """Embed the resolved and CRM cases the memory lacks. ``recent_only``: at most
+    ``RECENT_LIMIT`` of them, from the last hour unless a whole pass has run (before a
+    suggestion: the request never waits on a backlog)."""
+    done = Remembered()
+    async with recollection.lock:
+        for source, rows_of, texts_of in (
+            ("case", _resolved_rows, _case_texts),
+            ("crm", _crm_rows, _crm_texts),
+        ):
+            mark = recollection.marks[source]
+            since = mark - LAG if mark else (utcnow() - RECENT if recent_only else None)
+            rows = await rows_of(session, since)
+            done.checked += len(rows)
+            known = await recollection.memory.versions([r.key for r in rows])
+            todo = [r for r in rows if known.get(r.key) != r.version]
+            capped = recent_only and len(todo) > RECENT_LIMIT
+            todo = todo[-RECENT_LIMIT:] if capped else todo
+            for start in range(0, len(todo), BATCH):
+                part = todo[start : start + BATCH]
+                texts = await texts_of(session, [r.ref for r in part])
+                await recollection.memory.remember([_memo(r, texts.get(r.ref, "")) for r in part])
+                if progress:
+                    progress(source, start + len(part), len(todo))
+            setattr(done, "cases" if source == "case" else "crm_cases", len(todo))
+            if rows and not capped and (mark is not None or not recent_only):
+                recollection.marks[source] = rows[-1].at
+    return done
+
+
+def _memo(row: _Row, text: str) -> CaseMemo:
+    about = match_text(f"{row.topic or ''}\n{text}".strip()) or row.key
+    return CaseMemo(row.key, row.customer_id, about, row.version, row.topic, row.code)
+
+
+async def _resolved_rows(session: AsyncSession, since: datetime | None) -> list[_Row]:
+    stmt = select(Case).where(
+        col(Case.status).in_((CaseStatus.RESOLVED, CaseStatus.CLOSED)),
+        col(Case.resolved_at).is_not(None),
+    )
+    if since is not None:
+        stmt = stmt.where(col(Case.resolved_at) >= since)
+    rows = (await session.exec(stmt.order_by(col(Case.resolved_at), col(Case.id)))).all()
+    return [
+        _Row(f"case:{c.id}", c.id, c.customer_id, at.isoformat(), at, c.topic, c.resolution_code)
+        for c in rows
+        if c.id is not None and (at := c.resolved_at) is not None
+    ]
+
+
+async def _crm_rows(session: AsyncSession, since: datetime | None) -> list[_Row]:
+    stmt = select(CrmCase.id, CrmCase.customer_id, CrmCase.synced_at)
+    if since is not None:
+        stmt = stmt.where(col(CrmCase.synced_at) >= since)
+    rows = (await session.exec(stmt.order_by(col(CrmCase.synced_at), col(CrmCase.id)))).all()
+    return [_Row(f"crm:{i}", i, c, at.isoformat(), at) for i, c, at in rows if i is not None]
+
+
+async def _case_texts(session: AsyncSession, case_ids: list[int]) -> dict[int, str]:
+    """The first ``FIRST_MESSAGES`` customer messages of each case, joined."""
+    out: dict[int, list[str]] = defaultdict(list)
+    stmt = (
+        select(Message.case_id, Message.text)
+        .where(col(Message.case_id).in_(case_ids), Message.author == Author.CUSTOMER)
+        .order_by(col(Message.case_id), col(Message.id))
+    )
+    for case_id, text in (await session.exec(stmt)).all():
+        if len(out[case_id]) < FIRST_MESSAGES and text:
+            out[case_id].append(text)
+    return {cid: "\n".join(parts) for cid, parts in out.items()}
+
+
+async def _crm_texts(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """A CRM case's subject and its customer's first messages (any first messages when the
+    CRM does not say who wrote them)."""
+    stmt = select(CrmCase.id, CrmCase.subject, CrmCase.messages).where(col(CrmCase.id).in_(ids))
+    out = {}
+    for ref, subject, messages in (await session.exec(stmt)).all():
+        said = [_text(m) for m in messages if str(m.get("author", "")).lower() == "customer"]
+        said = [t for t in said or [_text(m) for m in messages] if t][:FIRST_MESSAGES]
+        if ref is not None:
+            out[ref] = "\n".join([subject, *said]).strip()
+    return out
+
+
+def _text(message: dict[str, Any]) -> str:
+    return str(message.get("text") or "").strip()
+
+
+async def similar_hits(
+    recollection: Recollection | None,
+    text: str,
+    *,
+    topic: str | None,
+    exclude: int | None,
+    k: int = 30,
+) -> list[Hit]:
+    """Resolved, coded cases like ``text``, best first (none when the memory is unreachable)."""
+    if recollection is None:
+        return []
+    try:
+        found = await recollection.memory.similar(text, k=k + 1)
+    except BackendUnavailable as exc:
+        log.warning("similar cases skipped: %s", exc)
+        return []
+    hits = [
+        Hit(
+            r.ref,
+            round(r.score * (1.0 if not topic or r.topic == topic else OTHER_TOPIC), 4),
+            r.topic,
+            r.code,
+        )
+        for r in found
+        if r.kind == "case" and r.ref != exclude
+    ]
+    return sorted(hits, key=lambda h: h.score, reverse=True)[:k]
+
+
+@dataclass(frozen=True, slots=True)
+class PastCase:
+    """One of the customer's own past cases like the one at hand: ours or the CRM's."""
+
+    kind: str
+    ref: int
+    title: str
+    outcome: str | None
+    status: str
+    at: datetime | None
+    score: float
+
+
+async def past_cases(
+    session: AsyncSession,
+    *,
+    recollection: Recollection | None,
+    text: str,
+    customer_id: int,
+    exclude: int | None = None,
+    k: int = 3,
+) -> list[PastCase]:
+    """The customer's own past cases most like ``text``: the memory searches theirs only, and
+    each one found is read back from the database for that customer again."""
+    if recollection is None:
+        return []
+    try:
+        found = await recollection.memory.history(text, customer_id=customer_id, k=k + 1)
+    except BackendUnavailable as exc:
+        log.warning("the customer's past cases skipped: %s", exc)
+        return []
+    found = [r for r in found if r.key != f"case:{exclude}"][:k]
+    score = {r.key: r.score for r in found}
+    ours = [r.ref for r in found if r.kind == "case"]
+    theirs = [r.ref for r in found if r.kind == "crm"]
+    out = []
+    if ours:
+        stmt = select(Case).where(col(Case.id).in_(ours), Case.customer_id == customer_id)
+        for c in (await session.exec(stmt)).all():
+            title = c.topic or c.resolution_code or f"#{c.id}"
+            out.append(
+                PastCase(
+                    "case",
+                    c.id or 0,
+                    title,
+                    c.resolution,
+                    str(c.status),
+                    c.resolved_at,
+                    score[f"case:{c.id}"],
+                )
+            )
+    if theirs:
+        stmt2 = select(CrmCase).where(
+            col(CrmCase.id).in_(theirs), CrmCase.customer_id == customer_id
+        )
+        for m in (await session.exec(stmt2)).all():
+            out.append(
+                PastCase(
+                    "crm",
+                    m.id or 0,
+                    m.subject or m.external_id,
+                    m.outcome,
+                    m.status,
+                    m.closed_at or m.opened_at,
+                    score[f"crm:{m.id}"],
+                )
+            )
+    return sorted(out, key=lambda p: p.score, reverse=True)
+
+
+async def follow(
+    sessions: Callable[[], AsyncSession],
+    *,
+    recollection: Callable[[], Awaitable[Recollection | None]],
+    interval_s: float,
+    stop: asyncio.Event,
+) -> None:
+    """Remember new cases every ``interval_s`` until ``stop`` (the first pass after one
+    interval, so a short-lived process never starts a backlog)."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
+            return
+        except TimeoutError:
+            pass
+        try:
+            memory = await recollection()
+            if memory is None:
+                return
+            async with sessions() as session:
+                done = await remember_cases(session, recollection=memory)
+            if done.cases or done.crm_cases:
+                log.info(
+                    "case memory: %d cases, %d CRM cases remembered", done.cases, done.crm_cases
+                )
+        except BackendUnavailable as exc:
+            log.warning("case memory not updated: %s", exc)

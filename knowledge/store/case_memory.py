@@ -1,0 +1,198 @@
+"""The case memory (``core.ports.CaseMemory``): past cases, ours and a CRM's, in a Chroma
+collection of their own (``<CXC_CHROMA_COLLECTION>_cases``), embedded with the knowledge base's
+embeddings.
+
+Both sides are embedded in the query role: a customer's message is compared with what other
+customers said, which is the symmetric task multilingual-e5 uses that prefix for. The collection
+holds vectors and metadata (customer, version, topic, resolution code) but no text: the memory
+keeps no customer's words, only where to find them (``core.desk.case_memory``).
+
+``history`` filters by customer inside Chroma (``where``), so a query never ranks, let alone
+returns, another customer's case; ``similar`` returns other customers' coded cases as keys,
+codes and scores only.
+
+Scores: the cosine similarity rescaled so that ``FLOOR`` is 0 and 1 is 1; ``similar`` returns no
+case at or below the floor, ``history`` returns the customer's nearest whatever their score.
+On the local encoders two customers' messages about the same problem score about 0.75-0.85
+and unrelated ones 0.4-0.6 (docs/retrieval.md, "Similar cases").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from langchain_core.embeddings import Embeddings
+
+from core.config import Settings
+from core.errors import BackendUnavailable
+from core.ports import CaseMemo, CaseRecall
+from knowledge.store.chroma import close_client, open_client
+from knowledge.store.embeddings import build_embeddings, embedder_name
+
+FLOOR = 0.6
+"""Cosine similarity at which a past case starts to count as like the query."""
+READ_CHUNK = 1000
+RECENT_QUERIES = 16
+T = TypeVar("T")
+
+
+class ChromaCaseMemory:
+    def __init__(
+        self, settings: Settings, *, embeddings: Embeddings | None = None, client: Any = None
+    ) -> None:
+        self.embeddings = embeddings or build_embeddings(settings, "query")
+        self._owned = client is None
+        self.client = client if client is not None else open_client(settings)
+        self.name = f"{settings.chroma_collection}_cases"
+        self._recent: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+        embedder = embedder_name(self.embeddings)
+        try:
+            self.collection = self._open(embedder)
+        except Exception as exc:
+            self.close()
+            raise BackendUnavailable(f"cannot open the case memory {self.name}: {exc}") from exc
+
+    def _open(self, embedder: str) -> Any:
+        """The collection; one made by another embedder is dropped (it is remembered anew)."""
+        if self.name in {c.name for c in self.client.list_collections()}:
+            found = self.client.get_collection(self.name, embedding_function=None)
+            if (found.metadata or {}).get("cxc_embedder") == embedder:
+                return found
+            self.client.delete_collection(self.name)
+        return self.client.create_collection(
+            self.name,
+            embedding_function=None,
+            metadata={"cxc_embedder": embedder},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def _vector(self, text: str) -> list[float]:
+        """The query's vector; the last few are kept, as one suggestion asks twice (similar
+        cases, then the customer's own)."""
+        with self._lock:
+            found = self._recent.get(text)
+        if found is None:
+            found = self.embeddings.embed_query(text)
+            with self._lock:
+                self._recent[text] = found
+                while len(self._recent) > RECENT_QUERIES:
+                    del self._recent[next(iter(self._recent))]
+        return found
+
+    def close(self) -> None:
+        if self._owned:
+            close_client(self.client)
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        """Run blocking work off the event loop (on the model thread when the embeddings have
+        one: a query embeds, then searches), with the store's errors made BackendUnavailable."""
+
+        def guarded() -> T:
+            try:
+                return fn()
+            except BackendUnavailable:
+                raise
+            except Exception as exc:  # chromadb raises many types; all mean "store failed"
+                raise BackendUnavailable(f"the case memory {self.name} failed: {exc}") from exc
+
+        executor = getattr(self.embeddings, "executor", None)
+        return await asyncio.get_running_loop().run_in_executor(executor, guarded)
+
+    async def versions(self, keys: Sequence[str]) -> dict[str, str]:
+        def read() -> dict[str, str]:
+            out: dict[str, str] = {}
+            for start in range(0, len(keys), READ_CHUNK):
+                got = self.collection.get(
+                    ids=list(keys[start : start + READ_CHUNK]), include=["metadatas"]
+                )
+                for key, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                    out[key] = str((meta or {}).get("version", ""))
+            return out
+
+        return await self._run(read) if keys else {}
+
+    async def remember(self, memos: Sequence[CaseMemo]) -> None:
+        if not memos:
+            return
+
+        def write() -> None:
+            distinct = list(dict.fromkeys(m.text for m in memos))
+            vectors = dict(zip(distinct, self.embeddings.embed_documents(distinct), strict=True))
+            step = self.client.get_max_batch_size()
+            for start in range(0, len(memos), step):
+                part = memos[start : start + step]
+                self.collection.upsert(
+                    ids=[m.key for m in part],
+                    embeddings=[vectors[m.text] for m in part],
+                    metadatas=[_metadata(m) for m in part],
+                )
+
+        await self._run(write)
+
+    async def similar(self, text: str, *, k: int) -> list[CaseRecall]:
+        return await self._query(text, k=k, where={"coded": True}, keep_all=False)
+
+    async def history(self, text: str, *, customer_id: int, k: int) -> list[CaseRecall]:
+        """The customer's ``k`` past cases most like ``text``, however unlike (a customer has
+        few, and an operator should see them; the score says how alike)."""
+        where = {"customer_id": customer_id}
+        return await self._query(text, k=k, where=where, keep_all=True)
+
+    async def _query(
+        self, text: str, *, k: int, where: dict[str, Any], keep_all: bool
+    ) -> list[CaseRecall]:
+        if not text.strip() or k <= 0:
+            return []
+
+        def search() -> list[CaseRecall]:
+            n = min(k, self.collection.count())
+            if n == 0:
+                return []
+            vector = self._vector(text)
+            found = self.collection.query(
+                query_embeddings=[vector],
+                n_results=n,
+                where=where,
+                include=["metadatas", "distances"],
+            )
+            out = []
+            for key, meta, distance in zip(
+                found["ids"][0],
+                (found["metadatas"] or [[]])[0],
+                (found["distances"] or [[]])[0],
+                strict=True,
+            ):
+                score = (1.0 - float(distance) - FLOOR) / (1.0 - FLOOR)
+                if (score > 0 or keep_all) and meta:
+                    out.append(_recall(key, meta, max(score, 0.0)))
+            return out
+
+        return await self._run(search)
+
+
+def _metadata(memo: CaseMemo) -> dict[str, str | int | bool]:
+    meta: dict[str, str | int | bool] = {
+        "customer_id": memo.customer_id,
+        "version": memo.version,
+        "coded": bool(memo.code) and memo.key.startswith("case:"),
+    }
+    if memo.topic:
+        meta["topic"] = memo.topic
+    if memo.code:
+        meta["code"] = memo.code
+    return meta
+
+
+def _recall(key: str, meta: dict[str, Any], score: float) -> CaseRecall:
+    topic, code = meta.get("topic"), meta.get("code")
+    return CaseRecall(
+        key=key,
+        customer_id=int(meta["customer_id"]),
+        score=round(min(score, 1.0), 4),
+        topic=str(topic) if topic else None,
+        code=str(code) if code else None,
+    )

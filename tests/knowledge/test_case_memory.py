@@ -1,0 +1,122 @@
+"""The case memory in Chroma with the local encoders: a customer's history is theirs alone even
+when another customer's case says the very same words; similar cases are coded cases of ours;
+what is remembered is embedded once per version; passes are idempotent and resume."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.config import Settings
+from core.desk import case_memory
+from core.desk.case_memory import Recollection, remember_cases
+from core.models import CrmCase
+from core.ports import CaseMemo
+from knowledge.store.case_memory import ChromaCaseMemory
+from tests.factories import make_case, make_customer, make_message
+
+SAME = "Не привезли заказ, курьер опоздал на три часа"
+
+
+async def test_history_is_filtered_by_customer_in_the_store(recollection: Recollection) -> None:
+    memory = recollection.memory
+    await memory.remember(
+        [
+            CaseMemo("case:1", 1, SAME, "v1", code="late"),
+            CaseMemo("crm:1", 1, SAME, "v1"),
+            CaseMemo("crm:2", 2, "Как сменить тариф на безлимитный", "v1"),
+        ]
+    )
+    theirs = await memory.history(SAME, customer_id=2, k=10)
+    assert [r.key for r in theirs] == ["crm:2"] and theirs[0].customer_id == 2
+    assert await memory.history(SAME, customer_id=3, k=10) == []
+    similar = await memory.similar(SAME, k=10)
+    assert [(r.key, r.code) for r in similar] == [("case:1", "late")]  # ours, coded only
+    assert similar[0].score > 0.9
+
+
+async def test_each_version_is_embedded_once(settings: Settings) -> None:
+    memory = ChromaCaseMemory(settings)
+    calls: list[int] = []
+    embed = memory.embeddings.embed_documents
+
+    def counting(texts: list[str]) -> list[list[float]]:
+        calls.append(len(texts))
+        return embed(texts)
+
+    memory.embeddings.embed_documents = counting  # type: ignore[method-assign]
+    await memory.remember([CaseMemo("case:1", 1, SAME, "v1"), CaseMemo("case:2", 2, SAME, "v1")])
+    assert calls == [1]  # the same words are embedded once
+    assert await memory.versions(["case:1", "case:3"]) == {"case:1": "v1"}
+    memory.close()
+    again = ChromaCaseMemory(settings)
+    assert await again.versions(["case:2"]) == {"case:2": "v1"}  # kept on disk
+    again.close()
+
+
+async def test_passes_remember_new_and_changed_cases_only(
+    session: AsyncSession, recollection: Recollection
+) -> None:
+    customer = await make_customer(session)
+    assert customer.id is not None
+    at = datetime.now(UTC) - timedelta(days=3)
+    case = await make_case(session, customer_id=customer.id, status="resolved", resolved_at=at,
+                           resolution_code="late", topic="delivery")  # fmt: skip
+    await make_message(session, case_id=case.id, text=SAME)
+    crm = CrmCase(customer_id=customer.id, source="files", external_id="t-1", subject=SAME,
+                  messages=[{"author": "customer", "text": "Где заказ?"}])  # fmt: skip
+    session.add(crm)
+    await session.commit()
+    first = await remember_cases(session, recollection=recollection)
+    assert (first.cases, first.crm_cases) == (1, 1)
+    again = await remember_cases(session, recollection=recollection)
+    assert (again.cases, again.crm_cases) == (0, 0)
+    crm.synced_at = datetime.now(UTC)  # synced again: changed in the CRM
+    session.add(crm)
+    await session.commit()
+    assert (await remember_cases(session, recollection=recollection)).crm_cases == 1
+
+
+async def test_a_recent_pass_leaves_the_backlog_to_a_whole_one(
+    session: AsyncSession, recollection: Recollection
+) -> None:
+    customer = await make_customer(session)
+    old = datetime.now(UTC) - timedelta(days=30)
+    await make_case(session, customer_id=customer.id, status="resolved", resolved_at=old,
+                    resolution_code="late")  # fmt: skip
+    recent = await remember_cases(session, recollection=recollection, recent_only=True)
+    assert recent.cases == 0 and recollection.marks["case"] is None
+    whole = await remember_cases(session, recollection=recollection)
+    assert whole.cases == 1 and recollection.marks["case"] is not None
+
+
+async def test_the_follower_remembers_on_its_interval(
+    settings: Settings, engine: object, recollection: Recollection, session: AsyncSession
+) -> None:
+    from core import db
+
+    customer = await make_customer(session)
+    await make_case(session, customer_id=customer.id, status="resolved",
+                    resolved_at=datetime.now(UTC), resolution_code="late")  # fmt: skip
+    stop = asyncio.Event()
+
+    async def opened() -> Recollection:
+        return recollection
+
+    task = asyncio.create_task(
+        case_memory.follow(
+            db.session_factory(engine),
+            recollection=opened,  # type: ignore[arg-type]
+            interval_s=0.05,
+            stop=stop,
+        )  # fmt: skip
+    )
+    for _ in range(200):
+        if recollection.marks["case"] is not None:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    assert recollection.marks["case"] is not None
