@@ -11,12 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.texts import LANGUAGE_NAMES, t
 from core.conversation.replies import Reply, ReplyKind
 
 MAX_LABEL = 60
+CONTACT_REQUEST = "keyboard:contact"
+"""A button with this data asks for the customer's own contact (a reply keyboard, not inline)."""
+REMOVE_KEYBOARD = ("", "keyboard:remove")
+"""As the only button: take a reply keyboard away."""
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 class HelpedCallback(CallbackData, prefix="helped"):
@@ -75,10 +86,23 @@ def language_buttons() -> list[tuple[str, str]]:
     return [(name, LanguageCallback(code=code).pack()) for code, name in LANGUAGE_NAMES.items()]
 
 
-def markup(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:
-    """One button per row; data starting with http(s):// becomes a link button."""
+def phone_request(lang: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """The message asking for the customer's phone, and its contact button."""
+    return t(lang, "ask_phone"), [(t(lang, "btn_share_phone"), CONTACT_REQUEST)]
+
+
+def markup(buttons: Sequence[tuple[str, str]]) -> Markup | None:
+    """One button per row; data starting with http(s):// becomes a link button;
+    ``CONTACT_REQUEST`` a one-time reply keyboard asking for the contact."""
     if not buttons:
         return None
+    if tuple(buttons[0]) == REMOVE_KEYBOARD:
+        return ReplyKeyboardRemove(remove_keyboard=True)
+    if buttons[0][1] == CONTACT_REQUEST:
+        button = KeyboardButton(text=buttons[0][0], request_contact=True)
+        return ReplyKeyboardMarkup(
+            keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True
+        )
     rows = [
         [InlineKeyboardButton(text=label, url=data)]
         if data.startswith(("http://", "https://"))

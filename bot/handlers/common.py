@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import User
 
-from bot.keyboards import reply_buttons
+from bot.keyboards import phone_request, reply_buttons
 from bot.outbound import TelegramOutbound
 from bot.texts import language_of
 from core.conversation.inbound import Identity
@@ -29,3 +29,6 @@ async def deliver(outbound: TelegramOutbound, chat_id: int, reply: Reply) -> Non
     await outbound.send(
         str(chat_id), reply.text, buttons=reply_buttons(reply), message_ref=reply.message_id
     )
+    if reply.ask_phone:  # a reply keyboard cannot share a message with inline buttons
+        text, buttons = phone_request(reply.language)
+        await outbound.send(str(chat_id), text, buttons=buttons)

@@ -14,12 +14,13 @@ from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.handlers.common import deliver, identity
+from bot.keyboards import REMOVE_KEYBOARD
 from bot.outbound import TelegramOutbound
 from bot.texts import t
-from core.conversation.inbound import Attachment, Inbound, identify
+from core.conversation.contact import share_phone
+from core.conversation.inbound import Attachment, Inbound
 from core.conversation.turn import Conversation
-from core.customers.identities import get_customer
-from core.customers.linking import link_phone
+from core.conversation.wording import order_status
 from core.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -83,25 +84,21 @@ def own_contact(message: Message) -> bool:
 async def on_own_contact(
     message: Message, session: AsyncSession, outbound: TelegramOutbound, conversation: Conversation
 ) -> None:
-    """The customer's own phone joins them, so the CRM's customer of that phone is them."""
+    """The customer's own phone joins them, so the CRM's customer of that phone is them; their
+    latest order, if that finds one, is told at once."""
     assert message.contact is not None and message.from_user is not None
     phone = message.contact.phone_number
     phone = phone if phone.startswith("+") else "+" + phone  # Telegram omits the plus
-    ident = await identify(session, identity(message.from_user))
-    assert ident.customer.id is not None
+    who, settings = identity(message.from_user), conversation.settings
     try:
-        linked = await link_phone(
-            session,
-            customer_id=ident.customer.id,
-            phone=phone,
-            region=conversation.settings.default_region,
-            via="telegram",
-        )
+        shared = await share_phone(session, who=who, phone=phone, settings=settings)
     except InvalidInput as exc:
         log.info("shared contact not linked: %s", exc)
         return
-    customer = await get_customer(session, linked.customer_id)
-    await outbound.send(str(message.chat.id), t(customer.language, "contact_linked"))
+    text = t(shared.language, "contact_linked")
+    if shared.order is not None:
+        text += "\n\n" + order_status(shared.language, shared.order)
+    await outbound.send(str(message.chat.id), text, buttons=[REMOVE_KEYBOARD])
 
 
 def inbound_of(message: Message, *, edited: bool) -> Inbound:

@@ -51,6 +51,8 @@ class Reply:
     """The stored bot message (None when silent)."""
     order: OrderStatus | None = None
     """For :attr:`ReplyKind.ORDER_STATUS`: the customer's latest order."""
+    ask_phone: bool = False
+    """Ask the customer, once, to share their phone (their orders are found by it)."""
 
     @property
     def silent(self) -> bool:

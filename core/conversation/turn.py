@@ -32,6 +32,7 @@ from core.conversation.replies import (
     classify_content,
     reply_meta,
 )
+from core.customers.linking import ask_for_phone
 from core.customers.profile import latest_order
 from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
@@ -39,6 +40,7 @@ from core.grounding.compose import grounded
 from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
 from core.models.base import utcnow
 from core.models.message_meta import MessageMeta
+from core.platform.updates import TELEGRAM
 from core.ports import Assistant, Retriever
 
 MAX_CANDIDATES = 3
@@ -112,7 +114,7 @@ class Conversation:
         order = await _order_asked(session, draft, text) if not chosen else None
         if order is not None:
             return await _reply(session, draft, ReplyKind.ORDER_STATUS, render, order=order)
-        return await _ask(
+        reply = await _ask(
             session,
             draft,
             render,
@@ -122,6 +124,9 @@ class Conversation:
             chosen_entry_id=chosen,
             assistant=self.assistant,
         )
+        if not chosen and await _ask_phone(session, reply, inbound, text):
+            reply = dataclasses.replace(reply, ask_phone=True)
+        return reply
 
 
 async def _receive(
@@ -214,6 +219,15 @@ async def _order_asked(session: AsyncSession, draft: Reply, text: str) -> OrderS
     if order is None:
         return None
     return OrderStatus(order.number, order.status, order.promised_at, order.delivered_at)
+
+
+async def _ask_phone(session: AsyncSession, reply: Reply, inbound: Inbound, text: str) -> bool:
+    """An order asked about and not found: ask once for a Telegram user's phone."""
+    if inbound.identity.channel != TELEGRAM or reply.case_id is None or reply.silent:
+        return False
+    if not intents.asks_order_status(text):
+        return False
+    return await ask_for_phone(session, customer_id=reply.customer_id, case_id=reply.case_id)
 
 
 async def _ask(

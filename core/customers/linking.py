@@ -14,19 +14,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.customers.identities import get_customer
 from core.customers.keys import CRM_PREFIX, EMAIL, PHONE, held_by, phone_key
 from core.models import (
+    Author,
     Case,
+    CaseEvent,
     ChannelIdentity,
     Compensation,
     CrmCase,
     Customer,
     CustomerOrder,
+    Direction,
     IdentityConflict,
+    Message,
     Promise,
     Pulse,
 )
@@ -108,3 +112,37 @@ async def _merge(session: AsyncSession, *, newcomer: int, into: int) -> None:
     session.expunge(old)
     for stmt in [*moves, delete(Customer).where(Customer.id == newcomer)]:  # type: ignore[arg-type]
         await session.exec(stmt.execution_options(synchronize_session=False))
+
+
+async def ask_for_phone(session: AsyncSession, *, customer_id: int, case_id: int) -> bool:
+    """Whether to ask the customer to share their phone: they asked about an order we could
+    not find, no phone is known for them and they were never asked. Asking is recorded on the
+    case (a ``phone_requested`` event), so nobody is asked twice. Commits when asking."""
+    has_phone = (
+        await session.exec(
+            select(ChannelIdentity.id).where(
+                ChannelIdentity.customer_id == customer_id, ChannelIdentity.channel == PHONE
+            )
+        )
+    ).first()
+    asked = (
+        await session.exec(
+            select(Message.id)
+            .join(Case, col(Case.id) == col(Message.case_id))
+            .where(Case.customer_id == customer_id, Message.event == CaseEvent.PHONE_REQUESTED)
+        )
+    ).first()
+    if has_phone is not None or asked is not None:
+        return False
+    session.add(
+        Message(
+            case_id=case_id,
+            direction=Direction.INTERNAL,
+            channel="system",
+            author=Author.SYSTEM,
+            text="asked the customer to share their phone number",
+            event=CaseEvent.PHONE_REQUESTED,
+        )
+    )
+    await session.commit()
+    return True

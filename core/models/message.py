@@ -46,6 +46,7 @@ class CaseEvent(StrEnum):
     CLOSED = "closed"
     PROMISED = "promised"
     RECOVERY = "recovery"
+    PHONE_REQUESTED = "phone_requested"
 
 
 class ReplyKind(StrEnum):

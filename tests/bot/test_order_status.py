@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from harness import Harness
 
 from core.customers.profile import import_customer
-from core.models import ReplyKind
+from core.models import CaseEvent, ReplyKind
 from core.ports import CustomerData, OrderData
 
 
@@ -65,12 +65,29 @@ async def test_the_other_customer_gets_theirs(harness: Harness) -> None:
     assert "100311" not in sent["text"] and "Olga" not in sent["text"]
 
 
-async def test_a_customer_without_orders_gets_the_faq_answer(harness: Harness) -> None:
+async def test_a_customer_without_orders_gets_the_faq_answer_and_is_asked_for_a_phone_once(
+    harness: Harness,
+) -> None:
     await known(harness)
     harness.user = harness.updates.user(333, first_name="Nobody", language="en")
     await harness.say("Where is my order?")
-    [sent] = harness.api.sent
-    assert "Your order" not in sent["text"]
+    answer, ask = harness.api.sent
+    assert "Your order" not in answer["text"]
+    assert ask["text"].startswith("If you share your phone number, I can find your orders")
+    keyboard = ask["reply_markup"]
+    assert keyboard["keyboard"] == [[{"text": "Share my phone number", "request_contact": True}]]
+    assert keyboard["one_time_keyboard"] is True
+    timeline = await harness.timeline((await harness.case()).id or 0)
+    assert [m.event for m in timeline if m.event].count(CaseEvent.PHONE_REQUESTED) == 1
+    await harness.say("where is my order???")
+    assert len(harness.api.sent) == 3  # asked once: the second time only the answer
+
+
+async def test_a_customer_whose_phone_is_known_is_not_asked(harness: Harness) -> None:
+    await known(harness)  # Olga has a phone on record; her orders are found without asking
+    harness.user = harness.updates.user(111, first_name="Ольга", language="ru")
+    await harness.say("Как оформить возврат? И где мой заказ?")
+    assert all("keyboard" not in s.get("reply_markup", {}) for s in harness.api.sent)
 
 
 async def test_a_shared_own_contact_makes_the_telegram_user_the_crm_customer(
@@ -87,7 +104,11 @@ async def test_a_shared_own_contact_makes_the_telegram_user_the_crm_customer(
     await harness.say("Привіт")
     contact = {"phone_number": "380671234567", "first_name": "Petro", "user_id": 444}
     await harness.say(None, contact=contact)
-    assert harness.api.sent[-1]["text"] == "Дякую, я зберіг ваш номер телефону."
+    linked = harness.api.sent[-1]
+    assert linked["text"] == (
+        "Дякую, я зберіг ваш номер телефону.\n\nВаше замовлення UA-44120: delivered."
+    )  # their order at once: no need to ask again
+    assert linked["reply_markup"] == {"remove_keyboard": True}
     await harness.say("Де моє замовлення?")
     assert harness.api.sent[-1]["text"].startswith("Ваше замовлення UA-44120: delivered.")
 
