@@ -31,8 +31,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.platform.records import claim
-from core.reports.churn import customer_churn
-from core.retention.bands import churn_band
+from core.reports.churn import band, customer_churn
 
 CHECK_IN_AFTER = timedelta(days=3)
 """An early check-in is due this long after the first order (or now, when that has passed)."""
@@ -78,7 +77,7 @@ async def start_action(
         customer_id=action.customer_id,
         kind=action.kind,
         churn_score=churn.score,
-        churn_band=churn_band(churn.score),
+        churn_band=band(churn.score),
         note=action.note,
         due_at=action.due_at or now + CALL_WITHIN,
         created_by=user.name,

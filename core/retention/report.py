@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.models import RetentionAction, RetentionOutcome
+from core.reports.churn import BANDS
 from core.reports.query import ReportFilter, rate
-from core.retention.bands import BANDS
 
 
 @dataclass(frozen=True, slots=True)
