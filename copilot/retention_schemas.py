@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from copilot.operator_schemas import MAX_ID
+from core import i18n
+from core.models import RetentionAction
 from core.retention.report import BandOutcomes
 
 
@@ -45,6 +47,15 @@ class RetentionOut(BaseModel):
     outcome_at: datetime | None
     created_by: str
     created_at: datetime
+    offer: str | None = None
+    """The offer as money ("RUB500"), for the console."""
+
+    @classmethod
+    def of(cls, row: RetentionAction) -> RetentionOut:
+        out = cls.model_validate(row)
+        if row.offer_value is not None and row.currency:
+            out.offer = i18n.money(row.offer_value, row.currency, "en")
+        return out
 
 
 class BandOutcomesOut(BaseModel):

@@ -34,7 +34,7 @@ async def start(
         offer_value=body.offer_value,
     )
     row = await actions.start_action(session, action=new, user=user, settings=settings)
-    return RetentionOut.model_validate(row)
+    return RetentionOut.of(row)
 
 
 @router.get("/retention/actions", response_model=list[RetentionOut])
@@ -49,7 +49,7 @@ async def list_all(
     rows = await actions.list_actions(
         session, customer_id=customer_id, open_only=open_only, limit=limit
     )
-    return [RetentionOut.model_validate(r) for r in rows]
+    return [RetentionOut.of(r) for r in rows]
 
 
 @router.post("/retention/actions/{action_id}/outcome", response_model=RetentionOut)
@@ -64,7 +64,7 @@ async def outcome(
         user=user,
         note=body.note,
     )
-    return RetentionOut.model_validate(row)
+    return RetentionOut.of(row)
 
 
 @router.get("/reports/retention", response_model=list[BandOutcomesOut])

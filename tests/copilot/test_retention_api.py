@@ -129,6 +129,7 @@ async def test_an_offer_stays_within_the_compensation_policy(
     )
     assert res.status_code == 201, res.text
     assert (res.json()["offer_value"], res.json()["currency"]) == (600.0, "RUB")
+    assert res.json()["offer"] == "RUB600"
     assert res.json()["policy_version"] == 1 and res.json()["churn_band"] == "low"
     # the open offer counts too: 19000 + 600 + 600 > 20000 (and one open offer per customer)
     res = await client.post(
