@@ -114,17 +114,17 @@ def test_the_dashboard_shows_reasons_and_recovery(
     shot(browser, "dashboard")
 
 
-def _log_in(browser: Any, server: dict[str, Any]) -> Any:
+def _log_in(driver: Any, server: dict[str, Any]) -> Any:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 30)
-    browser.get(server["base"] + "/console")
-    browser.find_element(By.ID, "token").send_keys(server["token"])
-    browser.find_element(By.ID, "login-button").click()
+    wait = WebDriverWait(driver, 30)
+    driver.get(server["base"] + "/console")
+    driver.find_element(By.ID, "token").send_keys(server["token"])
+    driver.find_element(By.ID, "login-button").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "whoami"), "sveta (supervisor)"))
-    browser.get(server["base"] + "/console/reports")
+    driver.get(server["base"] + "/console/reports")
     wait.until(ec.text_to_be_present_in_element((By.ID, "reasons"), "delivery"))
     return wait
 
