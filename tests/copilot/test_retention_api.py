@@ -1,14 +1,16 @@
 """Retention actions from the churn list over HTTP: a supervisor starts a call task, an offer
 within the compensation policy or an early check-in after a first order; the outcome is stored
-once and reported by the churn-risk band the customer was in."""
+once (also when requests race) and reported by the churn-risk band the customer was in."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import timedelta
 
 import httpx
+from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.models import (
@@ -20,6 +22,7 @@ from core.models import (
     PulseStatus,
 )
 from core.models.base import utcnow
+from tests.copilot.conftest import Users
 from tests.factories import make_case, make_customer
 
 
@@ -194,3 +197,34 @@ async def test_lists_hold_only_the_customer_asked_for(
         headers=users.supervisor,
     )
     assert missing.status_code == 404
+
+
+async def test_racing_requests_start_one_action_and_end_it_once(
+    any_app: FastAPI, any_client: httpx.AsyncClient, any_users: Users
+) -> None:
+    """On SQLite and PostgreSQL: five parallel call tasks for one customer start one; of an
+    "accepted" and a "churned" sent together, one is stored."""
+    async with any_app.state.session_factory() as session:
+        customer_id = await _at_risk(session, 3)
+    call = {"customer_id": customer_id, "kind": "call"}
+    started = await asyncio.gather(
+        *(
+            any_client.post("/v1/retention/actions", json=call, headers=any_users.supervisor)
+            for _ in range(5)
+        )
+    )
+    assert sorted(r.status_code for r in started) == [201, 409, 409, 409, 409]
+    action_id = next(r.json()["id"] for r in started if r.status_code == 201)
+    url = f"/v1/retention/actions/{action_id}/outcome"
+    ended = await asyncio.gather(
+        *(
+            any_client.post(url, json={"outcome": o}, headers=any_users.supervisor)
+            for o in ("accepted", "churned")
+        )
+    )
+    assert sorted(r.status_code for r in ended) == [200, 409]
+    winner = next(r.json()["outcome"] for r in ended if r.status_code == 200)
+    listed = await any_client.get(
+        "/v1/retention/actions", params={"customer_id": customer_id}, headers=any_users.supervisor
+    )
+    assert [a["outcome"] for a in listed.json()] == [winner]
