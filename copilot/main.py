@@ -28,6 +28,7 @@ from copilot.routes import (
     pulses,
     reasons,
     reports,
+    retention,
     telegram,
     users,
     webchat,
@@ -97,6 +98,7 @@ def create_app(
         knowledge_routes,
         deliveries,
         reasons,
+        retention,
     ):
         app.include_router(router.router)
     console.install(app)

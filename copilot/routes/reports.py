@@ -3,8 +3,7 @@ Definitions of every figure: docs/metrics.md."""
 
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -12,10 +11,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from copilot.auth import Supervisor
+from copilot.csv_export import csv_response
 from copilot.deps import SessionDep, SettingsDep
 from core.cases.reasons import for_settings
+from core.config import Settings
 from core.feedback.recovery_report import recovery_outcomes
-from core.reports import churn, metrics, resolution_log
+from core.reports import churn, drilldown, metrics, resolution_log
 from core.reports import reasons as reason_report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -62,16 +63,43 @@ async def recovery(
     return await recovery_outcomes(session, filters=filters, settings=settings)
 
 
+Order = Literal["cases", "escalation_rate", "low_csat_rate", "repeat_rate"]
+Limit = Annotated[int, Query(ge=1, le=100)]
+REASON_COLUMNS = (
+    "reason", "label", "cases", "share", "escalations", "escalation_rate", "csat_answers",
+    "low_csat", "low_csat_rate", "repeats", "repeat_rate",
+)  # fmt: skip
+
+
 @router.get("/reasons")
 async def reasons(
     session: SessionDep,
     settings: SettingsDep,
     _user: Supervisor,
     filters: FilterDep,
-    order: Literal["cases", "escalation_rate", "low_csat_rate", "repeat_rate"] = "cases",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    order: Order = "cases",
+    limit: Limit = 20,
 ) -> list[dict[str, Any]]:
     """Contact reasons of the cases opened in the window, ranked by ``order``."""
+    return await _reasons(session, settings, filters, order, limit)
+
+
+@router.get("/reasons.csv", response_class=Response)
+async def reasons_csv(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: Supervisor,
+    filters: FilterDep,
+    order: Order = "cases",
+    limit: Limit = 100,
+) -> Response:
+    rows = await _reasons(session, settings, filters, order, limit)
+    return csv_response(rows, REASON_COLUMNS, "reasons.csv")
+
+
+async def _reasons(
+    session: SessionDep, settings: Settings, filters: metrics.ReportFilter, order: str, limit: int
+) -> list[dict[str, Any]]:
     rows = await reason_report.top_reasons(
         session,
         filters=filters,
@@ -84,6 +112,48 @@ async def reasons(
     return [{**row, "label": taxonomy.label(row["reason"])} for row in rows]
 
 
+Figure = Literal["opened", "escalations", "low_csat", "resolved", "contained", "reopened"]
+
+
+@router.get("/cases")
+async def cases(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: Supervisor,
+    filters: FilterDep,
+    figure: Figure,
+    reason: Text = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> list[dict[str, Any]]:
+    """The cases behind a figure (the same window, filters and definition); with ``reason``
+    those of a row of the contact-reasons report."""
+    rows = await drilldown.cases_behind(
+        session,
+        figure=figure,
+        filters=filters,
+        low_csat=settings.pulse_low_csat,
+        reason=reason,
+        limit=limit,
+    )
+    return [dataclasses.asdict(r) for r in rows]
+
+
+@router.get("/cases.csv", response_class=Response)
+async def cases_csv(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: Supervisor,
+    filters: FilterDep,
+    figure: Figure,
+    reason: Text = None,
+) -> Response:
+    rows = await drilldown.cases_behind(
+        session, figure=figure, filters=filters, low_csat=settings.pulse_low_csat, reason=reason
+    )
+    columns = [f.name for f in dataclasses.fields(drilldown.CaseRow)]
+    return csv_response(map(dataclasses.asdict, rows), columns, f"cases-{figure}.csv")
+
+
 @router.get("/resolutions.csv", response_class=Response)
 async def resolutions_csv(
     session: SessionDep,
@@ -92,15 +162,7 @@ async def resolutions_csv(
 ) -> Response:
     """The resolution log: one row per case resolved in the window."""
     rows = await resolution_log.resolution_log(session, filters=filters)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=resolution_log.CSV_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(
-        buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="resolutions.csv"'},
-    )
+    return csv_response(rows, resolution_log.CSV_COLUMNS, "resolutions.csv")
 
 
 @router.get("/series")
@@ -114,23 +176,42 @@ async def series(
     return resolution_log.dashboard_series(rows)
 
 
+Days = Annotated[int, Query(ge=1, le=365)]
+CHURN_COLUMNS = ("customer_id", "name", "score", "band", "reasons")
+
+
 @router.get("/churn-risk")
 async def churn_risk(
     session: SessionDep,
     settings: SettingsDep,
     _user: Supervisor,
-    days: Annotated[int, Query(ge=1, le=365)] = churn.WINDOW_DAYS,
+    days: Days = churn.WINDOW_DAYS,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Customers ranked by churn signals in the last ``days``, with the reasons."""
     ranked = await churn.churn_ranking(session, settings=settings, days=days, limit=limit)
-    return [
-        {
-            "customer_id": e.customer_id,
-            "name": e.name,
-            "score": e.score,
-            "signals": e.signals,
-            "reasons": e.reasons,
-        }
-        for e in ranked
-    ]
+    return [_churn_row(e) for e in ranked]
+
+
+@router.get("/churn-risk.csv", response_class=Response)
+async def churn_risk_csv(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: Supervisor,
+    days: Days = churn.WINDOW_DAYS,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> Response:
+    ranked = await churn.churn_ranking(session, settings=settings, days=days, limit=limit)
+    rows = [{**_churn_row(e), "reasons": "; ".join(e.reasons)} for e in ranked]
+    return csv_response(rows, CHURN_COLUMNS, "churn-risk.csv")
+
+
+def _churn_row(e: churn.ChurnEntry) -> dict[str, Any]:
+    return {
+        "customer_id": e.customer_id,
+        "name": e.name,
+        "score": e.score,
+        "band": churn.band(e.score),
+        "signals": e.signals,
+        "reasons": e.reasons,
+    }

@@ -14,6 +14,7 @@ from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
 from core.models.message import Author, CaseEvent, Direction, Message, ReplyKind
 from core.models.message_meta import CandidateRef, MessageMeta, QueueRef, SourceRef
 from core.models.promise import Promise, PromiseStatus
+from core.models.retention import RetentionAction, RetentionKind, RetentionOutcome
 from core.models.suggestion import SuggestionUse
 from core.models.survey import Pulse, PulseKind, PulseStatus
 from core.models.updates import DeliveryStatus, InboundUpdate, OutboundDelivery, UpdateStatus
@@ -53,6 +54,9 @@ __all__ = [
     "PulseKind",
     "PulseStatus",
     "QueueRef",
+    "RetentionAction",
+    "RetentionKind",
+    "RetentionOutcome",
     "ReplyKind",
     "Role",
     "SourceRef",

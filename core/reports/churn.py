@@ -24,6 +24,10 @@ from core.models.base import utcnow
 WINDOW_DAYS = 90
 REPEAT_WITHIN = timedelta(days=14)
 WEIGHTS = {"low_scores": 3, "broken_promises": 3, "repeat_contacts": 2, "reopens": 2}
+BANDS = ("high", "medium", "low", "none")
+HIGH_FROM = 9
+"""Three strong signals (low scores, broken promises), or more."""
+MEDIUM_FROM = 5
 
 
 @dataclass(slots=True)
@@ -79,6 +83,16 @@ async def customer_churn(
         session, settings=settings, now=now, customer_id=customer_id, limit=1
     )
     return found[0] if found else ChurnEntry(customer_id=customer_id)
+
+
+def band(score: int) -> str:
+    """The churn-risk band of a score: ``high`` from 9, ``medium`` 5-8, ``low`` 1-4, ``none``
+    without a signal."""
+    if score >= HIGH_FROM:
+        return "high"
+    if score >= MEDIUM_FROM:
+        return "medium"
+    return "low" if score > 0 else "none"
 
 
 def _entry(customer_id: int, signals: dict[str, int], low_csat: int, low_ces: int) -> ChurnEntry:

@@ -211,17 +211,20 @@ async def _pulses(session: AsyncSession, f: ReportFilter) -> dict[str, Any]:
         func.count(col(Pulse.csat)),
         func.sum(case((col(Pulse.csat) >= 4, 1), else_=0)),
         func.avg(col(Pulse.ces)),
+        func.count(col(Pulse.ces)),
         func.count(col(Pulse.recovery_case_id)),
     ).where(*where)
-    sent, n_answered, csat_avg, n_csat, satisfied, ces_avg, recoveries = (
+    sent, n_answered, csat_avg, n_csat, satisfied, ces_avg, n_ces, recoveries = (
         await session.exec(stmt)  # type: ignore[call-overload]
     ).one()
     return {
         "pulses_sent": int(sent),
         "pulses_answered": int(n_answered or 0),
         "pulse_response_rate": rate(n_answered, sent),
+        "csat_answers": int(n_csat),
         "csat_avg": None if csat_avg is None else float(csat_avg),
         "csat_pct_satisfied": rate(satisfied, n_csat),
+        "ces_answers": int(n_ces),
         "ces_avg": None if ces_avg is None else float(ces_avg),
         "recovery_cases": int(recoveries),
     }

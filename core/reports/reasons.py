@@ -41,7 +41,7 @@ async def top_reasons(
 ) -> list[dict[str, Any]]:
     """Reasons ranked by ``order`` (one of ORDERS), highest first."""
     rows = await _cases(session, filters)
-    scores = await _csat(session, [r.id for r in rows])
+    scores = await latest_csat(session, [r.id for r in rows])
     repeats = await _repeats(session, rows, days=repeat_days)
     groups: dict[str, list[_Row]] = defaultdict(list)
     for row in rows:
@@ -88,7 +88,7 @@ async def _cases(session: AsyncSession, f: ReportFilter) -> list[_Row]:
     ]
 
 
-async def _csat(session: AsyncSession, case_ids: list[int]) -> dict[int, int]:
+async def latest_csat(session: AsyncSession, case_ids: list[int]) -> dict[int, int]:
     """The latest CSAT answer of each case that has one."""
     out: dict[int, int] = {}
     for start in range(0, len(case_ids), 500):

@@ -118,8 +118,9 @@ TTR_BUCKETS = (
 
 def dashboard_series(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Chart data from resolution-log rows: TTR histogram; per resolution day and channel the
-    CSAT and CES averages; per day resolved, bot-contained and escalated (person) cases; and
-    (compensation, CSAT) of every compensated case."""
+    CSAT and CES averages, and per channel how many answers they stand on; per day resolved,
+    bot-contained and escalated (person) cases; and (compensation, CSAT) of every compensated
+    case."""
     hist = dict.fromkeys((name for name, _ in TTR_BUCKETS), 0)
     days: dict[str, dict[str, int]] = {}
     scores: dict[tuple[str, str], dict[str, list[int]]] = {}
@@ -152,4 +153,18 @@ def dashboard_series(rows: list[dict[str, Any]]) -> dict[str, Any]:
             for (d, ch), s in sorted(scores.items())
         ],
         "compensation_vs_csat": points,
+        "satisfaction_channels": _answers_by_channel(rows),
     }
+
+
+def _answers_by_channel(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per channel with resolved cases: how many have a CSAT and a CES answer (0: no data)."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        counts = out.setdefault(
+            row["channel"], {"resolved": 0, "csat_answers": 0, "ces_answers": 0}
+        )
+        counts["resolved"] += 1
+        counts["csat_answers"] += row["csat"] is not None
+        counts["ces_answers"] += row["ces"] is not None
+    return [{"channel": ch, **c} for ch, c in sorted(out.items())]

@@ -124,8 +124,12 @@ async def test_dashboard_page_and_script(client: httpx.AsyncClient) -> None:
         "chart-sat",
         "chart-daily",
         "chart-comp",
-        "Download CSV",
+        "Resolution log CSV",
         "reports.js",
+        "retention.js",
+        "report-labels.js",
+        'id="drill"',
+        'id="retention"',
         'id="reasons"',
         'id="recovery"',
     ):
@@ -134,3 +138,9 @@ async def test_dashboard_page_and_script(client: httpx.AsyncClient) -> None:
     assert script.status_code == 200 and "/v1/reports/summary" in script.text
     assert "/v1/reports/reasons" in script.text and "/v1/reports/recovery" in script.text
     assert "http" not in script.text.replace("http://www.w3.org/2000/svg", "")
+    for name, calls in (
+        ("retention.js", "/v1/retention/actions"),
+        ("report-labels.js", "frt_p50_s"),
+    ):
+        other = await client.get(f"/console/static/{name}")
+        assert other.status_code == 200 and calls in other.text and "http" not in other.text

@@ -15,12 +15,57 @@
     return res;
   }
 
+  async function send(url, body) {
+    const res = await fetch(url, { method: "POST", body: JSON.stringify(body), headers: {
+      Authorization: "Bearer " + localStorage.getItem(KEY), "Content-Type": "application/json" } });
+    const data = await res.json();
+    if (!res.ok) throw new Error(typeof data.detail === "string" ? data.detail : res.status + " " + res.statusText);
+    return data;
+  }
+
   function showLogin() { $("#login").hidden = false; $("#reports").hidden = true; }
 
-  function query() {
+  // The To date is the last day counted; the API's window ends before `to`, so it gets the day after.
+  function nextDay(day) {
+    const d = new Date(day + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + 1);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function query(extra) {
     const p = new URLSearchParams();
-    for (const [k, v] of new FormData($("#filters"))) { if (v) p.set(k, v); }
+    for (const [k, v] of new FormData($("#filters"))) { if (v) p.set(k, k === "to" ? nextDay(v) : v); }
+    for (const k in extra || {}) p.set(k, extra[k]);
     return p.toString();
+  }
+
+  async function download(url, name) {
+    const blob = await (await get(url)).blob();
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.click();
+    URL.revokeObjectURL(a.href);
+  }
+
+  function row(cells) {
+    const tr = document.createElement("tr");
+    for (const v of cells) {
+      const td = document.createElement("td");
+      if (v instanceof Node) td.appendChild(v); else td.textContent = v ?? "–";
+      tr.appendChild(td);
+    }
+    return tr;
+  }
+
+  // A count that opens the list of its cases.
+  function link(text, figure, extra, title) {
+    const a = document.createElement("a");
+    a.className = "drill";
+    a.textContent = text;
+    a.title = "List these cases";
+    a.addEventListener("click", () => drill(figure, extra, title).catch(failed));
+    return a;
   }
 
   function el(name, attrs, text) {
@@ -74,6 +119,7 @@
     series.forEach((s, j) => {
       const pts = s.values.map((v, i) => (v === null ? null : x(i) + "," + y(v))).filter(Boolean);
       root.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: COLORS[j % 5] }));
+      s.values.forEach((v, i) => { if (v !== null) root.appendChild(el("circle", { cx: x(i), cy: y(v), r: 2.5, fill: COLORS[j % 5] })); });
     });
     root.appendChild(el("text", { x: 2, y: 12 }, String(top)));
     root.appendChild(el("text", { x: PAD, y: H - PAD + 12 }, days[0]));
@@ -97,50 +143,28 @@
   }
 
   function fmt(name, v) {
-    if (v === null || v === undefined) return "–";
+    if (v === null || v === undefined) return "no data";
     if (name.endsWith("_rate") || name === "csat_pct_satisfied") return (100 * v).toFixed(1) + "%";
     if (name.endsWith("_s")) return v < 3600 ? (v / 60).toFixed(1) + " min" : (v / 3600).toFixed(1) + " h";
     return Number.isInteger(v) ? String(v) : v.toFixed(2);
   }
 
-  // What each figure is called on the dashboard and what it means (docs/metrics.md, "Summary").
-  const LABELS = {
-    cases_opened: ["Cases opened", "Cases opened in the period"],
-    escalations: ["Escalations", "Opened cases the bot handed to a person"],
-    escalation_rate: ["Escalation rate", "Escalations / cases opened"],
-    frt_p50_s: ["First response, median", "Time from a case's first message to the first answer, clarification or operator reply"],
-    cases_resolved: ["Cases resolved", "Cases resolved in the period (a reopened case counts when resolved again)"],
-    bot_contained: ["Resolved by the bot", "Resolved cases in which no person was involved"],
-    bot_containment_rate: ["Bot containment", "Resolved by the bot / cases resolved"],
-    ttr_p50_s: ["Time to resolution, median", "Time from opening to resolution, 50th percentile"],
-    ttr_p90_s: ["Time to resolution, 90th pct.", "Time from opening to resolution, 90th percentile"],
-    aht_p50_s: ["Handle time, median", "Time from a person taking the case to its resolution"],
-    reopen_rate: ["Reopen rate", "Resolved cases that were reopened / cases resolved"],
-    durable_resolution_rate: ["Durable resolutions", "Resolutions at least 7 days old that were never reopened"],
-    pulses_sent: ["Pulses sent", "CSAT/CES surveys sent after resolutions in the period"],
-    pulses_answered: ["Pulses answered", "Surveys with a CSAT or CES answer"],
-    pulse_response_rate: ["Pulse response rate", "Pulses answered / pulses sent"],
-    csat_avg: ["CSAT, average (1-5)", "Mean satisfaction score"],
-    csat_pct_satisfied: ["CSAT satisfied", "Share of CSAT answers that are 4 or 5"],
-    ces_avg: ["CES, average (1-7)", "Mean customer effort score; 7 = very easy"],
-    recovery_cases: ["Recovery cases", "Low scores that opened a recovery case"],
-    nps_responses: ["NPS answers", "NPS surveys answered in the period"],
-    nps: ["NPS", "Promoters (9-10) minus detractors (0-6), in points"],
-    compensation_total: ["Compensation given", "Approved and issued compensation, in the policy currency"],
-    suggestions_shown: ["Suggestions shown", "Cases whose suggestions an operator saw"],
-    suggestion_acceptance_rate: ["Suggestions used", "Of those, the share where a suggestion was used"],
-    promises_overdue: ["Promises overdue", "Open promises past their due time"],
-  };
+  const LABELS = window.CXC_LABELS;
+  // The figures whose cases can be listed, and the drill-down figure of each.
+  const DRILL = { cases_opened: "opened", escalations: "escalations", cases_resolved: "resolved",
+    bot_contained: "contained", reopen_rate: "reopened" };
 
   function kpis(summary) {
     $("#kpis").replaceChildren(...Object.entries(summary).map(([k, v]) => {
       const box = document.createElement("div");
       const [label, meaning] = LABELS[k] || [k, k];
-      box.className = "kpi";
-      box.title = meaning;
+      box.className = "kpi" + (DRILL[k] ? " drillable" : "");
+      box.title = meaning + (DRILL[k] ? ". Click to list the cases." : "");
+      if (DRILL[k]) box.addEventListener("click", () => drill(DRILL[k], {}, label).catch(failed));
       box.dataset.key = k;
       box.innerHTML = "<b></b><span></span>";
       box.querySelector("b").textContent = fmt(k, v);
+      if (v === null) box.querySelector("b").className = "nodata";
       box.querySelector("span").textContent = label;
       return box;
     }));
@@ -149,18 +173,7 @@
   function charts(s) {
     bars("#chart-ttr", s.ttr_histogram.map((b) => b.bucket),
       [{ name: "cases", values: s.ttr_histogram.map((b) => b.cases) }]);
-    const days = [...new Set(s.satisfaction.map((r) => r.day))];
-    const channels = [...new Set(s.satisfaction.map((r) => r.channel))];
-    const series = [];
-    for (const ch of channels) {
-      for (const m of ["csat_avg", "ces_avg"]) {
-        series.push({ name: ch + " " + m.replace("_avg", "").toUpperCase(), values: days.map((d) => {
-          const row = s.satisfaction.find((r) => r.day === d && r.channel === ch);
-          return row ? row[m] : null;
-        }) });
-      }
-    }
-    lines("#chart-sat", days, series, 7);
+    satisfaction(s.satisfaction, s.satisfaction_channels);
     bars("#chart-daily", s.daily.map((d) => d.day.slice(5)), [
       { name: "contained", values: s.daily.map((d) => d.contained) },
       { name: "escalated", values: s.daily.map((d) => d.escalated) },
@@ -168,30 +181,54 @@
     scatter("#chart-comp", s.compensation_vs_csat);
   }
 
-  function churn(rows) {
-    $("#churn tbody").replaceChildren(...rows.map((r) => {
-      const tr = document.createElement("tr");
-      for (const v of [(r.name || "#" + r.customer_id), r.score, r.reasons.join("; ")]) {
-        const td = document.createElement("td");
-        td.textContent = v;
-        tr.appendChild(td);
+  // CSAT/CES lines for the channels and scores with answers; the others say "no data".
+  function satisfaction(rows, channels) {
+    const days = [...new Set(rows.map((r) => r.day))];
+    const series = [], missing = [];
+    for (const c of channels) {
+      for (const m of ["csat", "ces"]) {
+        const name = c.channel + " " + m.toUpperCase();
+        if (!c[m + "_answers"]) { missing.push(name); continue; }
+        series.push({ name, values: days.map((d) => {
+          const r = rows.find((x) => x.day === d && x.channel === c.channel);
+          return r ? r[m + "_avg"] : null;
+        }) });
       }
-      return tr;
-    }));
+    }
+    if (series.length) lines("#chart-sat", days, series, 7);
+    else $("#chart-sat").innerHTML = "<p class='nodata'>No data: no CSAT or CES answers in this period</p>";
+    if (series.length && missing.length) {
+      const p = document.createElement("p");
+      p.className = "nodata";
+      p.textContent = "No data: " + missing.join(", ");
+      $("#chart-sat").appendChild(p);
+    }
+    $("#sat-channels tbody").replaceChildren(...channels.map((c) => row([c.channel,
+      link(String(c.resolved), "resolved", { channel: c.channel }, "Resolved on " + c.channel),
+      c.csat_answers || "no data", c.ces_answers || "no data"])));
   }
 
   function reasons(rows) {
     $("#reasons tbody").replaceChildren(...rows.map((r) => {
-      const tr = document.createElement("tr");
-      const cells = [r.label, r.cases, fmt("share_rate", r.share), fmt("x_rate", r.escalation_rate),
-        fmt("x_rate", r.low_csat_rate) + " of " + r.csat_answers, fmt("x_rate", r.repeat_rate)];
-      for (const v of cells) {
-        const td = document.createElement("td");
-        td.textContent = v;
-        tr.appendChild(td);
-      }
-      return tr;
+      const of = (fig, text, what) => link(text, fig, { reason: r.reason }, what + ": " + r.label);
+      return row([r.label, of("opened", String(r.cases), "Cases"), fmt("share_rate", r.share),
+        of("escalations", fmt("x_rate", r.escalation_rate), "Escalated"),
+        of("low_csat", fmt("x_rate", r.low_csat_rate) + " of " + r.csat_answers, "Low CSAT"),
+        fmt("x_rate", r.repeat_rate)]);
     }));
+  }
+
+  let drilled = null;
+
+  async function drill(figure, extra, title) {
+    drilled = { figure, ...extra };
+    const rows = await (await get("/v1/reports/cases?" + query(drilled))).json();
+    $("#drill-title").textContent = title + ": " + rows.length + " case" + (rows.length === 1 ? "" : "s");
+    $("#drill-cases tbody").replaceChildren(...rows.map((c) => row(["#" + c.case_id,
+      "#" + c.customer_id, c.channel, c.topic, c.status, c.operator, c.opened_at.slice(0, 16).replace("T", " "),
+      c.resolved_at && c.resolved_at.slice(0, 16).replace("T", " "), c.escalated ? "yes" : "no", c.csat])));
+    $("#drill").hidden = false;
+    $("#drill").scrollIntoView({ block: "nearest" });
   }
 
   function recovery(r) {
@@ -200,8 +237,10 @@
       const box = document.createElement("div");
       box.className = "kpi";
       box.innerHTML = "<b></b><span></span>";
+      const [label, meaning] = LABELS[k] || [k, k];
+      box.title = meaning;
       box.querySelector("b").textContent = fmt(k, v);
-      box.querySelector("span").textContent = k.replace("recovery_", "");
+      box.querySelector("span").textContent = label;
       return box;
     }));
     const list = (o) => Object.entries(o).map(([k, v]) => k + " " + v).join(", ") || "–";
@@ -215,25 +254,26 @@
       const me = await (await get("/v1/users/me")).json();
       $("#whoami").textContent = me.name + " (" + me.role + ")";
       $("#reports").hidden = false;
+      $("#drill").hidden = true;
       kpis(await (await get("/v1/reports/summary?" + q)).json());
       charts(await (await get("/v1/reports/series?" + q)).json());
       reasons(await (await get("/v1/reports/reasons?" + q)).json());
       recovery(await (await get("/v1/reports/recovery?" + q)).json());
-      churn(await (await get("/v1/reports/churn-risk?limit=20")).json());
+      await window.cxcRetention.load();
       $("#status").textContent = "";
     } catch (err) { $("#status").textContent = err.message; }
   }
 
-  async function downloadCsv() {
-    const blob = await (await get("/v1/reports/resolutions.csv?" + query())).blob();
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = "resolutions.csv";
-    a.click();
-    URL.revokeObjectURL(a.href);
-  }
+  function failed(err) { $("#status").textContent = err.message; }
 
+  window.cxcReports = { get, send, query, fmt, row, failed };
   $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
-  $("#csv").addEventListener("click", () => downloadCsv().catch((e) => { $("#status").textContent = e.message; }));
-  if (localStorage.getItem(KEY)) { load(); } else { showLogin(); }
+  $("#csv").addEventListener("click", () => download("/v1/reports/resolutions.csv?" + query(), "resolutions.csv").catch(failed));
+  for (const b of document.querySelectorAll("button.csv")) {
+    b.addEventListener("click", () => download("/v1/reports/" + b.dataset.path + ".csv?" + query(), b.dataset.path + ".csv").catch(failed));
+  }
+  $("#drill-csv").addEventListener("click", () => download("/v1/reports/cases.csv?" + query(drilled), "cases-" + drilled.figure + ".csv").catch(failed));
+  $("#drill-close").addEventListener("click", () => { $("#drill").hidden = true; });
+  // after every script of the page has run (retention.js registers itself)
+  window.addEventListener("load", () => { if (localStorage.getItem(KEY)) load(); else showLogin(); });
 })();
