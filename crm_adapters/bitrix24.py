@@ -6,11 +6,15 @@ default, so none come from it. Only here are deals named.
 (``order: DATE_MODIFY ASC``) from the cursor's time (``>=DATE_MODIFY``), 50 a page; like the
 other CRMs', each next page starts again from the newest time stored, and ``start`` only pages
 through records of the same second. A deal's stage is shown by its name (one
-``crm.status.list`` of the deal stages); the custom fields read are listed in docs/crm.md.
+``crm.status.list`` of the deal stages), and its items are its product rows (one
+``crm.item.productrow.list`` per page of deals, filtered by owner type ``D`` and the page's
+deal ids); the custom fields read are listed in docs/crm.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections import defaultdict
 from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
 from typing import Any
@@ -97,7 +101,42 @@ class Bitrix24Connector:
             if record is not None:
                 getattr(page, kind).append(record)
                 cursor = cursor.moved(kind, record.updated_at)
-        return CrmPage(page.customers, page.orders, [], cursor.dump(), page.errors)
+        orders = await self._with_items(page.orders, page.errors)
+        return CrmPage(page.customers, orders, [], cursor.dump(), page.errors)
+
+    async def _with_items(self, orders: list[OrderData], errors: list[str]) -> list[OrderData]:
+        """The deals with their product rows as items (one request per 50 rows); a malformed
+        row is named in ``errors``, and its deal keeps the items it has."""
+        if not orders:
+            return orders
+        items: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        body: dict[str, Any] = {
+            "filter": {"=ownerType": "D", "=ownerId": [int(o.external_id) for o in orders]},
+            "start": 0,
+        }
+        while True:
+            found = await self.http.request("POST", "/crm.item.productrow.list.json", json=body)
+            rows = found.get("result", {}).get("productRows") if isinstance(found, dict) else None
+            if not isinstance(rows, list):
+                raise BackendUnavailable("bitrix24 crm.item.productrow.list: no productRows")
+            for row in rows:
+                try:
+                    items[str(row.get("ownerId"))].append(_item(row))
+                except (f.RecordError, AttributeError) as exc:
+                    errors.append(
+                        str(exc)
+                        if isinstance(exc, f.RecordError)
+                        else f"bitrix24 product row: not an object: {row!r:.80}"
+                    )
+            if found.get("next") is None:
+                break
+            body["start"] = int(found["next"])
+        return [
+            dataclasses.replace(o, items=tuple(items[o.external_id]))
+            if items.get(o.external_id)
+            else o
+            for o in orders
+        ]
 
     async def _stage_names(self) -> dict[str, str]:
         if self._stages is None:
@@ -160,6 +199,17 @@ def _deal(raw: Any, where: str, stages: dict[str, str]) -> OrderData | None:
         delivery_region=f.optional_text(raw, "UF_CRM_DELIVERY_REGION", where),
         updated_at=f.when(raw.get("DATE_MODIFY"), "DATE_MODIFY", where),
     )
+
+
+def _item(row: dict[str, Any]) -> dict[str, Any]:
+    """A product row (``productName``, ``price`` with taxes and discount, ``quantity``)."""
+    where = f"bitrix24 product row {row.get('id', '?')}"
+    return {
+        "sku": str(row["productId"]) if row.get("productId") else None,
+        "name": str(row.get("productName") or ""),
+        "quantity": f.amount(row.get("quantity"), "quantity", where) or 1,
+        "price": f.amount(row.get("price"), "price", where),
+    }
 
 
 def _number(deal: dict[str, Any]) -> str:

@@ -41,6 +41,12 @@ DEALS: list[dict[str, Any]] = [
     {"ID": "302", "TITLE": "No contact", "STAGE_ID": "NEW", "OPPORTUNITY": "10",
      "CONTACT_ID": None, "DATE_MODIFY": "2026-11-02T09:05:00+03:00"},
 ]  # fmt: skip
+ROWS: list[dict[str, Any]] = [
+    {"id": 901, "ownerId": 301, "ownerType": "D", "productId": 77, "productName": "Пылесос",
+     "price": 11990, "quantity": 1},
+    {"id": 902, "ownerId": 301, "ownerType": "D", "productId": 0, "productName": "Доставка",
+     "price": 500, "quantity": 2},
+]  # fmt: skip
 STAGES = [{"ID": "1", "ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "WON", "NAME": "Сделка успешна"}]
 
 
@@ -58,9 +64,24 @@ def listing(request: httpx.Request, rows: list[dict[str, Any]]) -> httpx.Respons
     return httpx.Response(200, json=answer)
 
 
+def product_rows(request: httpx.Request, rows: list[dict[str, Any]]) -> httpx.Response:
+    """crm.item.productrow.list: ``=ownerType`` and ``=ownerId`` (a list) are required."""
+    wanted = json.loads(request.content)["filter"]
+    assert wanted["=ownerType"] == "D"
+    found = [r for r in rows if r["ownerId"] in wanted["=ownerId"]]
+    offset = int(json.loads(request.content).get("start", 0))
+    answer: dict[str, Any] = {"result": {"productRows": found[offset : offset + 1]},
+                              "total": len(found)}  # fmt: skip
+    if offset + 1 < len(found):
+        answer["next"] = offset + 1  # one row a page here, to page
+    return httpx.Response(200, json=answer)
+
+
 @pytest.fixture
 def bitrix() -> Iterator[respx.MockRouter]:
-    data: dict[str, list[dict[str, Any]]] = copy.deepcopy({"contacts": CONTACTS, "deals": DEALS})
+    data: dict[str, list[dict[str, Any]]] = copy.deepcopy(
+        {"contacts": CONTACTS, "deals": DEALS, "rows": ROWS}
+    )
     with respx.mock(base_url=WEBHOOK, assert_all_called=False) as router:
         router.post("/crm.contact.list.json", name="contacts").mock(
             side_effect=lambda r: listing(r, data["contacts"])
@@ -69,6 +90,9 @@ def bitrix() -> Iterator[respx.MockRouter]:
             side_effect=lambda r: listing(r, data["deals"])
         )
         router.post("/crm.status.list.json").respond(200, json={"result": STAGES, "total": 1})
+        router.post("/crm.item.productrow.list.json", name="rows").mock(
+            side_effect=lambda r: product_rows(r, data["rows"])
+        )
         router.data = data  # type: ignore[attr-defined]
         yield router
 
@@ -107,6 +131,10 @@ async def test_contacts_and_deals_are_paged_from_the_newest_time_and_mapped(
     assert (order.customer_id, order.number, order.status, order.total) == (
         ivan.id, "100311", "Сделка успешна", 12990.0,
     )  # fmt: skip
+    assert order.items == [
+        {"sku": "77", "name": "Пылесос", "quantity": 1.0, "price": 11990.0},
+        {"sku": None, "name": "Доставка", "quantity": 2.0, "price": 500.0},
+    ]  # the product rows, over two pages
     calls = [json.loads(c.request.content) for c in bitrix.routes["contacts"].calls]
     assert [(c.get("filter"), c["start"]) for c in calls] == [
         (None, 0),
@@ -126,6 +154,14 @@ async def test_query_limit_exceeded_is_retried(
     sleeps = Sleeps()
     report = await sync_source(any_session, connector=connector(sleeps), region="RU")
     assert sleeps == [1.0] and report.errors == [] and report.created == 3
+
+
+async def test_a_malformed_product_row_is_named(
+    bitrix: respx.MockRouter, any_session: AsyncSession
+) -> None:
+    bitrix.data["rows"][1]["price"] = "дорого"  # type: ignore[attr-defined]
+    report = await sync_source(any_session, connector=connector(), region="RU")
+    assert report.errors == ["bitrix24 product row 902: price 'дорого' is not a number"]
 
 
 async def test_a_malformed_contact_is_named_and_the_cursor_kept(
