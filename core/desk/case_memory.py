@@ -92,8 +92,10 @@ async def remember_cases(
 ) -> Remembered:
     """Embed the resolved and CRM cases the memory lacks. ``recent_only``: at most
     ``RECENT_LIMIT`` of them, from the last hour unless a whole pass has run (before a
-    suggestion: the request never waits on a backlog)."""
+    suggestion: the request never waits on a backlog, nor on a whole pass under way)."""
     done = Remembered()
+    if recent_only and recollection.lock.locked():
+        return done
     async with recollection.lock:
         for source, rows_of, texts_of in (
             ("case", _resolved_rows, _case_texts),

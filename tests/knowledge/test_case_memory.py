@@ -92,6 +92,16 @@ async def test_a_recent_pass_leaves_the_backlog_to_a_whole_one(
     assert whole.cases == 1 and recollection.marks["case"] is not None
 
 
+async def test_a_recent_pass_does_not_wait_for_a_whole_one(
+    session: AsyncSession, recollection: Recollection
+) -> None:
+    async with recollection.lock:  # a whole pass under way
+        recent = await asyncio.wait_for(
+            remember_cases(session, recollection=recollection, recent_only=True), timeout=5
+        )
+    assert (recent.cases, recent.checked) == (0, 0)
+
+
 async def test_the_follower_remembers_on_its_interval(
     settings: Settings, engine: object, recollection: Recollection, session: AsyncSession
 ) -> None:
