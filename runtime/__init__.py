@@ -25,6 +25,7 @@ from core.errors import BackendUnavailable
 from core.learning.items import restore_index
 from core.learning.version import current_version, follow_knowledge
 from core.ports import Assistant, CrmConnector, OutboundChannel, Retriever
+from core.reports.llm_usage import LlmCallLog
 from core.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ async def open_runtime(
     llm: OpenAiAssistant | None = None
     stop = asyncio.Event()
     follower: asyncio.Task[None] | None = None
+    recorder: asyncio.Task[None] | None = None
     try:
         await wait_for_database(engine, settings)
         if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
@@ -75,16 +77,20 @@ async def open_runtime(
                 )
             )
         if assistant is None:
-            assistant = llm = _assistant(settings)
+            calls = LlmCallLog()
+            assistant = llm = _assistant(settings, calls)
+            if llm is not None:  # every call recorded, written off the answer's path
+                recorder = asyncio.create_task(calls.run(sessions, stop=stop))
         yield Runtime(settings, sessions, retriever, dict(outbound or {}), crm, assistant)
     finally:
         if llm is not None:
             with contextlib.suppress(Exception):
                 await llm.close()
         stop.set()
-        if follower is not None:
-            with contextlib.suppress(Exception):
-                await follower
+        for task in (follower, recorder):
+            if task is not None:
+                with contextlib.suppress(Exception):
+                    await task
         if owned is not None:
             owned.close()
         await engine.dispose()
@@ -123,12 +129,12 @@ async def _restore_index(sessions: Callable[[], AsyncSession], retriever: Retrie
         log.warning("the knowledge base is empty: every question is escalated until an ingest")
 
 
-def _assistant(settings: Settings) -> OpenAiAssistant | None:
+def _assistant(settings: Settings, calls: LlmCallLog) -> OpenAiAssistant | None:
     if not settings.llm_base_url:
         return None
     from knowledge.llm import build_assistant
 
-    built = build_assistant(settings)
+    built = build_assistant(settings, sink=calls)
     if built is not None:
         log.info("answers are composed by the language model %s", built.model)
     return built

@@ -66,7 +66,9 @@ async def summarize_case(
         return CaseSummary(case_id, None, "injection")
     prompt = f"Conversation:\n{json.dumps(lines, ensure_ascii=False)}"
     try:
-        raw = await asyncio.wait_for(assistant.complete(SYSTEM, prompt), BUDGET_S)
+        raw = await asyncio.wait_for(
+            assistant.complete(SYSTEM, prompt, purpose="summary"), BUDGET_S
+        )
     except (AssistantUnavailable, TimeoutError):
         return CaseSummary(case_id, None, "failed")
     parsed = parse_reply(raw)
