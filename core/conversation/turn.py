@@ -32,6 +32,7 @@ from core.conversation.replies import (
     classify_content,
     reply_meta,
 )
+from core.customers.personal import personal_values
 from core.customers.profile import latest_order
 from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
@@ -237,13 +238,14 @@ async def _ask(
     except BackendUnavailable:
         return await _escalate(session, draft, render, settings=settings, reason="kb_unavailable")
     if answer.decision == Decision.ANSWER:
+        known = await personal_values(session, [draft.customer_id]) if assistant else {}
         answer = await grounded(
             answer,
             question=text,
             assistant=assistant,
             lookup=retriever.entry,
             settings=settings,
-            customer_name=draft.customer_name,
+            known=known[draft.customer_id].values if known else (),
         )
         return await _reply(session, draft, ReplyKind.ANSWER, render, answer=answer)
     if answer.decision == Decision.CLARIFY and answer.candidates:

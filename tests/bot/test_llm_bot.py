@@ -84,3 +84,32 @@ async def test_the_chat_shows_typing_while_the_model_composes(
 async def test_without_a_model_no_typing_is_sent(harness: Harness) -> None:
     await harness.say("How long does delivery take?")
     assert "sendChatAction" not in [c.method for c in harness.api.calls]
+
+
+async def test_the_crm_name_order_numbers_and_address_never_reach_the_model(
+    llm_harness: Harness, llm_server: LoopbackLlm
+) -> None:
+    from core.models import CustomerOrder
+
+    llm_server.answer(_reply("Заказы до 14:00 привозим в тот же день.", "delivery-time"))
+    llm_harness.user = llm_harness.updates.user(335, first_name="M", language="ru")
+    await llm_harness.say("привет")
+    customer = await llm_harness.customer()
+    async with llm_harness.sessions() as s:
+        customer.name = "Мария Ковальчук"  # as the CRM knows her
+        customer.attributes = {"address": "Тверская 7"}
+        s.add(customer)
+        assert customer.id is not None
+        s.add(
+            CustomerOrder(customer_id=customer.id, source="crm", external_id="1", number="SO-88412")
+        )
+        await s.commit()
+    llm_server.requests.clear()
+    await llm_harness.say(
+        "Сколько идёт доставка? Ковальчук, посылка SO-88412 на Тверская 7, паспорт 4506 123456"
+    )
+    sent_out = llm_server.sent_text()
+    assert llm_server.requests, "the answer was composed"
+    for value in ("Ковальчук", "SO-88412", "Тверская", "4506"):
+        assert value not in sent_out, value
+    assert "<NAME_1>" in sent_out and "<REF_1>" in sent_out and "<PASSPORT_1>" in sent_out
