@@ -37,6 +37,7 @@ from core.customers.profile import latest_order
 from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
 from core.grounding.compose import grounded
+from core.grounding.rerank import reranked
 from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
 from core.models.base import utcnow
 from core.models.message_meta import MessageMeta
@@ -237,15 +238,25 @@ async def _ask(
             )
     except BackendUnavailable:
         return await _escalate(session, draft, render, settings=settings, reason="kb_unavailable")
+    mine = await personal_values(session, [draft.customer_id]) if assistant else {}
+    known = mine[draft.customer_id].values if mine else frozenset[str]()
+    if not chosen_entry_id:
+        answer = await reranked(
+            answer,
+            question=text,
+            assistant=assistant,
+            lookup=retriever.entry,
+            settings=settings,
+            known=known,
+        )
     if answer.decision == Decision.ANSWER:
-        known = await personal_values(session, [draft.customer_id]) if assistant else {}
         answer = await grounded(
             answer,
             question=text,
             assistant=assistant,
             lookup=retriever.entry,
             settings=settings,
-            known=known[draft.customer_id].values if known else (),
+            known=known,
         )
         return await _reply(session, draft, ReplyKind.ANSWER, render, answer=answer)
     if answer.decision == Decision.CLARIFY and answer.candidates:
