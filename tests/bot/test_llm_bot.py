@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from harness import Harness, MakeHarness
 
+from core.config import Settings
 from core.ports import Retriever
 from knowledge.llm import OpenAiAssistant
 from tests.llm.server import LoopbackLlm, Step, loopback_llm
@@ -113,3 +115,37 @@ async def test_the_crm_name_order_numbers_and_address_never_reach_the_model(
     for value in ("Ковальчук", "SO-88412", "Тверская", "4506"):
         assert value not in sent_out, value
     assert "<NAME_1>" in sent_out and "<REF_1>" in sent_out and "<PASSPORT_1>" in sent_out
+
+
+async def test_with_the_rerank_on_out_of_scope_still_goes_to_a_person(
+    make_harness: MakeHarness,
+    knowledge_base: Retriever,
+    llm_server: LoopbackLlm,
+    bot_settings: Settings,
+) -> None:
+    def model(request: dict[str, Any]) -> str:
+        prompt = request["messages"][1]["content"]
+        if request["messages"][0]["content"].startswith("You rank FAQ entries"):
+            entries = json.loads(prompt.split("Candidate entries:\n", 1)[1].split("\n\n", 1)[0])
+            return json.dumps({"entry": entries[0]["id"]})
+        return _reply("Заказы до 14:00 привозим в тот же день.", "delivery-time")
+
+    llm_server.answer(model)
+    assistant = OpenAiAssistant(
+        base_url=llm_server.base_url, model="loopback", api_key="k", timeout_s=1.0, retries=0
+    )
+    settings = bot_settings.model_copy(update={"llm_rerank": True})
+    harness = await make_harness(knowledge_base, settings=settings, assistant=assistant)
+    try:
+        harness.user = harness.updates.user(336, first_name="Ion", language="ru")
+        await harness.say("Сколько идёт доставка?")
+        kinds = [r["messages"][0]["content"][:20] for r in llm_server.requests]
+        assert kinds[0].startswith("You rank FAQ") and len(kinds) == 2  # reranked, composed
+        assert harness.api.sent[-1]["text"].startswith("Заказы до 14:00")
+        llm_server.requests.clear()
+        await harness.say("Какая столица Австралии?")
+        assert not llm_server.requests
+        case = await harness.case()
+        assert case.owner == "human"  # out of scope: escalated, as without a model
+    finally:
+        await assistant.close()
