@@ -92,8 +92,9 @@ def _call(
 
 
 async def test_the_report_sums_tokens_and_prices_the_configured_model(
-    session: AsyncSession, settings: Settings
+    any_session: AsyncSession, settings: Settings
 ) -> None:
+    session = any_session
     calls = LlmCallLog()
     day = datetime(2026, 3, 2, 12, tzinfo=UTC)
     calls.record(_call("gpt-x", "answer", "ok", (1000, 200), day))
