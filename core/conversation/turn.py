@@ -170,6 +170,14 @@ def _json(inbound: Inbound) -> list[dict[str, Any]]:
     return [attachment.as_json() for attachment in inbound.attachments]
 
 
+async def _known(session: AsyncSession, draft: Reply, answer: Answer) -> frozenset[str]:
+    """The customer's personal values, redacted from what goes to the language model (none
+    is asked about an escalation)."""
+    if answer.decision is Decision.ESCALATE:
+        return frozenset()
+    return (await personal_values(session, [draft.customer_id]))[draft.customer_id].values
+
+
 def _queued(case: Case, customer: Customer, reopenable: int | None) -> Reply:
     """The reply to start from: silent, waiting in the queue."""
     return Reply(
@@ -238,8 +246,7 @@ async def _ask(
             )
     except BackendUnavailable:
         return await _escalate(session, draft, render, settings=settings, reason="kb_unavailable")
-    mine = await personal_values(session, [draft.customer_id]) if assistant else {}
-    known = mine[draft.customer_id].values if mine else frozenset[str]()
+    known = await _known(session, draft, answer) if assistant else frozenset[str]()
     if not chosen_entry_id:
         answer = await reranked(
             answer,
