@@ -112,3 +112,39 @@ def test_eval_llm_reports_the_rerank_and_out_of_scope_still_escalates(
     for request in asked:  # the out-of-scope query never reached the rerank
         assert "Australia" not in request["messages"][1]["content"]
     assert report["oos_recall"] == 1.0
+
+
+def test_cxc_ask_reranks_like_the_api(tmp_path: Path, llm_server: LoopbackLlm) -> None:
+    def model(request: dict[str, Any]) -> str:
+        prompt = request["messages"][1]["content"]
+        if request["messages"][0]["content"].startswith("You rank FAQ entries"):
+            entries = json.loads(prompt.split("Candidate entries:\n", 1)[1].split("\n\n", 1)[0])
+            assert [e["id"] for e in entries][0] == "delivery_time"
+            return json.dumps({"entry": "refund"})  # the model disagrees with the matcher
+        return _model(request)
+
+    llm_server.answer(model)
+    env = {**os.environ, "CXC_DATA_DIR": str(tmp_path / "data"), "CXC_ENV": "test"}
+    env.pop("CXC_DATABASE_URL", None)
+
+    def cxc(*args: str, **extra: str) -> Any:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "cli.py"), *args],
+            capture_output=True,
+            text=True,
+            env=env | extra,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    cxc("ingest", str(FAQ))
+    llm = {"CXC_LLM_BASE_URL": llm_server.base_url, "CXC_LLM_MODEL": "loopback"}
+    body = json.loads(cxc("ask", "How long does delivery take?", "--json", **llm).stdout)
+    assert body["entry_id"] == "delivery_time" and len(llm_server.requests) == 1  # rerank off
+    llm_server.requests.clear()
+    on = llm | {"CXC_LLM_RERANK": "true"}
+    body = json.loads(cxc("ask", "How long does delivery take?", "--json", **on).stdout)
+    assert body["entry_id"] == "refund" and body["composed_by"] == "loopback"
+    assert len(llm_server.requests) == 2
