@@ -142,3 +142,35 @@ def _usage_of(server: LoopbackLlm) -> tuple[int, int]:
     """The loopback server's usage field: words sent and words answered."""
     sent = sum(len(str(m["content"]).split()) for m in server.requests[0]["messages"])
     return sent, len(_reply("Привезём за 30 минут - 2 часа.", "delivery_time").split())
+
+
+async def test_with_the_rerank_on_the_model_chooses_among_the_candidates_only(
+    tmp_path: Path, database_url: str, kb: Any, llm_server: LoopbackLlm
+) -> None:
+    def model(request: dict[str, Any]) -> str:
+        if request["messages"][0]["content"].startswith("You rank FAQ entries"):
+            return json.dumps({"entry": "refund"})
+        return _reply("Деньги вернём за 3-5 рабочих дней.", "refund")
+
+    llm_server.answer(model)
+    settings = Settings(  # type: ignore[call-arg]
+        env="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        llm_base_url=llm_server.base_url,
+        llm_model="loopback",
+        llm_rerank=True,
+        llm_budget_s=1.5,
+        _env_file=None,
+    )
+    app = create_app(settings, retriever=kb)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            body = (await c.post("/v1/ask", json={"text": QUESTION})).json()
+            assert (body["decision"], body["entry_id"]) == ("answer", "refund")
+            assert "rerank" in body["timings_ms"] and len(llm_server.requests) == 2
+            llm_server.requests.clear()
+            text = "what is the capital of Australia?"
+            body = (await c.post("/v1/ask", json={"text": text})).json()
+    assert body["decision"] == "escalate" and not llm_server.requests
