@@ -217,12 +217,17 @@ def ask(
 async def _composed(
     answer: Answer, text: str, settings: Settings, lookup: Callable[[str], FaqEntry | None]
 ) -> Answer:
-    """``answer`` composed by the configured language model (``core.grounding.compose``)."""
+    """``answer`` reranked (``CXC_LLM_RERANK``) and composed by the configured language model
+    (``core.grounding``), as ``/v1/ask`` gives it."""
     from core.grounding.compose import grounded
+    from core.grounding.rerank import reranked
     from knowledge.llm import build_assistant
 
     assistant = build_assistant(settings)
     try:
+        answer = await reranked(
+            answer, question=text, assistant=assistant, lookup=lookup, settings=settings
+        )
         return await grounded(
             answer, question=text, assistant=assistant, lookup=lookup, settings=settings
         )

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     """How long an answer waits for the model in all; then the extractive answer is sent."""
     llm_stream: bool = False
     """Ask for the reply as a stream (server-sent events) instead of one response."""
+    llm_rerank: bool = False
+    """Ask the model which of the matcher's top candidates answers the message (never an
+    escalation: what the matcher abstains from still goes to a person)."""
+    llm_price_in: float | None = Field(default=None, ge=0.0)
+    """The model's price per 1,000 prompt tokens, for the cost in the reports (unset: none)."""
+    llm_price_out: float | None = Field(default=None, ge=0.0)
+    """The model's price per 1,000 completion tokens."""
+    llm_price_currency: str = Field(default="USD", min_length=3, max_length=3)
 
     # Telegram
     telegram_token: SecretStr | None = None

@@ -63,7 +63,35 @@ class Assistant(Protocol):
 
     model: str
 
-    async def complete(self, system: str, prompt: str, *, max_tokens: int = 400) -> str: ...
+    async def complete(
+        self, system: str, prompt: str, *, max_tokens: int = 400, purpose: str = "answer"
+    ) -> str:
+        """The model's reply; ``purpose`` (``answer``, ``draft``, ``summary``, ``rerank``) is
+        what the call is recorded under (``LlmCallSink``)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LlmCallRecord:
+    """One call to the language model as the client saw it: never its text."""
+
+    model: str
+    purpose: str
+    outcome: str
+    """``ok``, ``circuit_open`` or the error's type."""
+    ms: int
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    """From the API's ``usage`` field; None when the server reported none."""
+    attempts: int
+    at: datetime
+
+
+class LlmCallSink(Protocol):
+    """Where the language model's client reports each call (``core.reports.llm_usage``): it
+    must return at once, the answer waits for nothing."""
+
+    def record(self, call: LlmCallRecord) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

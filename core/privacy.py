@@ -3,9 +3,10 @@
 Found with maintained libraries where one exists: phone numbers with ``phonenumbers`` (any
 format; national ones of the default region and of Russia, Ukraine, Moldova and Romania), card
 numbers by their Luhn check and IBANs by their check digits (``python-stdnum``), e-mail
-addresses by their syntax. Values the system itself knows to be personal (a customer's name,
-order numbers, promo codes, addresses) are passed in as ``known`` and masked wherever they
-occur.
+addresses by their syntax; order, passport and identity numbers and street addresses by the
+words around them (``core.privacy_context``). Values the system itself knows to be personal
+(a customer's name, order numbers, promo codes, addresses) are passed in as ``known`` and
+masked wherever they occur.
 
 A card number is always shown as its last four digits; the other kinds become a placeholder
 such as ``[phone]``.
@@ -22,6 +23,8 @@ from typing import Any
 import phonenumbers
 from stdnum import iban, luhn
 
+from core import privacy_context
+
 
 class PiiKind(StrEnum):
     CARD = "card"
@@ -29,6 +32,10 @@ class PiiKind(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     KNOWN = "personal"
+    PASSPORT = "passport"
+    ID_NUMBER = "id_number"
+    ORDER = "order"
+    ADDRESS = "address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +54,8 @@ _MIN_KNOWN = 3  # shorter known values ("Li", "12") would mask ordinary words an
 
 def find_pii(text: str, *, region: str = "RU", known: Iterable[str] = ()) -> list[PiiSpan]:
     """Every personal-data span in ``text``, in order, without overlaps (the earlier kind in
-    IBAN, card, e-mail, phone, known order wins an overlap: an IBAN's digits can pass Luhn)."""
+    IBAN, card, e-mail, phone, known, passport, identity number, order, address order wins an
+    overlap: an IBAN's digits can pass Luhn)."""
     spans: list[PiiSpan] = []
     for found in (
         _ibans(text),
@@ -55,6 +63,10 @@ def find_pii(text: str, *, region: str = "RU", known: Iterable[str] = ()) -> lis
         _matches(_EMAIL, text, PiiKind.EMAIL),
         _phones(text, region),
         _known(text, known),
+        _context(privacy_context.passports(text), PiiKind.PASSPORT),
+        _context(privacy_context.identity_numbers(text), PiiKind.ID_NUMBER),
+        _context(privacy_context.orders(text), PiiKind.ORDER),
+        _context(privacy_context.addresses(text), PiiKind.ADDRESS),
     ):
         for span in found:
             if not any(span.start < s.end and s.start < span.end for s in spans):
@@ -160,6 +172,10 @@ def _phones(text: str, region: str) -> list[PiiSpan]:
         for m in phonenumbers.PhoneNumberMatcher(text, where, leniency=leniency):
             spans.setdefault((m.start, m.end), PiiSpan(m.start, m.end, PiiKind.PHONE, m.raw_string))
     return sorted(spans.values(), key=lambda s: s.start)
+
+
+def _context(found: Iterable[tuple[int, int, str]], kind: PiiKind) -> list[PiiSpan]:
+    return [PiiSpan(start, end, kind, value) for start, end, value in found]
 
 
 def _known(text: str, known: Iterable[str]) -> list[PiiSpan]:

@@ -1,10 +1,13 @@
 """Personal data replaced by numbered placeholders before text leaves for a language model,
 and put back in what comes back.
 
-The spans are found by ``core.privacy.find_pii`` (phones, e-mails, card numbers, IBANs and the
-values the system knows to be personal, such as the customer's name from the CRM). The same
-value always gets the same placeholder (``<PHONE_1>``, ``<EMAIL_1>``, ``<CARD_1>``,
-``<IBAN_1>``, ``<NAME_1>``), so the model can refer to it without seeing it.
+The spans are found by ``core.privacy.find_pii`` (phones, e-mails, card numbers, IBANs,
+passport, identity and order numbers, street addresses, and the values the system knows to be
+personal: the customer's names, identities, order numbers, addresses and promo codes from
+``core.customers.personal``). The same value always gets the same placeholder (``<PHONE_1>``,
+``<EMAIL_1>``, ``<CARD_1>``, ``<IBAN_1>``, ``<PASSPORT_1>``, ``<ID_1>``, ``<ORDER_1>``,
+``<ADDRESS_1>``, ``<NAME_1>``; a known value with digits ``<REF_1>``), so the model can refer
+to it without seeing it.
 """
 
 from __future__ import annotations
@@ -21,8 +24,12 @@ _LABELS = {
     PiiKind.CARD: "CARD",
     PiiKind.IBAN: "IBAN",
     PiiKind.KNOWN: "NAME",
+    PiiKind.PASSPORT: "PASSPORT",
+    PiiKind.ID_NUMBER: "ID",
+    PiiKind.ORDER: "ORDER",
+    PiiKind.ADDRESS: "ADDRESS",
 }
-PLACEHOLDER = re.compile(r"<(?:PHONE|EMAIL|CARD|IBAN|NAME)_\d+>")
+PLACEHOLDER = re.compile(r"<(?:PHONE|EMAIL|CARD|IBAN|NAME|REF|PASSPORT|ID|ORDER|ADDRESS)_\d+>")
 
 
 @dataclass(slots=True)
@@ -56,6 +63,8 @@ class Redactor:
             if known == value:
                 return placeholder
         label = _LABELS[kind]
+        if kind is PiiKind.KNOWN and any(ch.isdigit() for ch in value):
+            label = "REF"  # a known order number, address or promo code, not a name
         count = sum(1 for p in self.values if p.startswith(f"<{label}_"))
         placeholder = f"<{label}_{count + 1}>"
         self.values[placeholder] = value

@@ -15,11 +15,13 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import openai
 
 from core.config import Settings
 from core.errors import AssistantUnavailable
+from core.ports import LlmCallRecord, LlmCallSink
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,10 @@ class OpenAiAssistant:
         retries: int = 2,
         stream: bool = False,
         breaker: Breaker | None = None,
+        sink: LlmCallSink | None = None,
     ) -> None:
         self.model = model
+        self.sink = sink
         self.retries = retries
         self.stream = stream
         self.breaker = breaker or Breaker()
@@ -73,11 +77,13 @@ class OpenAiAssistant:
             base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=0
         )
 
-    async def complete(self, system: str, prompt: str, *, max_tokens: int = 400) -> str:
-        if not self.breaker.allow():
-            log.warning("llm model=%s outcome=circuit_open ms=0", self.model)
-            raise AssistantUnavailable("the language model's circuit is open")
+    async def complete(
+        self, system: str, prompt: str, *, max_tokens: int = 400, purpose: str = "answer"
+    ) -> str:
         started, attempt = time.perf_counter(), 0
+        if not self.breaker.allow():
+            self._log(started, purpose, 0, "circuit_open", _Usage())
+            raise AssistantUnavailable("the language model's circuit is open")
         while True:
             attempt += 1
             try:
@@ -85,12 +91,12 @@ class OpenAiAssistant:
             except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body not JSON
                 delay = self._retry_delay(exc, attempt)
                 if delay is None:
-                    self._log(started, attempt, type(exc).__name__, _Usage())
+                    self._log(started, purpose, attempt, type(exc).__name__, _Usage())
                     self.breaker.record(ok=False)
                     raise AssistantUnavailable(f"the language model failed: {_kind(exc)}") from None
                 await asyncio.sleep(delay)
                 continue
-            self._log(started, attempt, "ok", usage)
+            self._log(started, purpose, attempt, "ok", usage)
             self.breaker.record(ok=True)
             return text
 
@@ -145,13 +151,31 @@ class OpenAiAssistant:
             return min(max(after, backoff) if after is not None else backoff, MAX_RETRY_AFTER_S)
         return backoff if isinstance(exc, _RETRIED) else None
 
-    def _log(self, started: float, attempts: int, outcome: str, usage: _Usage) -> None:
+    def _log(
+        self, started: float, purpose: str, attempts: int, outcome: str, usage: _Usage
+    ) -> None:
+        """One log line, and the call handed to the sink (which returns at once)."""
         ms = (time.perf_counter() - started) * 1000
         level = logging.INFO if outcome == "ok" else logging.WARNING
+        if self.sink is not None:
+            self.sink.record(
+                LlmCallRecord(
+                    self.model,
+                    purpose,
+                    outcome,
+                    round(ms),
+                    usage.prompt,
+                    usage.completion,
+                    attempts,
+                    datetime.now(UTC),
+                )
+            )
         log.log(
             level,
-            "llm model=%s outcome=%s ms=%.0f prompt_tokens=%s completion_tokens=%s attempts=%d",
+            "llm model=%s purpose=%s outcome=%s ms=%.0f prompt_tokens=%s completion_tokens=%s "
+            "attempts=%d",
             self.model,
+            purpose,
             outcome,
             ms,
             usage.prompt,
@@ -172,9 +196,12 @@ def _kind(exc: Exception) -> str:
     return f"{type(exc).__name__}" + (f" {status}" if status else "")
 
 
-def build_assistant(settings: Settings) -> OpenAiAssistant | None:
+def build_assistant(
+    settings: Settings, *, sink: LlmCallSink | None = None
+) -> OpenAiAssistant | None:
     """The configured assistant, or None when ``CXC_LLM_BASE_URL`` is not set. The key is
-    ``CXC_LLM_API_KEY``, else ``OPENAI_API_KEY``; local servers need none."""
+    ``CXC_LLM_API_KEY``, else ``OPENAI_API_KEY``; local servers need none. Each call is
+    reported to ``sink`` (the runtime's ``core.reports.llm_usage.LlmCallLog``)."""
     if not settings.llm_base_url or not settings.llm_model:
         return None
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
@@ -185,4 +212,5 @@ def build_assistant(settings: Settings) -> OpenAiAssistant | None:
         timeout_s=settings.llm_timeout_s,
         retries=settings.llm_retries,
         stream=settings.llm_stream,
+        sink=sink,
     )

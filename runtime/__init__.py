@@ -26,6 +26,7 @@ from core.errors import BackendUnavailable
 from core.learning.items import restore_index
 from core.learning.version import current_version, follow_knowledge
 from core.ports import Assistant, CaseMemory, CrmConnector, OutboundChannel, Retriever
+from core.reports.llm_usage import LlmCallLog
 from core.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ async def open_runtime(
     follower: asyncio.Task[None] | None = None
     remembering: asyncio.Task[None] | None = None
     memories: list[ChromaCaseMemory] = []
+    recorder: asyncio.Task[None] | None = None
     try:
         await wait_for_database(engine, settings)
         if settings.auto_migrate:  # alembic runs its own event loop: give it a thread
@@ -83,7 +85,10 @@ async def open_runtime(
                 )
             )
         if assistant is None:
-            assistant = llm = _assistant(settings)
+            calls = LlmCallLog()
+            assistant = llm = _assistant(settings, calls)
+            if llm is not None:  # every call recorded, written off the answer's path
+                recorder = asyncio.create_task(calls.run(sessions, stop=stop))
         rt = Runtime(settings, sessions, retriever, dict(outbound or {}), crm, assistant)
         if memory is not None:
             given = memory
@@ -105,7 +110,7 @@ async def open_runtime(
             with contextlib.suppress(Exception):
                 await llm.close()
         stop.set()
-        for task in (follower, remembering):
+        for task in (follower, remembering, recorder):
             if task is not None:
                 with contextlib.suppress(Exception):
                     await task
@@ -156,12 +161,12 @@ def _case_memory(settings: Settings, opened: list[ChromaCaseMemory]) -> ChromaCa
     return opened[-1]
 
 
-def _assistant(settings: Settings) -> OpenAiAssistant | None:
+def _assistant(settings: Settings, calls: LlmCallLog) -> OpenAiAssistant | None:
     if not settings.llm_base_url:
         return None
     from knowledge.llm import build_assistant
 
-    built = build_assistant(settings)
+    built = build_assistant(settings, sink=calls)
     if built is not None:
         log.info("answers are composed by the language model %s", built.model)
     return built

@@ -16,7 +16,7 @@ from copilot.deps import SessionDep, SettingsDep
 from core.cases.reasons import for_settings
 from core.config import Settings
 from core.feedback.recovery_report import recovery_outcomes
-from core.reports import churn, drilldown, metrics, resolution_log
+from core.reports import churn, drilldown, llm_usage, metrics, resolution_log
 from core.reports import reasons as reason_report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -53,6 +53,16 @@ async def summary(
 ) -> dict[str, Any]:
     """Summary metrics over the cases in the window, with the filters applied."""
     return await metrics.summary(session, filters=filters)
+
+
+@router.get("/llm")
+async def llm(
+    session: SessionDep, settings: SettingsDep, _user: Supervisor, filters: FilterDep
+) -> dict[str, Any]:
+    """The language model's calls in the window (``from``, ``to``) by model and purpose: calls,
+    failures, tokens, average milliseconds and cost at ``CXC_LLM_PRICE_IN``/``_OUT``."""
+    usage = await llm_usage.llm_usage(session, filters=filters, settings=settings)
+    return dataclasses.asdict(usage)
 
 
 @router.get("/recovery")

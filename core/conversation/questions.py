@@ -7,6 +7,7 @@ from core.conversation.handover import handover
 from core.domain import Answer, Decision
 from core.errors import InvalidInput
 from core.grounding.compose import grounded
+from core.grounding.rerank import reranked
 from core.ports import Assistant, Retriever
 
 MAX_QUESTION_CHARS = 4000
@@ -35,6 +36,9 @@ async def answer_question(
     answer = await retriever.ask(question, customer_ref=customer_ref, language=language)
     if settings is None:
         return answer
+    answer = await reranked(
+        answer, question=question, assistant=assistant, lookup=retriever.entry, settings=settings
+    )
     return await grounded(
         answer, question=question, assistant=assistant, lookup=retriever.entry, settings=settings
     )

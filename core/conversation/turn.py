@@ -33,10 +33,12 @@ from core.conversation.replies import (
     reply_meta,
 )
 from core.customers.linking import ask_for_phone
+from core.customers.personal import personal_values
 from core.customers.profile import latest_order
 from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
 from core.grounding.compose import grounded
+from core.grounding.rerank import reranked
 from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
 from core.models.base import utcnow
 from core.models.message_meta import MessageMeta
@@ -173,6 +175,14 @@ def _json(inbound: Inbound) -> list[dict[str, Any]]:
     return [attachment.as_json() for attachment in inbound.attachments]
 
 
+async def _known(session: AsyncSession, draft: Reply, answer: Answer) -> frozenset[str]:
+    """The customer's personal values, redacted from what goes to the language model (none
+    is asked about an escalation)."""
+    if answer.decision is Decision.ESCALATE:
+        return frozenset()
+    return (await personal_values(session, [draft.customer_id]))[draft.customer_id].values
+
+
 def _queued(case: Case, customer: Customer, reopenable: int | None) -> Reply:
     """The reply to start from: silent, waiting in the queue."""
     return Reply(
@@ -250,6 +260,16 @@ async def _ask(
             )
     except BackendUnavailable:
         return await _escalate(session, draft, render, settings=settings, reason="kb_unavailable")
+    known = await _known(session, draft, answer) if assistant else frozenset[str]()
+    if not chosen_entry_id:
+        answer = await reranked(
+            answer,
+            question=text,
+            assistant=assistant,
+            lookup=retriever.entry,
+            settings=settings,
+            known=known,
+        )
     if answer.decision == Decision.ANSWER:
         answer = await grounded(
             answer,
@@ -257,7 +277,7 @@ async def _ask(
             assistant=assistant,
             lookup=retriever.entry,
             settings=settings,
-            customer_name=draft.customer_name,
+            known=known,
         )
         return await _reply(session, draft, ReplyKind.ANSWER, render, answer=answer)
     if answer.decision == Decision.CLARIFY and answer.candidates:

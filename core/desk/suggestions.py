@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -110,8 +111,8 @@ async def suggest(
     language = customer.language or faq_language or drafts.detect_language(text)
     faq_answer = next((r.text for r in ranked if r.kind == "faq"), None)
     draft = drafts.render_draft(language=language, name=customer.name, body=faq_answer, offer=offer)
-    composed = await _composed(session, draft, faq_answer, case_id, customer.name, assistant)
     own = (await personal_values(session, [loaded.customer_id]))[loaded.customer_id]
+    composed = await _composed(session, draft, faq_answer, case_id, own.values, assistant)
     draft, ranked = _guarded(composed.text, ranked, others=similar.customers, own=own)
     clock.lap("draft")
     await record_suggestions_shown(session, case_id=case_id, user_name=user.name)
@@ -147,7 +148,7 @@ async def _composed(
     draft: str,
     faq_answer: str | None,
     case_id: int,
-    name: str | None,
+    known: Iterable[str],
     assistant: Assistant | None,
 ) -> DraftComposition:
     if assistant is None:
@@ -159,7 +160,6 @@ async def _composed(
         .limit(HISTORY)
     )
     history = [(str(a), t) for a, t in reversed((await session.exec(stmt)).all()) if t]
-    known = (name, *name.split()) if name else ()
     return await compose_draft(
         draft, faq_answer=faq_answer, history=history, assistant=assistant, known=known
     )

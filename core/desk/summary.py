@@ -18,11 +18,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases.lifecycle import get_case
+from core.customers.personal import personal_values
 from core.errors import AssistantUnavailable
 from core.grounding.compose import parse_reply
 from core.grounding.guard import check
 from core.grounding.injection import looks_like_instructions
-from core.models import Customer, Direction, Message, User
+from core.models import Direction, Message, User
 from core.platform.auth import require_case_access
 from core.ports import Assistant
 from core.redaction import redactor
@@ -55,9 +56,8 @@ async def summarize_case(
     require_case_access(user, case)
     if assistant is None:
         return CaseSummary(case_id, None, "no_model")
-    customer = await session.get(Customer, case.customer_id)
-    name = customer.name if customer is not None else None
-    red = redactor(known=(name, *name.split()) if name else ())
+    known = (await personal_values(session, [case.customer_id]))[case.customer_id]
+    red = redactor(known=known.values)
     messages = await _messages(session, case_id)
     lines = [{"from": who, "text": red.redact(text)} for who, text in messages]
     if not lines:
@@ -66,7 +66,9 @@ async def summarize_case(
         return CaseSummary(case_id, None, "injection")
     prompt = f"Conversation:\n{json.dumps(lines, ensure_ascii=False)}"
     try:
-        raw = await asyncio.wait_for(assistant.complete(SYSTEM, prompt), BUDGET_S)
+        raw = await asyncio.wait_for(
+            assistant.complete(SYSTEM, prompt, purpose="summary"), BUDGET_S
+        )
     except (AssistantUnavailable, TimeoutError):
         return CaseSummary(case_id, None, "failed")
     parsed = parse_reply(raw)

@@ -160,13 +160,13 @@ async def grounded(
     assistant: Assistant | None,
     lookup: Callable[[str], FaqEntry | None],
     settings: Settings,
-    customer_name: str | None = None,
+    known: Iterable[str] = (),
 ) -> Answer:
     """``answer`` composed by ``assistant`` when one is configured (``compose_answer``), with
-    the customer's name, whole and in parts, redacted; ``answer`` itself otherwise."""
+    the customer's ``known`` personal values (``core.customers.personal``) redacted besides
+    what ``core.privacy`` finds; ``answer`` itself otherwise."""
     if assistant is None:
         return answer
-    known = (customer_name, *customer_name.split()) if customer_name else ()
     done = await compose_answer(
         answer,
         question=question,

@@ -72,7 +72,7 @@ async def compose_draft(
         f"Latest messages:\n{json.dumps(messages, ensure_ascii=False)}"
     )
     try:
-        raw = await asyncio.wait_for(assistant.complete(SYSTEM, prompt), budget_s)
+        raw = await asyncio.wait_for(assistant.complete(SYSTEM, prompt, purpose="draft"), budget_s)
     except (AssistantUnavailable, TimeoutError):
         return _done(draft, "failed")
     parsed = parse_reply(raw)

@@ -19,12 +19,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import privacy
 from core.cases import lifecycle
 from core.conversation.replies import classify_content
+from core.customers.personal import personal_values
 from core.domain import FaqEntry
 from core.errors import EntryNotFound, InvalidInput, NotFound
 from core.models import (
     Author,
     CandidateStatus,
-    ChannelIdentity,
     Customer,
     Direction,
     KnowledgeCandidate,
@@ -148,15 +148,13 @@ async def chosen_question(
 
 
 async def known_values(session: AsyncSession, customer: Customer | None) -> list[str]:
-    """What the system knows about a customer that must not leave their case: the name (and
-    its parts), channel ids and display names, and short text attributes (an address)."""
-    if customer is None:
+    """What the system knows about a customer that must not leave their case: the personal
+    values of ``core.customers.personal`` (names and their parts, identities, order numbers
+    from the record and the CRM, addresses, issued promo codes) and any short text attribute."""
+    if customer is None or customer.id is None:
         return []
-    values = [customer.name or "", *(customer.name or "").split()]
-    values += [v for v in customer.attributes.values() if isinstance(v, str) and len(v) <= 200]
-    stmt = select(ChannelIdentity).where(ChannelIdentity.customer_id == customer.id)
-    for identity in (await session.exec(stmt)).all():
-        values += [identity.external_id, identity.display_name or ""]
+    values = [v for v in customer.attributes.values() if isinstance(v, str) and len(v) <= 200]
+    values += (await personal_values(session, [customer.id]))[customer.id].values
     return [v for v in values if v]
 
 

@@ -11,6 +11,7 @@ from core.models.crm import CrmCase, CrmSyncState, CustomerOrder, IdentityConfli
 from core.models.customer import ChannelIdentity, Customer
 from core.models.knowledge import KnowledgeItem, KnowledgeVersion
 from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
+from core.models.llm_call import LlmCall
 from core.models.message import Author, CaseEvent, Direction, Message, ReplyKind
 from core.models.message_meta import CandidateRef, MessageMeta, QueueRef, SourceRef
 from core.models.promise import Promise, PromiseStatus
@@ -44,6 +45,7 @@ __all__ = [
     "KnowledgeCandidate",
     "KnowledgeItem",
     "KnowledgeVersion",
+    "LlmCall",
     "Message",
     "MessageMeta",
     "OutboundDelivery",

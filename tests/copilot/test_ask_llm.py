@@ -94,3 +94,83 @@ async def test_an_escalation_never_reaches_the_model(
         body = (await llm_client.post("/v1/ask", json={"text": text})).json()
         assert body["decision"] == "escalate" and body["composed_by"] is None
     assert not llm_server.requests
+
+
+async def test_every_call_is_recorded_and_reported_with_its_cost(
+    tmp_path: Path, database_url: str, kb: Any, llm_server: LoopbackLlm
+) -> None:
+    from core import db
+    from core.platform import auth
+
+    common: dict[str, Any] = {
+        "env": "test",
+        "data_dir": tmp_path / "data",
+        "database_url": database_url,
+        "llm_model": "loopback",
+        "llm_price_in": 0.5,
+        "llm_price_out": 2.0,
+        "_env_file": None,
+    }
+    llm_server.answer(_reply("Привезём за 30 минут - 2 часа.", "delivery_time"))
+    with_model = Settings(llm_base_url=llm_server.base_url, llm_budget_s=1.5, **common)
+    app = create_app(with_model, retriever=kb)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            body = (await c.post("/v1/ask", json={"text": QUESTION})).json()
+    assert body["composed_by"] == "loopback"
+    usage = _usage_of(llm_server)
+
+    engine = db.create_engine(database_url)
+    async with db.session_factory(engine)() as s:
+        _user, token = await auth.create_user(s, name="sveta", role="supervisor")
+    await engine.dispose()
+    app = create_app(Settings(**common), retriever=kb)  # the report needs no model
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            headers = {"Authorization": f"Bearer {token}"}
+            report = (await c.get("/v1/reports/llm", headers=headers)).json()
+    assert (report["calls"], report["failed"]) == (1, 0)
+    assert (report["prompt_tokens"], report["completion_tokens"]) == usage
+    [row] = report["rows"]
+    assert (row["model"], row["purpose"]) == ("loopback", "answer")
+    assert report["cost"] == pytest.approx(usage[0] / 1000 * 0.5 + usage[1] / 1000 * 2.0)
+
+
+def _usage_of(server: LoopbackLlm) -> tuple[int, int]:
+    """The loopback server's usage field: words sent and words answered."""
+    sent = sum(len(str(m["content"]).split()) for m in server.requests[0]["messages"])
+    return sent, len(_reply("Привезём за 30 минут - 2 часа.", "delivery_time").split())
+
+
+async def test_with_the_rerank_on_the_model_chooses_among_the_candidates_only(
+    tmp_path: Path, database_url: str, kb: Any, llm_server: LoopbackLlm
+) -> None:
+    def model(request: dict[str, Any]) -> str:
+        if request["messages"][0]["content"].startswith("You rank FAQ entries"):
+            return json.dumps({"entry": "refund"})
+        return _reply("Деньги вернём за 3-5 рабочих дней.", "refund")
+
+    llm_server.answer(model)
+    settings = Settings(  # type: ignore[call-arg]
+        env="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        llm_base_url=llm_server.base_url,
+        llm_model="loopback",
+        llm_rerank=True,
+        llm_budget_s=1.5,
+        _env_file=None,
+    )
+    app = create_app(settings, retriever=kb)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            body = (await c.post("/v1/ask", json={"text": QUESTION})).json()
+            assert (body["decision"], body["entry_id"]) == ("answer", "refund")
+            assert "rerank" in body["timings_ms"] and len(llm_server.requests) == 2
+            llm_server.requests.clear()
+            text = "what is the capital of Australia?"
+            body = (await c.post("/v1/ask", json={"text": text})).json()
+    assert body["decision"] == "escalate" and not llm_server.requests

@@ -17,7 +17,7 @@ WINDOW = {"from": "2026-03-01T00:00:00Z", "to": "2026-03-15T00:00:00Z"}
 
 
 async def test_only_supervisors_see_reports(client: httpx.AsyncClient, users) -> None:  # type: ignore[no-untyped-def]
-    for path in ("summary", "resolutions.csv", "churn-risk", "series", "recovery"):
+    for path in ("summary", "resolutions.csv", "churn-risk", "series", "recovery", "llm"):
         assert (await client.get(f"/v1/reports/{path}")).status_code == 401
         assert (await client.get(f"/v1/reports/{path}", headers=users.operator)).status_code == 403
         assert (await client.get(f"/v1/reports/{path}", headers=users.admin)).status_code == 200

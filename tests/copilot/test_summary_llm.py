@@ -58,7 +58,7 @@ def _reply(text: str) -> str:
 async def test_the_summary_names_the_customer_who_never_left(
     llm_app: FastAPI, llm_server: LoopbackLlm
 ) -> None:
-    llm_server.answer(_reply("<NAME_1> ждёт заказ 4521 и просит позвонить на <PHONE_1>."))
+    llm_server.answer(_reply("<NAME_1> ждёт заказ <ORDER_1> и просит позвонить на <PHONE_1>."))
     response = await _get(llm_app, "Анна Смирнова, заказ 4521 не пришёл, звоните +7 916 123-45-67")
     assert response.status_code == 200, response.text
     body = response.json()
@@ -67,7 +67,7 @@ async def test_the_summary_names_the_customer_who_never_left(
         body["summary"] == "Анна Смирнова ждёт заказ 4521 и просит позвонить на +7 916 123-45-67."
     )
     sent = llm_server.sent_text()
-    assert "Смирнова" not in sent and "916" not in sent and "4521" in sent
+    assert "Смирнова" not in sent and "916" not in sent and "4521" not in sent
 
 
 async def test_a_summary_adding_a_promise_is_refused(

@@ -233,3 +233,33 @@ async def test_candidates_are_reviewed_with_their_nearest_entries(
     assert 1 <= len(reviewed.nearest) <= 3
     assert "return-item" in {c.entry_id for c in reviewed.nearest}
     assert all(c.question in kb.entry(c.entry_id).questions for c in reviewed.nearest)
+
+
+async def test_crm_order_numbers_and_card_numbers_never_reach_a_phrasing(
+    any_session: AsyncSession,
+) -> None:
+    from core.models import CustomerOrder
+
+    any_session.add(KnowledgeItem(id="return-item", questions=["How do I return an item?"]))
+    await any_session.commit()
+    olga, _ = await _people(any_session)
+    customer = await make_customer(any_session, name="Anna Ivanova", telegram_id="777003")
+    assert customer.id is not None
+    any_session.add(
+        CustomerOrder(customer_id=customer.id, source="crm", external_id="9", number="SO-88412")
+    )
+    case = await make_case(any_session, customer_id=customer.id, owner="human")
+    assert case.id is not None
+    picked = await make_message(
+        any_session,
+        case_id=case.id,
+        text="return SO-88412 paid with 4111 1111 1111 1111, passport 4506 123456?",
+    )
+    [made] = await candidates.propose_from_resolution(
+        any_session,
+        case_id=case.id,
+        user=olga,
+        entry_id="return-item",
+        choice=candidates.PhrasingChoice(message_id=picked.id),
+    )
+    assert made.text == "return [personal] paid with •••• 1111, passport [passport]?"

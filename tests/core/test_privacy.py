@@ -42,7 +42,10 @@ def test_cards_alone_for_every_role() -> None:
     [
         "Где мой заказ? Курьер обещал приехать в 14:30, прошло 2 часа",
         "Cât costă livrarea în Chișinău? 50 lei?",
-        "Order 1234567 was late by 3 days",  # a short order-like number is no phone or card
+        "Item 1234567 was late by 3 days",  # an article number is no phone, card or order
+        "заказал 100 штук, в паспорте ошибка, жду 3 дня",
+        "order of 500 items, заказ №2, #1 priority",
+        "улица была перекрыта, курьер не приехал",
         "Скільки коштує доставка до 2025 року?",
     ],
 )
@@ -60,3 +63,43 @@ def test_short_known_values_do_not_mask_words() -> None:
 )
 def test_national_numbers_of_every_served_country_are_phones(text: str) -> None:
     assert "[phone]" in mask(text)  # the default region is RU: these are MD, UA, RO numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("where is order #A-10452?", PiiKind.ORDER, "A-10452"),
+        ("заказ № 10452 не пришёл", PiiKind.ORDER, "10452"),
+        ("номер заказа 7788-99", PiiKind.ORDER, "7788-99"),
+        ("comanda nr. 55512 a întârziat", PiiKind.ORDER, "55512"),
+        ("замовлення 884213 не прийшло", PiiKind.ORDER, "884213"),
+        ("паспорт 45 06 123456, выдан", PiiKind.PASSPORT, "45 06 123456"),
+        ("Мой паспорт: серия 4506 номер 123456", PiiKind.PASSPORT, "4506 номер 123456"),
+        ("паспорт AB 123456", PiiKind.PASSPORT, "AB 123456"),
+        ("мой ИНН 500100732259", PiiKind.ID_NUMBER, "500100732259"),
+        ("ІПН 1759013776", PiiKind.ID_NUMBER, "1759013776"),
+        ("CNP-ul meu e 1800101221144", PiiKind.ID_NUMBER, "1800101221144"),  # its check digit
+        (
+            "доставьте на ул. Ленина, д. 5, кв. 12 завтра",
+            PiiKind.ADDRESS,
+            "ул. Ленина, д. 5, кв. 12",
+        ),
+        ("вул. Хрещатик 22, кв 5", PiiKind.ADDRESS, "вул. Хрещатик 22, кв 5"),
+        (
+            "str. Ștefan cel Mare nr. 12, ap. 4, Chișinău",
+            PiiKind.ADDRESS,
+            "str. Ștefan cel Mare nr. 12, ap. 4",
+        ),
+        ("ship to 221B Baker Street, Apt 3 today", PiiKind.ADDRESS, "221B Baker Street, Apt 3"),
+    ],
+)
+def test_documents_orders_and_addresses_are_found_by_their_words(
+    text: str, kind: PiiKind, value: str
+) -> None:
+    assert [(s.kind, s.text) for s in find_pii(text)] == [(kind, value)]
+    assert value not in mask(text)
+
+
+def test_a_card_in_an_order_message_is_a_card_and_keeps_its_tail() -> None:
+    text = "заказ 10452 оплачен картой 4111 1111 1111 1111"
+    assert mask(text) == "заказ [order] оплачен картой •••• 1111"

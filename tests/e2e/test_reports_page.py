@@ -18,7 +18,7 @@ import report_fixture as fx
 
 from core import db
 from core.config import Settings
-from core.models import Customer, Pulse, PulseKind, PulseStatus
+from core.models import Customer, LlmCall, Pulse, PulseKind, PulseStatus
 from core.models.base import utcnow
 from core.platform import auth
 from tests.e2e.shots import shot
@@ -30,6 +30,17 @@ async def _seed(url: str) -> str:
     async with db.session_factory(engine)() as s:
         await fx.build(s)
         await _at_risk(s)
+        s.add(
+            LlmCall(
+                model="gpt-x",
+                purpose="answer",
+                outcome="ok",
+                ms=800,
+                prompt_tokens=1200,
+                completion_tokens=300,
+            )
+        )
+        await s.commit()
         _user, token = await auth.create_user(s, name="sveta", role="supervisor")
     await engine.dispose()
     return token
@@ -69,7 +80,13 @@ def reports_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     db.upgrade(url)
     token = asyncio.run(_seed(url))
     settings = Settings(  # type: ignore[call-arg]
-        env="test", data_dir=tmp_path / "data", database_url=url, _env_file=None
+        env="test",
+        data_dir=tmp_path / "data",
+        database_url=url,
+        llm_model="gpt-x",
+        llm_price_in=0.5,
+        llm_price_out=2.0,
+        _env_file=None,
     )
     with build_knowledge(settings) as kb:
         app = create_app(settings, retriever=kb)
@@ -111,6 +128,9 @@ def test_the_dashboard_shows_reasons_and_recovery(
     assert first[0] == "delivery" and first[1] == "3"  # c1, c2 and c5 (no window set)
     wait.until(ec.text_to_be_present_in_element((By.ID, "recovery"), "opened"))
     assert "Why:" in browser.find_element(By.ID, "recovery-detail").text
+    wait.until(ec.text_to_be_present_in_element((By.ID, "llm-rows"), "gpt-x"))
+    cost = browser.find_element(By.CSS_SELECTOR, ".kpi[data-key='llm_cost'] b").text
+    assert cost == "1.20 USD"  # 1.2k prompt tokens at 0.5 and 0.3k completion tokens at 2.0
     shot(browser, "dashboard")
 
 
@@ -165,6 +185,8 @@ def test_drill_down_no_data_and_retention_actions(
     )
     browser.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
     wait.until(lambda b: b.find_element(*opened).text == str(fx.ALL_TIME["cases_opened"]))
+    # every section is drawn again (the churn list last): wait for the whole load
+    wait.until(lambda b: b.find_element(By.ID, "reports").get_attribute("aria-busy") == "false")
     churn = browser.find_element(By.ID, "churn")
     dmitri = churn.find_element(By.XPATH, ".//tr[td[1]='Dmitri']")
     assert [td.text for td in dmitri.find_elements(By.TAG_NAME, "td")[1:3]] == ["9", "high"]

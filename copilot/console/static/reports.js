@@ -248,8 +248,34 @@
       ". How they ended: " + list(r.recovery_outcomes) + ".";
   }
 
+  function llm(u) {
+    const cost = (v) => (v === null ? "–" : v.toFixed(2) + " " + u.currency);
+    const figures = [["Calls", u.calls], ["Failed", u.failed], ["Prompt tokens", u.prompt_tokens],
+      ["Completion tokens", u.completion_tokens], ["Cost", cost(u.cost)]];
+    $("#llm").replaceChildren(...figures.map(([label, v]) => {
+      const box = document.createElement("div");
+      box.className = "kpi";
+      box.dataset.key = "llm_" + label.toLowerCase().replace(" ", "_");
+      box.innerHTML = "<b></b><span></span>";
+      box.querySelector("b").textContent = String(v);
+      box.querySelector("span").textContent = label;
+      return box;
+    }));
+    $("#llm-rows tbody").replaceChildren(...u.rows.map((r) => {
+      const tr = document.createElement("tr");
+      for (const v of [r.model, r.purpose, r.calls, r.failed, r.prompt_tokens, r.completion_tokens,
+        r.avg_ms ?? "–", cost(r.cost)]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.appendChild(td);
+      }
+      return tr;
+    }));
+  }
+
   async function load() {
     const q = query();
+    $("#reports").setAttribute("aria-busy", "true");
     try {
       const me = await (await get("/v1/users/me")).json();
       $("#whoami").textContent = me.name + " (" + me.role + ")";
@@ -259,9 +285,11 @@
       charts(await (await get("/v1/reports/series?" + q)).json());
       reasons(await (await get("/v1/reports/reasons?" + q)).json());
       recovery(await (await get("/v1/reports/recovery?" + q)).json());
+      llm(await (await get("/v1/reports/llm?" + q)).json());
       await window.cxcRetention.load();
       $("#status").textContent = "";
     } catch (err) { $("#status").textContent = err.message; }
+    finally { $("#reports").setAttribute("aria-busy", "false"); }
   }
 
   function failed(err) { $("#status").textContent = err.message; }
