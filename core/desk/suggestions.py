@@ -101,9 +101,9 @@ async def suggest(
     clock.lap("faq")
     ranked = sorted(similar.resolutions + from_faq, key=lambda r: r.score, reverse=True)[:TOP]
     context = await _context(session, loaded)
-    offer, note = await _offer(session, loaded, user)
-    clock.lap("context")
     language = customer.language or faq_language or drafts.detect_language(text)
+    offer, note = await _offer(session, loaded, user, language)
+    clock.lap("context")
     faq_answer = next((r.text for r in ranked if r.kind == "faq"), None)
     draft = drafts.render_draft(language=language, name=customer.name, body=faq_answer, offer=offer)
     composed = await _composed(session, draft, faq_answer, case_id, customer.name, assistant)
@@ -226,10 +226,10 @@ async def _context(session: AsyncSession, loaded: CaseContext) -> CustomerContex
 
 
 async def _offer(
-    session: AsyncSession, loaded: CaseContext, user: User
+    session: AsyncSession, loaded: CaseContext, user: User, language: str
 ) -> tuple[Offer | None, str | None]:
     try:
-        proposal = await offers.propose(session, context=loaded, user=user)
+        proposal = await offers.propose(session, context=loaded, user=user, language=language)
     except InvalidInput as exc:
         return None, str(exc)
     return proposal.offer, None
