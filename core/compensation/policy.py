@@ -8,6 +8,7 @@ give, how much, why in plain words, and whether a supervisor must approve it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ class OfferItem:
     """Worth in the policy currency (points are converted with ``point_value``)."""
 
     @classmethod
-    def stored(cls, items: list[dict[str, Any]]) -> tuple[OfferItem, ...]:
+    def stored(cls, items: Sequence[Mapping[str, Any]]) -> tuple[OfferItem, ...]:
         """The items as a ``Compensation`` row keeps them (``{"type", "amount", "value"}``)."""
         return tuple(
             cls(type=str(i["type"]), amount=float(i["amount"]), value=float(i["value"]))
