@@ -97,6 +97,8 @@
   function logout() {
     localStorage.removeItem(KEY);
     if (timer) { clearInterval(timer); timer = null; }
+    current = null;
+    ["#alerts", "#queue", "#case", "#suggestions"].forEach((s) => { $(s).innerHTML = ""; });
     $("#app").hidden = true;
     $("#login").hidden = false;
     $("#logout").hidden = true;
@@ -155,14 +157,18 @@
     },
   };
 
+  // A call or an e-mail on the open case: the customer is named by the identities the case
+  // view knows; a new phone or e-mail the operator typed joins them.
   function interaction() {
     const channel = $("#interaction-channel").value;
-    const known = document.querySelector("[data-identity='" + channel + "']");
-    const contact = $("#interaction-contact").value.trim() || (known && known.value) || "";
+    const identity = {};
+    document.querySelectorAll("[data-identity]").forEach((el) => { identity[el.dataset.identity] = el.value; });
+    const typed = $("#interaction-contact").value.trim();
+    if (typed) identity[channel === "phone" ? "phone" : "email"] = typed;
     return {
       channel,
       direction: $("#interaction-direction").value,
-      identity: channel === "phone" ? { phone: contact } : { email: contact },
+      identity,
       text: $("#interaction-text").value,
       occurred_at: new Date().toISOString(),
       case_id: Number(current),
