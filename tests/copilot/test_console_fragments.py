@@ -6,11 +6,16 @@ operator's customers in anyone's alerts."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
+from babel.messages.extract import extract
+from babel.messages.pofile import read_po
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from copilot.console import templating
 from core.models import Author, Direction, Message
 from core.models.base import utcnow
 from tests.copilot.conftest import RecordingTelegram, Users, seed_case
@@ -129,3 +134,26 @@ async def test_a_customer_waiting_past_the_reply_target_is_an_sla_breach(
     await client.post(f"/v1/cases/{case.id}/messages", headers=users.operator, json={"text": "Да"})
     after = (await client.get("/console/fragments/alerts", headers=ru)).text
     assert "Ждут ответа" not in after and "Всё в порядке." in after
+
+
+def test_every_text_of_the_console_is_in_its_catalogue_and_translated() -> None:
+    """What the templates and the script's messages say is extracted by Babel as the catalogue's
+    ``babel.cfg`` says, and each one has a Russian translation with the same fields."""
+    console = Path(templating.__file__).parent
+    sources = [(console / "__init__.py", "python")] + [
+        (path, "jinja2")
+        for path in [console / "templates" / "console.html", *console.glob("templates/_*.html")]
+    ]
+    said = set()
+    for path, method in sources:
+        with path.open("rb") as f:
+            for _line, message, _comments, _context in extract(method, f):
+                said.add(message if isinstance(message, str) else message[0])
+    with (console / "locales" / "ru" / "LC_MESSAGES" / "console.po").open("rb") as f:
+        russian = {str(m.id): str(m.string) for m in read_po(f) if m.id and not m.fuzzy}
+    assert len(said) > 100 and "Take case" in said and "Reply sent" in said
+    assert said - set(russian) == set(), "run pybabel extract and update (docs/console.md)"
+    fields = re.compile(r"%\(\w+\)s|\{\w+\}")
+    for message_id in said:
+        assert russian[message_id], message_id
+        assert sorted(fields.findall(russian[message_id])) == sorted(fields.findall(message_id))

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from core import db
 from core.config import Settings
-from core.models import Case, ChannelIdentity, Customer, Message, Pulse
+from core.models import Author, Case, ChannelIdentity, Customer, Direction, Message, Owner, Pulse
 from core.platform import auth
 from core.worker import run_worker_once
 from tests.copilot.conftest import FAQ, RecordingTelegram
@@ -52,16 +52,16 @@ async def _customer_writes(url: str) -> int:
         s.add(customer)
         await s.flush()
         s.add(ChannelIdentity(customer_id=customer.id or 0, channel="telegram", external_id="555"))
-        case = Case(customer_id=customer.id or 0, origin_channel="telegram", owner="human")
+        case = Case(customer_id=customer.id or 0, origin_channel="telegram", owner=Owner.HUMAN)
         s.add(case)
         await s.flush()
         text = "В заказе не хватает молока"
         s.add(
             Message(
                 case_id=case.id or 0,
-                direction="in",
+                direction=Direction.INBOUND,
                 channel="telegram",
-                author="customer",
+                author=Author.CUSTOMER,
                 text=text,
             )
         )
