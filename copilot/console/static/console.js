@@ -87,7 +87,9 @@
       $("#app").hidden = false;
       $("#logout").hidden = false;
       await loadLive();
-      timer = setInterval(() => { loadLive().catch((err) => say(err.message, true)); }, REFRESH_S * 1000);
+      timer = setInterval(() => {  // not while the tab is in the background
+        if (!document.hidden) loadLive().catch((err) => say(err.message, true));
+      }, REFRESH_S * 1000);
     } catch (err) {
       localStorage.removeItem(KEY);
       $("#login-error").textContent = tr("Login failed: {error}", { error: err.message });
