@@ -60,6 +60,8 @@ async def test_an_offer_reads_as_the_draft_reads_it_and_the_promo_code_shows_onc
     assert words in view.text and f"всего на 1{NBSP}699{NBSP}₽" in view.text
     assert "RUB" not in view.text and "1,699" not in view.text
     assert "Выдать" in view.text and "promo-code" not in view.text
+    hints = await client.get(f"/console/fragments/cases/{case.id}/suggestions", headers=ru)
+    assert f"По этому обращению уже предложено: #{comp['id']}" in hints.text
     await client.post(f"/v1/compensations/{comp['id']}/issue", headers=users.operator)
     issued = await client.get(f"/console/fragments/cases/{case.id}", headers=ru)
     code = next(i["code"] for i in (await _comp(client, users, comp["id"]))["items"] if "code" in i)
