@@ -3,8 +3,9 @@ customer writes that an item is missing; the case appears in the live queue by i
 operator takes it and offers the compensation, which is above her limit and waits; the
 supervisor sees it among the alerts and approves it; the operator issues it and sees the promo
 code, sends the draft, records a promise, and resolves the case with its contact reason; the
-worker sends the customer the pulse in Russian. Real uvicorn, SQLite, knowledge base; the
-Telegram Bot API is the recording fake."""
+worker sends the customer the pulse in Russian. And, in English, an offer for an issue type and
+an amount the operator gives, rejected by the supervisor, and the case handed back to the bot.
+Real uvicorn, SQLite, knowledge base; the Telegram Bot API is the recording fake."""
 
 from __future__ import annotations
 
@@ -227,3 +228,46 @@ def test_missing_item_offer_approval_issue_reply_resolve_pulse(
     assert pulse.case_id == case_id and pulse.status == "sent"
     chat, question = server["telegram"].sent[-1]
     assert chat == "555" and question.startswith("Насколько вы довольны решением")
+
+
+def test_an_offer_with_an_amount_rejected_and_the_case_handed_back(
+    server: dict[str, Any], browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    wait = WebDriverWait(browser, 30)
+    case_id = asyncio.run(_customer_writes(server["url"]))
+    opener = f"[data-action='open-case'][data-case-id='{case_id}']"
+
+    def login(name: str) -> None:
+        browser.get(server["base"] + "/console?lang=en")
+        field = wait.until(ec.visibility_of_element_located((By.ID, "token")))
+        field.clear()
+        field.send_keys(server["tokens"][name])
+        browser.find_element(By.ID, "login-button").click()
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, opener))).click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "timeline"), "не хватает молока"))
+
+    def click(css: str) -> None:
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, css))).click()
+
+    login("olga")
+    click("#more-actions summary")
+    Select(browser.find_element(By.ID, "offer-issue")).select_by_value("damaged_item")
+    browser.find_element(By.ID, "offer-amount").send_keys("900")
+    click("#offer-with-amount")  # a refund of 900 and a promo code of 200: above her 1,000
+    wait.until(ec.text_to_be_present_in_element((By.ID, "compensations"), "waiting for approval"))
+    offered = browser.find_element(By.ID, "compensations").text.replace("\xa0", " ")
+    assert "возврат 900 ₽ и промокод на 200 ₽" in offered and "worth 1 100 ₽" in offered
+
+    click("#logout")
+    login("sveta")
+    click("#compensations [data-action='reject']")
+    prompt = wait.until(ec.alert_is_present())
+    prompt.send_keys("Возврат только после проверки")
+    prompt.accept()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "compensations"), "rejected"))
+    click("#handback")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "case-status"), "with the bot"))
