@@ -170,6 +170,7 @@ def test_missing_item_offer_approval_issue_reply_resolve_pulse(
     shows("compensations", "ждёт согласования")
     assert items in text("compensations") and "всего на 1 699 ₽" in text("compensations")
     shows("alerts", "Ждут согласования")
+    shows("already-offered", "По этому обращению уже предложено: #1")
     assert not browser.find_elements(By.CSS_SELECTOR, "#alerts [data-action='approve']")
     shot(browser, "console-offer-waiting")
 

@@ -112,7 +112,9 @@
     if (amount) body.affected_amount = Number(amount);
     const comp = await (await call("POST", "/v1/compensations", body)).json();
     if (fromSuggestion) await accepted("compensation", String(comp.id));
-    await after(tr("Compensation #{id}: {status}", comp));
+    say(tr("Compensation #{id}: {status}", comp));
+    await openCase(current, false, true);  // the suggestions then name the offer made
+    await loadLive();
   }
 
   async function decide(el, verb, body) {
