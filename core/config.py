@@ -109,6 +109,16 @@ class Settings(BaseSettings):
     handle_time_minutes: float = Field(default=6.0, gt=0.0)
     """Average minutes an operator spends per case; used for the expected-wait estimate."""
     operators_online: int = Field(default=2, ge=1)
+    sla_reply_minutes: float = Field(default=15.0, gt=0.0)
+    """How long a customer on a case a person owns may wait for the operator's reply; longer
+    waits are SLA breaches in the console's alerts."""
+
+    # Operator console
+    console_language: Literal["en", "ru"] = "en"
+    """The console's language when neither the operator's choice (``?lang=``, remembered in a
+    cookie) nor the browser's Accept-Language names one it has."""
+    console_refresh_s: float = Field(default=10.0, ge=1.0, le=3600.0)
+    """How often the console refreshes the queue and the alerts by itself."""
 
     # HTTP API
     host: str = "127.0.0.1"

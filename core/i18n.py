@@ -7,6 +7,7 @@ the customer's language with the currency of the policy or order (docs/i18n.md).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,17 @@ def language_of(code: str | None) -> str:
     """A language tag ('ru', 'en-US', 'uk_UA') -> one of LANGUAGES (else the default)."""
     short = (code or "").replace("_", "-").split("-")[0].lower()
     return short if short in LANGUAGES else DEFAULT
+
+
+def detect_language(text: str) -> str:
+    """The language a text is written in, by its letters: uk, ru, ro, else en."""
+    if re.search(r"[іїєґІЇЄҐ]", text):
+        return "uk"
+    if re.search(r"[а-яА-ЯёЁ]", text):
+        return "ru"
+    if re.search(r"[ăâîșțşţĂÂÎȘȚŞŢ]", text):
+        return "ro"
+    return DEFAULT
 
 
 @cache

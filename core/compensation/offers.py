@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import i18n
 from core.cases import lifecycle
 from core.compensation import limits
 from core.compensation.case_context import load_case_context
@@ -57,8 +58,10 @@ async def propose(
     user: User,
     issue_type: str | None = None,
     affected_amount: float | None = None,
+    language: str | None = None,
 ) -> Proposal:
-    """What the policy offers for the loaded case, from what the company already knows."""
+    """What the policy offers for the loaded case, from what the company already knows, its
+    reason worded in ``language`` (else the customer's, else the language of their words)."""
     policy, case = context.policy, context.case
     assert case.id is not None
     text = await _customer_text(session, case_id=case.id)
@@ -71,7 +74,8 @@ async def propose(
         raise InvalidInput("cannot tell the issue type from the case; pass issue_type")
     facts = await _facts(session, context=context, issue=issue, text=text, affected=affected_amount)
     limit = approval_limit(policy.document, user.role, user.compensation_limit)
-    offer = evaluate(policy.document, facts, version=policy.version, limit=limit)
+    language = language or context.customer.language or i18n.detect_language(text)
+    offer = evaluate(policy.document, facts, version=policy.version, limit=limit, language=language)
     return Proposal(offer=offer, facts=facts)
 
 

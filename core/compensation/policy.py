@@ -8,23 +8,19 @@ give, how much, why in plain words, and whether a supervisor must approve it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from core.compensation import wording
 from core.errors import InvalidInput
 
 DEFAULT_POLICY = Path(__file__).resolve().parents[1] / "policy" / "compensation.yaml"
 OFFER_TYPES = ("promo_code", "refund", "free_delivery", "loyalty_points")
 ISSUE_TYPES = ("missing_item", "late_delivery", "damaged_item", "wrong_charge", "service_outage")
-OFFER_WORDS = {
-    "promo_code": "a promo code for {amount:g} {currency}",
-    "refund": "a refund of {amount:g} {currency}",
-    "free_delivery": "free delivery on the next order",
-    "loyalty_points": "{amount:g} loyalty points",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +42,14 @@ class OfferItem:
     amount: float
     value: float
     """Worth in the policy currency (points are converted with ``point_value``)."""
+
+    @classmethod
+    def stored(cls, items: Sequence[Mapping[str, Any]]) -> tuple[OfferItem, ...]:
+        """The items as a ``Compensation`` row keeps them (``{"type", "amount", "value"}``)."""
+        return tuple(
+            cls(type=str(i["type"]), amount=float(i["amount"]), value=float(i["value"]))
+            for i in items
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +102,20 @@ def approval_limit(document: dict[str, Any], role: str, override: float | None =
     return float(document["approval_limits"].get(role, 0.0))
 
 
-def evaluate(document: dict[str, Any], facts: Facts, *, version: int, limit: float) -> Offer:
+def evaluate(
+    document: dict[str, Any],
+    facts: Facts,
+    *,
+    version: int,
+    limit: float,
+    language: str | None = None,
+) -> Offer:
+    """The offer for the facts; its reason is worded in ``language`` (the customer's)."""
     rule = document["rules"].get(facts.issue_type)
     if rule is None:
         raise InvalidInput(f"the policy has no rule for issue type {facts.issue_type!r}")
     base = _base(rule.get("base", "none"), facts)
-    factor, force_approval, notes = _modifiers(document, facts)
+    factor, force_approval, notes = _modifiers(document, facts, language)
     items = tuple(_item(document, spec, base, factor) for spec in rule.get("offers", []))
     items = tuple(i for i in items if i.amount > 0)
     value = round(sum(i.value for i in items), 2)
@@ -112,7 +124,7 @@ def evaluate(document: dict[str, Any], facts: Facts, *, version: int, limit: flo
         items=items,
         value=value,
         currency=str(document["currency"]),
-        reason=_reason(document, facts, items, notes),
+        reason=wording.reason_text(document, facts, items, notes, language),
         requires_approval=force_approval or value > limit,
         policy_version=version,
         notes=tuple(notes),
@@ -132,7 +144,9 @@ def _base(kind: str, facts: Facts) -> float:
     return float(value)
 
 
-def _modifiers(document: dict[str, Any], facts: Facts) -> tuple[float, bool, list[str]]:
+def _modifiers(
+    document: dict[str, Any], facts: Facts, language: str | None
+) -> tuple[float, bool, list[str]]:
     factor, force, notes = 1.0, False, []
     window = document.get("window_days", 90)
     for mod in document.get("modifiers", []):
@@ -141,7 +155,7 @@ def _modifiers(document: dict[str, Any], facts: Facts) -> tuple[float, bool, lis
             continue
         factor *= float(mod.get("multiply", 1.0))
         force = force or bool(mod.get("require_approval", False))
-        note = str(mod.get("note", ""))
+        note = wording.localized(mod.get("note"), language, "")
         notes.append(
             note.format(tier=facts.tier, recent=facts.recent_compensations, window_days=window)
         )
@@ -175,29 +189,3 @@ def _item(document: dict[str, Any], spec: dict[str, Any], base: float, factor: f
     amount = math.ceil(amount / step) * step if kind != "refund" else round(amount, 2)
     value = amount * float(document.get("point_value", 1.0)) if kind == "loyalty_points" else amount
     return OfferItem(type=kind, amount=amount, value=round(value, 2))
-
-
-def _reason(
-    document: dict[str, Any], facts: Facts, items: tuple[OfferItem, ...], notes: list[str]
-) -> str:
-    label = document["issue_types"][facts.issue_type].get("label", {})
-    what = label.get("en", facts.issue_type) if isinstance(label, dict) else str(label)
-    currency = document["currency"]
-    parts = [what[:1].upper() + what[1:]]
-    if facts.affected_items:
-        parts.append(f"({', '.join(facts.affected_items)}")
-        if facts.affected_value is not None:
-            parts[-1] += f", worth {facts.affected_value:g} {currency}"
-        parts[-1] += ")"
-    if facts.order_id:
-        parts.append(f"in order {facts.order_id}")
-    offered = " plus ".join(
-        OFFER_WORDS[i.type].format(amount=i.amount, currency=currency) for i in items
-    )
-    text = " ".join(parts) + f". Offer: {offered or 'nothing'}."
-    promo = next((i for i in items if i.type == "promo_code"), None)
-    if promo and facts.affected_value and promo.amount > facts.affected_value:
-        text += " The promo code is worth more than what was missing."
-    if notes:
-        text += " Adjusted for " + "; ".join(notes) + "."
-    return text

@@ -5,20 +5,11 @@ language with the policy's currency."""
 
 from __future__ import annotations
 
-import re
-
 from core import i18n
-from core.compensation.policy import Offer, OfferItem
+from core.compensation.policy import Offer
+from core.compensation.wording import items_text
 
-
-def detect_language(text: str) -> str:
-    if re.search(r"[іїєґІЇЄҐ]", text):
-        return "uk"
-    if re.search(r"[а-яА-ЯёЁ]", text):
-        return "ru"
-    if re.search(r"[ăâîșțşţĂÂÎȘȚŞŢ]", text):
-        return "ro"
-    return "en"
+detect_language = i18n.detect_language
 
 
 def render_draft(*, language: str, name: str | None, body: str | None, offer: Offer | None) -> str:
@@ -30,13 +21,6 @@ def render_draft(*, language: str, name: str | None, body: str | None, offer: Of
         lines.append(t("sorry"))
     lines.append(body.strip() if body and body.strip() else t("none"))
     if offer is not None and offer.items:
-        items = t("and").join(_item(i, offer.currency, language) for i in offer.items)
-        lines.append(t("offer", items=items))
+        lines.append(t("offer", items=items_text(offer.items, offer.currency, language)))
     lines.append(t("bye"))
     return "\n".join(lines)
-
-
-def _item(item: OfferItem, currency: str, language: str) -> str:
-    amount = i18n.money(item.amount, currency, language)
-    points = i18n.number(item.amount, language)
-    return i18n.text(language, f"draft.{item.type}", amount=amount, points=points)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import i18n
 from core.cases import lifecycle, reasons
 from core.compensation.case_context import load_case_context
 from core.customers import timeline
@@ -25,6 +27,7 @@ from core.learning import candidates
 from core.models import (
     Author,
     Case,
+    CaseStatus,
     ChannelIdentity,
     DeliveryStatus,
     Direction,
@@ -72,6 +75,17 @@ async def list_cases(
     return list((await session.exec(stmt)).all())
 
 
+async def console_queue(session: AsyncSession, *, user: User, bot_limit: int = 20) -> list[Case]:
+    """The console's queue: the open, then the pending cases with a person, then the first
+    ``bot_limit`` open ones with the bot; those the user may see."""
+    rows = []
+    for status in (CaseStatus.OPEN, CaseStatus.PENDING):
+        rows += await list_cases(session, user=user, status=status, owner=Owner.HUMAN)
+    return rows + await list_cases(
+        session, user=user, status=CaseStatus.OPEN, owner=Owner.BOT, limit=bot_limit
+    )
+
+
 async def accessible_case(session: AsyncSession, *, case_id: int, user: User) -> Case:
     case = await lifecycle.get_case(session, case_id)
     auth.require_case_access(user, case)
@@ -80,9 +94,13 @@ async def accessible_case(session: AsyncSession, *, case_id: int, user: User) ->
 
 @dataclass(frozen=True, slots=True)
 class DeskCaseView(timeline.CaseView):
-    """The case view with the customer's past feedback (CSAT/CES/NPS and comments)."""
+    """The case view with the customer's past feedback (CSAT/CES/NPS and comments), the
+    customer's language (their own, else the one they write in: offers and money on the case
+    are worded in it) and the issue types of the active compensation policy."""
 
     feedback: list[Pulse] = field(default_factory=list)
+    language: str = i18n.DEFAULT
+    issue_types: Mapping[str, Any] = field(default_factory=dict)
 
 
 async def case_view(
@@ -95,7 +113,13 @@ async def case_view(
     view = await timeline.case_view(session, context=context, disclosure=disclosure)
     parts = {f.name: getattr(view, f.name) for f in fields(view)}
     feedback = await history.customer_feedback(session, customer_id=context.customer_id)
-    return DeskCaseView(**parts, feedback=feedback)
+    words = " ".join(m.text for m in view.timeline if m.author == Author.CUSTOMER)
+    return DeskCaseView(
+        **parts,
+        feedback=feedback,
+        language=i18n.language_of(context.customer.language or i18n.detect_language(words)),
+        issue_types=context.policy.document.get("issue_types", {}),
+    )
 
 
 async def assign_case(

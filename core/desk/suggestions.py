@@ -106,9 +106,9 @@ async def suggest(
     clock.lap("faq")
     ranked = sorted(similar.resolutions + from_faq, key=lambda r: r.score, reverse=True)[:TOP]
     context = await _context(session, loaded, memory, text)
-    offer, note = await _offer(session, loaded, user)
-    clock.lap("context")
     language = customer.language or faq_language or drafts.detect_language(text)
+    offer, note = await _offer(session, loaded, user, language)
+    clock.lap("context")
     faq_answer = next((r.text for r in ranked if r.kind == "faq"), None)
     draft = drafts.render_draft(language=language, name=customer.name, body=faq_answer, offer=offer)
     own = (await personal_values(session, [loaded.customer_id]))[loaded.customer_id]
@@ -247,10 +247,10 @@ async def _context(
 
 
 async def _offer(
-    session: AsyncSession, loaded: CaseContext, user: User
+    session: AsyncSession, loaded: CaseContext, user: User, language: str
 ) -> tuple[Offer | None, str | None]:
     try:
-        proposal = await offers.propose(session, context=loaded, user=user)
+        proposal = await offers.propose(session, context=loaded, user=user, language=language)
     except InvalidInput as exc:
         return None, str(exc)
     return proposal.offer, None

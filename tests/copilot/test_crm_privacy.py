@@ -96,8 +96,10 @@ async def test_the_compensation_offer_reads_the_customers_own_order_and_tier(
         assert offers[case_id] is not None, res.text
     # late delivery: 10% of the order's value, rounded to 50; gold tier x1.2, at most 1500
     assert (offers[his]["value"], offers[hers]["value"]) == (350.0, 1500.0)
-    assert "order 200777" in offers[his]["reason"] and "gold" not in offers[his]["reason"]
-    assert "order 100311" in offers[hers]["reason"] and "gold customer" in offers[hers]["reason"]
+    # the reason in the customers' language (they write in Russian)
+    assert "в заказе 200777" in offers[his]["reason"] and "gold" not in offers[his]["reason"]
+    assert "в заказе 100311" in offers[hers]["reason"]
+    assert "клиент уровня gold" in offers[hers]["reason"]
 
 
 async def test_past_cases_are_the_customers_own_and_similar_cases_carry_no_one_elses_data(

@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.compensation import limits, offers, policy_store
-from core.compensation.policy import Facts, evaluate, load_policy_file
+from core.compensation import limits, offers, policy_store, wording
+from core.compensation.policy import Facts, OfferItem, evaluate, load_policy_file
+from core.desk.drafts import render_draft
 from core.errors import InvalidInput, InvalidTransition, NotAllowed
 from core.models import Case, ChannelIdentity, CompensationPolicy, Customer, Message, User
 from core.platform import auth
@@ -133,3 +134,27 @@ async def test_a_supervisor_cannot_approve_above_their_own_limit(session: AsyncS
     comp = await offers.offer(session, case_id=case.id, user=operator, affected_amount=9000)
     with pytest.raises(NotAllowed, match="approval limit"):
         await offers.approve(session, compensation_id=comp.id or 0, user=sup)
+
+
+async def test_an_offer_speaks_the_customers_language_and_names_what_the_draft_names(
+    session: AsyncSession,
+) -> None:
+    """A Russian case got an English reason ("An item was missing… Offer: a promo code for 1800
+    RUB"), and the console listed the offer's total worth (promo code plus free delivery) in
+    English money while the draft named the promo code in Russian money."""
+    order = {"id": "A-7", "total": 2000, "items": [{"name": "Молоко", "price": 1200}]}
+    case = await _case(session, "В заказе не хватает молока", attributes={"orders": [order]})
+    english = await _case(session, "Milk is missing from my order", language="en")
+    operator = await _user(session, "op", "operator")
+    comp = await offers.offer(session, case_id=case.id or 0, user=operator)
+    items = wording.items_text(OfferItem.stored(comp.items), comp.currency, "ru")
+    nbsp = "\xa0"  # Babel's grouping and currency spaces
+    assert items == f"промокод на 1{nbsp}500{nbsp}₽ и бесплатную доставку следующего заказа"
+    assert comp.reason.startswith(f"В заказе не хватало товара (Молоко, на 1{nbsp}200{nbsp}₽)")
+    assert f"Предложить: {items}." in comp.reason and "Offer" not in comp.reason
+    proposal = evaluate(POLICY, Facts(**comp.facts), version=1, limit=2000, language="ru")
+    draft = render_draft(language="ru", name="Ира", body=None, offer=proposal)
+    assert f"мы дарим вам {items}." in draft
+    other = await offers.offer(session, case_id=english.id or 0, user=operator, affected_amount=400)
+    assert other.reason.startswith("An item was missing from the order.")
+    assert "a promo code for RUB500 and free delivery on your next order" in other.reason

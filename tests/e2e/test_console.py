@@ -188,8 +188,11 @@ def test_operator_resolves_a_case_in_the_console(server: dict[str, Any], browser
 
     browser.find_element(By.ID, "offer-compensation").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "compensations"), "approved"))
-    offered = browser.find_element(By.ID, "compensations").text
-    assert "RUB1,999" in offered and ".0 RUB" not in offered  # money as money, not a float
+    offered = browser.find_element(By.ID, "compensations").text.replace("\xa0", " ")
+    # the offer reads as the draft reads it: the same items, the same money, in Russian
+    items = "промокод на 1 800 ₽ и бесплатную доставку следующего заказа"
+    assert items in offered and "1 999 ₽" in offered and items in draft.replace("\xa0", " ")
+    assert "RUB" not in offered and ".0" not in offered
     shot(browser, "console-case")
 
     # the case view is fetched again after the offer: what the operator had typed stays
