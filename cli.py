@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.config import Settings, load_settings
+from commands.admin import db_app, knowledge_app, users_app
+from commands.common import err, errors_to_exit, in_session, load, out, progress, run
+from commands.data import cases_app, crm_app
+from core.config import Settings
 from core.domain import Answer, Decision, FaqEntry
-from core.errors import ConfigError, CxcError, InvalidInput
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -28,65 +26,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-users_app = typer.Typer(help="Copilot users and their API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-knowledge_app = typer.Typer(help="The knowledge base's versions.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
-crm_app = typer.Typer(help="Customers, orders and past cases from a CRM.", no_args_is_help=True)
 app.add_typer(crm_app, name="crm")
-cases_app = typer.Typer(help="Past cases, ours and the CRM's.", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
-out = Console()
-T = TypeVar("T")
-err = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    """The settings, with this process's logging configured from them."""
-    from runtime.logs import configure_logging
-
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        _fail(str(exc))
-    configure_logging(settings)
-    return settings
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
-@contextmanager
-def _errors_to_exit() -> Iterator[None]:
-    """Typed errors become one line and an exit code; so does anything unexpected (logged as
-    one line, with its traceback only at CXC_LOG_LEVEL=DEBUG)."""
-    try:
-        yield
-    except (InvalidInput, ConfigError) as exc:
-        _fail(str(exc))
-    except CxcError as exc:
-        _fail(str(exc), code=1)
-    except (typer.Exit, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        logging.getLogger("cxc").error("stopped by an unexpected error", exc_info=exc)
-        _fail(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", code=1)
 
 
 def _ingest(
@@ -97,24 +41,24 @@ def _ingest(
 
     entries = load_sources(paths)
     if replace and not _confirm_deletion(
-        _in_session(settings, lambda s: replaced_ids(s, entries=entries)), yes
+        in_session(settings, lambda s: replaced_ids(s, entries=entries)), yes
     ):
         raise typer.Exit(1)
 
     async def work(rt: Runtime) -> dict[str, Any]:
         assert rt.retriever is not None
         async with rt.sessions() as session:
-            with _progress("embedding") as progress:
+            with progress("embedding") as advance:
                 done = await ingest_knowledge(
                     session,
                     retriever=rt.retriever,
                     entries=entries,
                     replace=replace,
-                    progress=progress,
+                    progress=advance,
                 )
         return {**asdict(done.report), "items": done.items}
 
-    return _run(settings, work, knowledge=True)
+    return run(settings, work, knowledge=True)
 
 
 def _confirm_deletion(ids: list[str], yes: bool) -> bool:
@@ -128,29 +72,6 @@ def _confirm_deletion(ids: list[str], yes: bool) -> bool:
         return True
     err.print("nothing changed")
     return False
-
-
-def _run(
-    settings: Settings, work: Callable[[Runtime], Awaitable[T]], *, knowledge: bool = False
-) -> T:
-    """Open the runtime (migrations, database, the knowledge base when asked), run ``work``."""
-    from runtime import open_runtime
-
-    async def run() -> T:
-        async with open_runtime(settings, knowledge=knowledge) as rt:
-            return await work(rt)
-
-    return asyncio.run(run())
-
-
-def _in_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``work(session)`` in a runtime without the knowledge base."""
-
-    async def in_session(rt: Runtime) -> T:
-        async with rt.sessions() as session:
-            return await work(session)
-
-    return _run(settings, in_session)
 
 
 @app.command()
@@ -167,8 +88,8 @@ def ingest(
 ) -> None:
     """Add or update the files' entries (the others stay); a new knowledge version.
     Incremental: unchanged entries are not re-embedded. `cxc knowledge rollback` undoes it."""
-    settings = _settings()
-    with _errors_to_exit():
+    settings = load()
+    with errors_to_exit():
         report = _ingest(settings, paths, replace=replace, yes=yes)
     if as_json:
         print(json.dumps(report))
@@ -192,8 +113,8 @@ def ask(
     """Ask the knowledge base one question."""
     from knowledge.retriever import build_knowledge
 
-    settings = _settings()
-    with _errors_to_exit(), build_knowledge(settings) as kb:
+    settings = load()
+    with errors_to_exit(), build_knowledge(settings) as kb:
         answer = kb.ask_sync(text)
         if settings.llm_base_url:
             answer = asyncio.run(_composed(answer, text, settings, kb.entry))
@@ -247,11 +168,11 @@ def serve(
 
     from copilot.main import create_app
 
-    settings = _settings()
+    settings = load()
     if demo:
         from knowledge import DEMO_KB
 
-        with _errors_to_exit():
+        with errors_to_exit():
             report = _ingest(settings, [DEMO_KB])
         err.print(
             f"demo knowledge base: {report['entries']} entries, {report['phrasings']} phrasings"
@@ -297,7 +218,7 @@ def evaluate(
     from knowledge.evaluate import evaluate as run_eval
     from knowledge.scores import GROUP_TABLE, SWEEP, write_misses
 
-    settings = _settings()
+    settings = load()
     columns = EvalColumns(
         kb_id=kb_id_col,
         kb_question=kb_question_col,
@@ -306,16 +227,16 @@ def evaluate(
         label=label_col,
         oos_label=oos_label,
     )
-    with _errors_to_exit():
+    with errors_to_exit():
         grid = parse_thresholds(sweep_at) if sweep_at else SWEEP if sweep else ()
         groups = tuple(c.strip() for c in (group_by or "").split(",") if c.strip())
-        with _progress("evaluating") as progress:
+        with progress("evaluating") as advance:
             report = run_eval(
                 kb,
                 queries,
                 columns=columns,
                 settings=settings,
-                progress=progress,
+                progress=advance,
                 sweep=grid,
                 group_by=groups,
                 llm=llm,
@@ -356,10 +277,10 @@ def bot(
     """Run the Telegram bot (long polling by default)."""
     from bot.app import require_token, run_polling, run_webhook_worker
 
-    settings = _settings()
-    with _errors_to_exit():
+    settings = load()
+    with errors_to_exit():
         require_token(settings)
-        _run(settings, run_webhook_worker if webhook_worker else run_polling, knowledge=True)
+        run(settings, run_webhook_worker if webhook_worker else run_polling, knowledge=True)
 
 
 @app.command()
@@ -367,167 +288,9 @@ def worker() -> None:
     """Run the background worker: satisfaction pulses, overdue promises, queued replies."""
     from worker import run_worker
 
-    settings = _settings()
-    with _errors_to_exit():
+    settings = load()
+    with errors_to_exit():
         asyncio.run(run_worker(settings))
-
-
-@users_app.command("create")
-def users_create(
-    name: Annotated[str, typer.Option("--name", help="Login name, e.g. olga")],
-    role: Annotated[str, typer.Option("--role", help="operator | supervisor | admin")],
-    limit: Annotated[
-        float | None,
-        typer.Option(
-            "--compensation-limit", help="Largest compensation this user may give unapproved."
-        ),
-    ] = None,
-) -> None:
-    """Create a user and print their API token once (only its hash is stored)."""
-    from core.platform.auth import create_user
-
-    settings = _settings()
-    with _errors_to_exit():
-        _user, token = _in_session(
-            settings, lambda s: create_user(s, name=name, role=role, compensation_limit=limit)
-        )
-    err.print(f"created {role} {name!r}; the token is shown once:")
-    print(token)
-
-
-@users_app.command("token")
-def users_token(name: Annotated[str, typer.Option("--name")]) -> None:
-    """Issue another API token for an existing user."""
-    from core.platform.auth import issue_token
-
-    settings = _settings()
-    with _errors_to_exit():
-        print(_in_session(settings, lambda s: issue_token(s, user_name=name)))
-
-
-@users_app.command("revoke")
-def users_revoke(name: Annotated[str, typer.Option("--name")]) -> None:
-    """Revoke every API token of a user."""
-    from core.platform.auth import revoke_tokens
-
-    settings = _settings()
-    with _errors_to_exit():
-        count = _in_session(settings, lambda s: revoke_tokens(s, user_name=name))
-    out.print(f"revoked {count} token(s) of {name!r}")
-
-
-@knowledge_app.command("versions")
-def knowledge_versions(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """The knowledge versions, newest first: what changed, and the entries the record held."""
-    from core.learning.history import list_versions
-
-    settings = _settings()
-    with _errors_to_exit():
-        versions = _in_session(settings, list_versions)
-    if as_json:
-        print(json.dumps([asdict(v) for v in versions], default=str))
-        return
-    table = Table("version", "reason", "detail", "entries", "created")
-    for v in versions:
-        entries = "-" if v.entries is None else str(v.entries)
-        table.add_row(str(v.id), v.reason, v.detail, entries, f"{v.created_at:%Y-%m-%d %H:%M}")
-    out.print(table)
-
-
-@knowledge_app.command("rollback")
-def knowledge_rollback(
-    to: Annotated[int | None, typer.Option("--to", help="Default: the previous version.")] = None,
-) -> None:
-    """Restore the knowledge record as of a version and re-index it (a new version)."""
-    from core.learning.history import rollback_knowledge
-
-    async def work(rt: Runtime) -> Any:
-        assert rt.retriever is not None
-        async with rt.sessions() as session:
-            return await rollback_knowledge(session, retriever=rt.retriever, to=to)
-
-    settings = _settings()
-    with _errors_to_exit():
-        done = _run(settings, work, knowledge=True)
-    out.print(f"knowledge version {done.id}: {done.detail} ({done.entries} entries)")
-
-
-@crm_app.command("sync")
-def crm_sync(
-    path: Annotated[
-        Path | None, typer.Argument(help="The export folder (files; default CXC_CRM_FILES_PATH)")
-    ] = None,
-    adapter: Annotated[
-        str | None,
-        typer.Option("--adapter", help="files | hubspot | amocrm | bitrix24 (CXC_CRM_ADAPTER)"),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Pull what changed in the CRM since the last sync; exit 1 if a record was refused."""
-    from core.customers.crm_sync import sync_source
-    from crm_adapters.connect import open_connector
-
-    settings = _settings()
-    chosen = adapter or settings.crm_adapter or _fail("name the CRM: --adapter or CXC_CRM_ADAPTER")
-
-    async def work(rt: Runtime) -> Any:
-        async with open_connector(settings, chosen, path) as connector, rt.sessions() as session:
-            with _progress(f"syncing {chosen}") as progress:
-                return await sync_source(
-                    session,
-                    connector=connector,
-                    region=settings.default_region,
-                    progress=lambda done, total: progress(done, total or done),
-                )
-
-    with _errors_to_exit():
-        report = _run(settings, work)
-    summary = {k: getattr(report, k) for k in ("created", "updated", "unchanged", "conflicts")}
-    if as_json:
-        print(json.dumps({**summary, "errors": report.errors}))
-    else:
-        table = Table(*summary, "errors")
-        table.add_row(*(str(v) for v in summary.values()), str(len(report.errors)))
-        out.print(table)
-        for error in report.errors:
-            err.print(f"[red]refused:[/red] {error}", highlight=False, soft_wrap=True)
-    if report.errors:
-        raise typer.Exit(1)
-
-
-@cases_app.command("remember")
-def cases_remember() -> None:
-    """Embed every resolved case and CRM case the case memory lacks (similar cases and each
-    customer's past cases); the API does the same every CXC_CASE_MEMORY_INTERVAL_S."""
-    from core.desk.case_memory import remember_cases
-
-    async def work(rt: Runtime) -> Any:
-        memory = await rt.recollection()
-        assert memory is not None
-        async with rt.sessions() as session:
-            with _progress("remembering past cases") as progress:
-                return await remember_cases(
-                    session,
-                    recollection=memory,
-                    progress=lambda _source, done, total: progress(done, total),
-                )
-
-    with _errors_to_exit():
-        done = _run(_settings(), work)
-    out.print(
-        f"{done.cases} resolved cases and {done.crm_cases} CRM cases remembered "
-        f"({done.checked} checked)"
-    )
-
-
-@db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply database migrations (CXC_DATABASE_URL, default SQLite under CXC_DATA_DIR)."""
-    from core import db
-
-    settings = _settings()
-    db.upgrade(settings.resolved_database_url, revision)
-    out.print(f"database at {revision}")
 
 
 def main() -> None:
