@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from core.domain import Answer, FaqEntry, IngestReport, PhrasingCheck
+from core.domain import Answer, FaqEntry, IngestReport, PhrasingCheck, StoreStatus
 
 
 @runtime_checkable
@@ -52,6 +52,10 @@ class Retriever(Protocol):
 
     async def reload(self) -> None:
         """Serve what another process saved: the knowledge version moved."""
+        ...
+
+    async def store_status(self) -> StoreStatus:
+        """Ask the vector store whether it answers (a heartbeat); never raises."""
         ...
 
 
