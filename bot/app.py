@@ -204,7 +204,11 @@ def _dispatcher(rt: Runtime, bot: Bot) -> tuple[Dispatcher, TelegramOutbound]:
         retriever=rt.retriever, settings=rt.settings, render=render_reply, assistant=rt.assistant
     )
     dp = create_dispatcher(
-        rt.settings, conversation=conversation, session_factory=rt.sessions, outbound=outbound
+        rt.settings,
+        conversation=conversation,
+        session_factory=rt.sessions,
+        outbound=outbound,
+        chat_limiter=rt.chat_limiter,
     )
     return dp, outbound
 

@@ -15,6 +15,7 @@ from copilot.console import reports as reports_console
 from copilot.errors import install_error_handlers
 from copilot.input_guard import InputGuard
 from copilot.observability import HttpMetrics, Observability
+from copilot.rate_limit import RateLimit
 from copilot.routes import (
     ask,
     cases,
@@ -70,6 +71,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimit)  # before the body is read
     app.state.http_metrics = HttpMetrics()
     app.add_middleware(  # outermost: sees every request
         Observability, metrics=app.state.http_metrics, embed_origins=settings.cors_origins

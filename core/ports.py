@@ -59,6 +59,15 @@ class Retriever(Protocol):
         ...
 
 
+class RateLimiter(Protocol):
+    """Counts requests per key (an API token's hash, a chat) in a moving window."""
+
+    async def hit(self, key: str) -> float | None:
+        """Count one request: None when it is within the limit, else the seconds until the
+        window has room again. A limiter whose store is unreachable lets requests through."""
+        ...
+
+
 @runtime_checkable
 class Assistant(Protocol):
     """An optional language model behind any OpenAI-compatible endpoint. ``complete`` raises

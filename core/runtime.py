@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
 from core.desk.case_index import CaseIndex, build_case_index
-from core.ports import Assistant, CrmConnector, OutboundChannel, Retriever
+from core.ports import Assistant, CrmConnector, OutboundChannel, RateLimiter, Retriever
 
 
 @dataclass(slots=True)
@@ -27,6 +27,10 @@ class Runtime:
     crm: CrmConnector | None = None
     assistant: Assistant | None = None
     """The optional language model (``CXC_LLM_BASE_URL``); None: answers are extractive."""
+    api_limiter: RateLimiter | None = None
+    """Requests per API token (``CXC_RATE_LIMIT_API``); None: unlimited."""
+    chat_limiter: RateLimiter | None = None
+    """Messages per Telegram chat (``CXC_RATE_LIMIT_CHAT``); None: unlimited."""
     _case_index: CaseIndex | None = None
     _case_index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -26,6 +26,7 @@ from core.learning.items import restore_index
 from core.learning.version import current_version, follow_knowledge
 from core.ports import Assistant, CrmConnector, OutboundChannel, Retriever
 from core.runtime import Runtime
+from runtime.ratelimit import build_limiter
 
 if TYPE_CHECKING:
     from knowledge.llm import OpenAiAssistant
@@ -49,6 +50,11 @@ async def open_runtime(
     """
     engine = db.create_engine(settings.resolved_database_url)
     sessions = db.session_factory(engine)
+    redis = settings.redis_url
+    limiters = (
+        build_limiter(settings.rate_limit_api, scope="api", redis_url=redis),
+        build_limiter(settings.rate_limit_chat, scope="chat", redis_url=redis),
+    )
     owned = None
     llm: OpenAiAssistant | None = None
     stop = asyncio.Event()
@@ -76,7 +82,16 @@ async def open_runtime(
             )
         if assistant is None:
             assistant = llm = _assistant(settings)
-        yield Runtime(settings, sessions, retriever, dict(outbound or {}), crm, assistant)
+        yield Runtime(
+            settings,
+            sessions,
+            retriever,
+            dict(outbound or {}),
+            crm,
+            assistant,
+            api_limiter=limiters[0],
+            chat_limiter=limiters[1],
+        )
     finally:
         if llm is not None:
             with contextlib.suppress(Exception):
@@ -87,6 +102,9 @@ async def open_runtime(
                 await follower
         if owned is not None:
             owned.close()
+        for limiter in limiters:
+            if limiter is not None:
+                await limiter.close()
         await engine.dispose()
 
 
