@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 
+from copilot.audit import ACTOR
 from copilot.deps import SessionDep
 from core.models import User
 from core.platform import auth
@@ -33,6 +34,7 @@ async def current_user(request: Request, session: SessionDep) -> User:
     user = await auth.resolve_token(session, token=token)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", UNAUTHORIZED)
+    setattr(request.state, ACTOR, user.id)  # the audit trail's "who" (copilot.audit)
     return user
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from copilot import console
+from copilot.audit import AuditTrail
 from copilot.console import knowledge as knowledge_console
 from copilot.console import reports as reports_console
 from copilot.errors import install_error_handlers
@@ -18,6 +19,7 @@ from copilot.observability import HttpMetrics, Observability
 from copilot.rate_limit import RateLimit
 from copilot.routes import (
     ask,
+    audit,
     cases,
     compensations,
     customers,
@@ -71,6 +73,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AuditTrail)
     app.add_middleware(RateLimit)  # before the body is read
     app.state.http_metrics = HttpMetrics()
     app.add_middleware(  # outermost: sees every request
@@ -97,6 +100,7 @@ def create_app(
         knowledge_routes,
         deliveries,
         reasons,
+        audit,
     ):
         app.include_router(router.router)
     console.install(app)
