@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from copilot.audit import ACTOR
 from copilot.deps import SessionDep
@@ -27,7 +28,15 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def current_user(request: Request, session: SessionDep) -> User:
+BEARER = HTTPBearer(auto_error=False, description="A user's API token (`cxc users create`)")
+"""Declares the bearer scheme in the OpenAPI document; the token is checked below."""
+
+
+async def current_user(
+    request: Request,
+    session: SessionDep,
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> User:
     token = bearer_token(request)
     if token is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bearer token required", UNAUTHORIZED)

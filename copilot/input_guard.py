@@ -153,5 +153,5 @@ async def _refuse(
     content: dict[str, Any] = {"detail": message, "error": "PayloadTooLarge"}
     if status == 422:
         detail = [{"type": "value_error", "loc": [where], "msg": message, "input": None}]
-        content = {"detail": detail}
+        content = {"detail": detail, "error": "ValidationError"}
     await JSONResponse(content, status_code=status)(scope, receive, send)

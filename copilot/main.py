@@ -13,6 +13,7 @@ from copilot import console
 from copilot.audit import AuditTrail
 from copilot.console import knowledge as knowledge_console
 from copilot.console import reports as reports_console
+from copilot.contract import install_contract
 from copilot.errors import install_error_handlers
 from copilot.input_guard import InputGuard
 from copilot.observability import HttpMetrics, Observability
@@ -72,6 +73,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_contract(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(AuditTrail)
     app.add_middleware(RateLimit)  # before the body is read
