@@ -37,7 +37,7 @@ from copilot.routes import (
     webchat,
 )
 from copilot.routes import knowledge as knowledge_routes
-from core.config import Settings
+from core.config import Settings, load_settings
 from core.ports import CrmConnector, OutboundChannel, Retriever
 from runtime import open_runtime
 
@@ -109,3 +109,13 @@ def create_app(
     for extra in (reports, pulses, reports_console, knowledge_console, webchat):
         app.include_router(extra.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's factory for ``cxc serve --workers N``: each worker process reads the settings
+    from the environment (``CXC_*``, ``.env``) and sets up its own one-line logging."""
+    from runtime.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)
