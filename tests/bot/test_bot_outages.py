@@ -26,7 +26,7 @@ from knowledge.sources import load_sources
 from runtime import open_runtime
 from tests.servers import chroma_server, postgres_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.services]
 MakeHarness = Callable[..., "asyncio.Future[Harness]"]
 
 

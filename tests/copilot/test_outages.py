@@ -18,7 +18,7 @@ from knowledge.sources import load_sources
 from tests.copilot.conftest import FAQ, _users
 from tests.servers import chroma_server, postgres_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 
 def _settings(tmp_path: Path, **values: Any) -> Settings:

@@ -66,6 +66,7 @@ async def test_an_unlimited_setting_counts_nothing(app: FastAPI, users: Users) -
 REDIS_URL = os.environ.get("CXC_TEST_REDIS_URL")
 
 
+@pytest.mark.services
 @pytest.mark.skipif(not REDIS_URL, reason="CXC_TEST_REDIS_URL not set")
 async def test_replicas_share_the_count_in_redis() -> None:
     assert REDIS_URL is not None
