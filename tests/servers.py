@@ -37,22 +37,30 @@ class Postgres:
         self.data = folder / "data"
         self.url = f"postgresql+asyncpg://cxc@127.0.0.1:{self.port}/postgres"
 
-    def _run(self, *args: str) -> None:
+    def run(self, *args: str) -> None:
         command = [str(self.bindir / args[0]), *args[1:]]
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=60)
 
     def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "cxc", "-A", "trust", "--no-sync")
+        self.run("initdb", "-D", str(self.data), "-U", "cxc", "-A", "trust", "--no-sync")
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-w", "-l",
+        self.run("pg_ctl", "-D", str(self.data), "-o", options, "-w", "-l",
                   str(self.folder / "log"), "start")  # fmt: skip
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def database(self, name: str) -> str:
+        """The URL of another database on this server."""
+        return self.url.rsplit("/", 1)[0] + f"/{name}"
+
+    def tool(self, name: str, *args: str) -> None:
+        """A client tool (pg_dump, pg_restore, createdb) against this server."""
+        self.run(name, "-h", "127.0.0.1", "-p", str(self.port), "-U", "cxc", *args)
 
 
 @contextmanager
