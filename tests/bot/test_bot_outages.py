@@ -1,5 +1,6 @@
-"""The bot while a backend is down. A database outage (a throwaway PostgreSQL the test stops and
-starts) is waited out by the webhook worker, which then goes on with the queue. A Chroma server
+"""The bot and the worker while a backend is down. A database outage (a throwaway PostgreSQL
+the test stops and starts) is waited out by the webhook worker, which then goes on with the
+queue, and by the worker loop. A Chroma server
 outage (a real `chroma run`, asked per query) makes the bot tell the customer, in their
 language, that it is handing them to a person; once Chroma is back it answers again."""
 
@@ -17,7 +18,8 @@ from fakes import LoopbackBotApi
 from harness import Harness
 
 from bot.app import run_webhook_worker
-from core import i18n
+from core import i18n, worker
+from core.config import Settings
 from core.models import Owner
 from core.platform import updates
 from core.ports import Retriever
@@ -99,3 +101,29 @@ async def test_chroma_down_hands_over_in_the_customers_language_and_recovers(
             user = bot.updates.user(799, language="en")
             await bot.say(QUESTIONS["en"], user=user)
     assert bot.api.sent[-1]["text"].startswith("Orders placed before 14:00 arrive the same day")
+
+
+async def test_the_worker_loop_waits_out_a_database_outage(
+    bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    stop = asyncio.Event()
+    with postgres_server() as pg:
+        settings = bot_settings.model_copy(
+            update={"database_url": pg.url, "worker_interval_s": 0.1}
+        )
+        async with open_runtime(settings, knowledge=False) as rt:
+            loop = asyncio.create_task(worker.run_worker(rt.sessions, settings=settings, stop=stop))
+            try:
+                pg.stop()
+                with caplog.at_level(logging.WARNING, logger="core.worker"):
+                    assert not await _wait_for(loop.done, 2), "the worker stopped"
+                    pg.start()
+                    await asyncio.sleep(1.5)  # reconnected: the passes run again
+                    waits = caplog.text.count("worker pass waits for the database")
+                    await asyncio.sleep(1.0)
+                    assert caplog.text.count("worker pass waits for the database") == waits
+                assert waits >= 1 and not loop.done()
+                assert "Traceback" not in caplog.text
+            finally:
+                stop.set()
+                await asyncio.wait_for(loop, 20)
