@@ -137,10 +137,13 @@ class ChatRateLimit(BaseMiddleware):
         log.info("telegram update %s over the chat's rate limit; dropped", event.update_id)
         now = time.monotonic()
         if self._told.get(chat_id, 0.0) <= now:
-            self._told = {c: t for c, t in self._told.items() if t > now}
+            self._told = {chat: until for chat, until in self._told.items() if until > now}
             self._told[chat_id] = now + wait
             text = t(language, "slow_down", seconds=math.ceil(wait))
-            await self.outbound.send(str(chat_id), text)
+            try:
+                await self.outbound.send(str(chat_id), text)
+            except Exception as exc:  # the notice is a courtesy: the update is dropped anyway
+                log.warning("could not tell chat %s to slow down: %s", chat_id, exc)
         return UNHANDLED
 
 
