@@ -33,7 +33,7 @@ class RateLimit:
             {
                 "detail": f"too many requests with this token; retry in {seconds} s",
                 "error": "RateLimited",
-            },  # fmt: skip
+            },
             status_code=429,
             headers={"Retry-After": str(seconds)},
         )
