@@ -162,6 +162,9 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Load the bundled demo knowledge base first.")] = False,
     host: Annotated[str | None, typer.Option(help="Default: CXC_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="Default: CXC_PORT")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; each opens its own runtime.")
+    ] = 1,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -177,12 +180,25 @@ def serve(
         err.print(
             f"demo knowledge base: {report['entries']} entries, {report['phrasings']} phrasings"
         )
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,  # our one-line logging (runtime.logs) is already set up
-    )
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if workers > 1:
+        _serve_workers(settings, workers, bind_host, bind_port)
+    else:  # log_config None: our one-line logging (runtime.logs) is already set up
+        uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
+
+
+def _serve_workers(settings: Settings, workers: int, host: str, port: int) -> None:
+    """Several worker processes, each building the app from the environment (uvicorn's
+    factory); the database is migrated once, here, rather than by every worker at once."""
+    import uvicorn
+
+    if settings.auto_migrate:
+        from core import db
+
+        with errors_to_exit():
+            db.upgrade(settings.resolved_database_url)
+    target: Any = "copilot.main:app_from_environment"
+    uvicorn.run(target, factory=True, workers=workers, host=host, port=port, log_config=None)
 
 
 @app.command(name="eval")

@@ -31,6 +31,7 @@ from bot.dispatcher import create_dispatcher
 from bot.middlewares import record_failure
 from bot.outbound import TelegramOutbound
 from bot.texts import render_reply
+from core import db
 from core.config import Settings
 from core.conversation.turn import Conversation
 from core.errors import ConfigError
@@ -39,6 +40,8 @@ from core.ports import QueuedChannel
 from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
+MAX_POLL_DELAY_S = 30.0
+"""The longest pause between reads of the update queue while the database is down."""
 
 
 def require_token(settings: Settings) -> str:
@@ -129,10 +132,20 @@ async def run_webhook_worker(
         dp, outbound = _dispatcher(rt, bot)
         log.info("webhook worker: processing queued telegram updates")
         sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
+        delay = poll_interval_s
         while not stop.is_set():
-            if not await process_pending_updates(dp, bot, rt.sessions):
+            try:
+                taken = await process_pending_updates(dp, bot, rt.sessions)
+                delay = poll_interval_s
+            except Exception as exc:  # the queue is read again after a pause, never abandoned
+                taken, delay = 0, min(max(delay * 2, 1.0), MAX_POLL_DELAY_S)
+                if not db.is_outage(exc):
+                    log.exception("reading the update queue failed; retrying in %.0fs", delay)
+                else:
+                    log.warning("database unavailable (%s); retrying in %.0fs", exc, delay)
+            if not taken:
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), poll_interval_s)
+                    await asyncio.wait_for(stop.wait(), delay)
         await sender
 
 
@@ -172,8 +185,11 @@ async def deliver_queued_forever(
     while not stop.is_set():
         try:
             sent = await outbound.deliver_queued()
-        except Exception:  # a database hiccup must not end the bot; the rows stay queued
-            log.exception("sending queued deliveries failed")
+        except Exception as exc:  # a database outage must not end the bot; the rows stay queued
+            if not db.is_outage(exc):
+                log.exception("sending queued deliveries failed")
+            else:
+                log.warning("sending queued deliveries waits for the database (%s)", exc)
             sent = 0
         if not sent:
             with suppress(TimeoutError):
@@ -188,7 +204,11 @@ def _dispatcher(rt: Runtime, bot: Bot) -> tuple[Dispatcher, TelegramOutbound]:
         retriever=rt.retriever, settings=rt.settings, render=render_reply, assistant=rt.assistant
     )
     dp = create_dispatcher(
-        rt.settings, conversation=conversation, session_factory=rt.sessions, outbound=outbound
+        rt.settings,
+        conversation=conversation,
+        session_factory=rt.sessions,
+        outbound=outbound,
+        chat_limiter=rt.chat_limiter,
     )
     return dp, outbound
 

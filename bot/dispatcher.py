@@ -9,16 +9,17 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import ErrorEvent, Update
+from aiogram.types import ErrorEvent
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.handlers import build_router
-from bot.middlewares import UpdateGuard, UpdateMiddleware
+from bot.middlewares import ChatRateLimit, UpdateGuard, UpdateMiddleware, chat_of
 from bot.outbound import TelegramOutbound
-from bot.texts import language_of, t
+from bot.texts import t
 from core.config import Settings
 from core.conversation.turn import Conversation
+from core.ports import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,12 @@ def create_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     outbound: TelegramOutbound,
     storage: BaseStorage | None = None,
+    chat_limiter: RateLimiter | None = None,
 ) -> Dispatcher:
     """Build the Dispatcher around the ready ``conversation`` (handed to the handlers as
     ``conversation``). FSM storage, per-chat event isolation and the duplicate guard live in
-    memory, or in Redis when ``settings.redis_url`` is set."""
+    memory, or in Redis when ``settings.redis_url`` is set. ``chat_limiter`` caps the updates
+    per chat (``CXC_RATE_LIMIT_CHAT``)."""
     storage, isolation, redis = _storage(settings, storage)
     dp = Dispatcher(storage=storage, events_isolation=isolation, name="cxc")
     dp.update.outer_middleware(
@@ -44,6 +47,8 @@ def create_dispatcher(
             stale_after=timedelta(seconds=settings.claim_lease_s),
         )
     )
+    if chat_limiter is not None:  # after the claim: a dropped update is done, not retried
+        dp.update.outer_middleware(ChatRateLimit(chat_limiter, outbound))
     dp.include_router(build_router())
     dp.errors.register(_on_error)
     dp["settings"] = settings
@@ -71,21 +76,10 @@ def _storage(
 async def _on_error(event: ErrorEvent, outbound: TelegramOutbound) -> bool:
     """Log the failure and tell the customer honestly; the update is already marked failed."""
     log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
-    chat_id, language = _chat_of(event.update)
+    chat_id, language = chat_of(event.update)
     if chat_id is not None:
         try:
             await outbound.send(str(chat_id), t(language, "error"))
         except Exception:  # the apology itself must not take the bot down
             log.exception("could not tell chat %s about the failure", chat_id)
     return True
-
-
-def _chat_of(update: Update) -> tuple[int | None, str]:
-    message = update.message or update.edited_message
-    if message is not None:
-        user = message.from_user
-        return message.chat.id, language_of(user.language_code if user else None)
-    if update.callback_query is not None:
-        user = update.callback_query.from_user
-        return user.id, language_of(user.language_code)
-    return None, "en"

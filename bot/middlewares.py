@@ -10,6 +10,7 @@ done -- or failed (``core.platform.updates.fail_update``): retried after a backo
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -22,8 +23,11 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.outbound import TelegramOutbound
+from bot.texts import language_of, t
 from core.models import UpdateStatus
 from core.platform import updates
+from core.ports import RateLimiter
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -113,3 +117,43 @@ async def record_failure(
         status = await updates.fail_update(session, update_id=update_id, error=error, **kw)
     if status == UpdateStatus.PARKED:
         log.warning("telegram update %s parked after repeated failures: %s", update_id, error)
+
+
+class ChatRateLimit(BaseMiddleware):
+    """Messages and taps per chat (``CXC_RATE_LIMIT_CHAT``). An update over the limit is not
+    handled (it is marked done, not retried); the chat is told once per full window."""
+
+    def __init__(self, limiter: RateLimiter, outbound: TelegramOutbound) -> None:
+        self.limiter = limiter
+        self.outbound = outbound
+        self._told: dict[int, float] = {}  # chat -> when its window has room again
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        chat_id, language = chat_of(event)
+        wait = await self.limiter.hit(str(chat_id)) if chat_id is not None else None
+        if chat_id is None or wait is None:
+            return await handler(event, data)
+        log.info("telegram update %s over the chat's rate limit; dropped", event.update_id)
+        now = time.monotonic()
+        if self._told.get(chat_id, 0.0) <= now:
+            self._told = {chat: until for chat, until in self._told.items() if until > now}
+            self._told[chat_id] = now + wait
+            text = t(language, "slow_down", seconds=math.ceil(wait))
+            try:
+                await self.outbound.send(str(chat_id), text)
+            except Exception as exc:  # the notice is a courtesy: the update is dropped anyway
+                log.warning("could not tell chat %s to slow down: %s", chat_id, exc)
+        return UNHANDLED
+
+
+def chat_of(update: Update) -> tuple[int | None, str]:
+    """The chat an update comes from and its customer's language."""
+    message = update.message or update.edited_message
+    if message is not None:
+        user = message.from_user
+        return message.chat.id, language_of(user.language_code if user else None)
+    if update.callback_query is not None:
+        user = update.callback_query.from_user
+        return user.id, language_of(user.language_code)
+    return None, "en"

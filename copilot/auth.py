@@ -10,7 +10,9 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from copilot.audit import ACTOR
 from copilot.deps import SessionDep
 from core.models import User
 from core.platform import auth
@@ -26,13 +28,22 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def current_user(request: Request, session: SessionDep) -> User:
+BEARER = HTTPBearer(auto_error=False, description="A user's API token (`cxc users create`)")
+"""Declares the bearer scheme in the OpenAPI document; the token is checked below."""
+
+
+async def current_user(
+    request: Request,
+    session: SessionDep,
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> User:
     token = bearer_token(request)
     if token is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bearer token required", UNAUTHORIZED)
     user = await auth.resolve_token(session, token=token)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked token", UNAUTHORIZED)
+    setattr(request.state, ACTOR, user.id)  # the audit trail's "who" (copilot.audit)
     return user
 
 

@@ -149,8 +149,9 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 async def _refuse(
     scope: Scope, receive: Receive, send: Send, status: int, message: str, where: str = "body"
 ) -> None:
-    """FastAPI's validation-error shape for 422; a plain detail for 413."""
-    detail: Any = message
+    """FastAPI's validation-error shape for 422; the one error shape for 413."""
+    content: dict[str, Any] = {"detail": message, "error": "PayloadTooLarge"}
     if status == 422:
         detail = [{"type": "value_error", "loc": [where], "msg": message, "input": None}]
-    await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+        content = {"detail": detail, "error": "ValidationError"}
+    await JSONResponse(content, status_code=status)(scope, receive, send)

@@ -10,13 +10,17 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from copilot import console
+from copilot.audit import AuditTrail
 from copilot.console import knowledge as knowledge_console
 from copilot.console import reports as reports_console
+from copilot.contract import install_contract
 from copilot.errors import install_error_handlers
 from copilot.input_guard import InputGuard
 from copilot.observability import HttpMetrics, Observability
+from copilot.rate_limit import RateLimit
 from copilot.routes import (
     ask,
+    audit,
     cases,
     compensations,
     customers,
@@ -34,7 +38,7 @@ from copilot.routes import (
     webchat,
 )
 from copilot.routes import knowledge as knowledge_routes
-from core.config import Settings
+from core.config import Settings, load_settings
 from core.ports import CrmConnector, OutboundChannel, Retriever
 from runtime import open_runtime
 
@@ -72,7 +76,10 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_contract(app)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AuditTrail)
+    app.add_middleware(RateLimit)  # before the body is read
     app.state.http_metrics = HttpMetrics()
     app.add_middleware(  # outermost: sees every request
         Observability, metrics=app.state.http_metrics, embed_origins=settings.cors_origins
@@ -98,6 +105,7 @@ def create_app(
         knowledge_routes,
         deliveries,
         reasons,
+        audit,
         retention,
     ):
         app.include_router(router.router)
@@ -105,3 +113,13 @@ def create_app(
     for extra in (reports, pulses, reports_console, knowledge_console, webchat):
         app.include_router(extra.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn's factory for ``cxc serve --workers N``: each worker process reads the settings
+    from the environment (``CXC_*``, ``.env``) and sets up its own one-line logging."""
+    from runtime.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)

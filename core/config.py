@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from limits import parse
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
+from core.secret_policy import production_problems
 
 ENV_PREFIX = "CXC_"
-PLACEHOLDERS = {"", "changeme", "change-me", "secret", "token", "xxx", "placeholder", "test"}
 
 
 class Settings(BaseSettings):
@@ -124,37 +125,42 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    """The largest request body the API reads; a larger one is refused with 413."""
     cors_origins: list[str] = Field(default_factory=list)
     """Origins a browser may call the API from, and the only sites that may frame the web chat
     (JSON list); none by default: CORS closed, the web chat frameable by any site."""
     metrics_token: SecretStr | None = None
     """When set, ``GET /metrics`` needs it as a bearer token."""
-    """The largest request body the API reads; a larger one is refused with 413."""
+    rate_limit_api: str | None = "1200/minute"
+    """Requests per API token in a moving window (``20/second``, ``1200/minute``; empty: off);
+    over it, 429 with Retry-After. Counted in Redis when ``CXC_REDIS_URL`` is set (shared by
+    every replica), else per process."""
+    rate_limit_chat: str | None = "20/minute"
+    """Messages and button taps per Telegram chat; over it the bot says so once and reads none
+    until the window has room."""
     match_max_chars: int = Field(default=300, ge=50)
     """How much of a long text is matched against the knowledge base and resolved cases (the
     encoder's cost grows faster than the length: 300 characters ~0.3 s, 1,000 ~2-5 s): its
     beginning and its end, half each (core.domain.match_text)."""
 
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
-        if self.env != "production":
-            return self
-        for name in (
-            "telegram_token",
-            "telegram_webhook_secret",
-            "llm_api_key",
-            "embeddings_api_key",
-            "pulse_link_secret",
-            "metrics_token",
-            "smtp_password",
-            "webchat_secret",
-            "hubspot_token",
-            "amocrm_token",
-        ):
-            value: SecretStr | None = getattr(self, name)
-            if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
-                raise ValueError(f"{ENV_PREFIX}{name.upper()} holds a placeholder secret")
+    def _refuse_weak_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            problems = production_problems(self)
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
+
+    @field_validator("rate_limit_api", "rate_limit_chat")
+    @classmethod
+    def _rate_limit(cls, value: str | None) -> str | None:
+        if value is None or not value.strip() or value.strip() == "0":
+            return None
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as 20/minute or 5/second") from None
+        return value.strip()
 
     @property
     def resolved_database_url(self) -> str:

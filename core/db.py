@@ -7,12 +7,24 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import core.models  # noqa: F401  (registers the tables)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database cannot be reached (refused, gone, timed out, restarting): a wait-and-retry
+    condition, never a bug. A constraint violation or a bad statement is not an outage."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc, OSError)  # asyncpg's refused or reset connection, a DNS failure
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:

@@ -149,3 +149,13 @@ def match_text(text: str, limit: int = MATCH_MAX_CHARS) -> str:
         return text
     half = limit // 2
     return f"{text[:half]}\n{text[-half:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStatus:
+    """Whether the vector store answers: ``mode`` is ``embedded`` (on this machine's disk) or
+    ``server`` (a Chroma server); ``detail`` says why it does not."""
+
+    mode: str
+    up: bool
+    detail: str | None = None

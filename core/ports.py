@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from core.domain import Answer, FaqEntry, IngestReport, PhrasingCheck
+from core.domain import Answer, FaqEntry, IngestReport, PhrasingCheck, StoreStatus
 
 
 @runtime_checkable
@@ -52,6 +52,19 @@ class Retriever(Protocol):
 
     async def reload(self) -> None:
         """Serve what another process saved: the knowledge version moved."""
+        ...
+
+    async def store_status(self) -> StoreStatus:
+        """Ask the vector store whether it answers (a heartbeat); never raises."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Counts requests per key (an API token's hash, a chat) in a moving window."""
+
+    async def hit(self, key: str) -> float | None:
+        """Count one request: None when it is within the limit, else the seconds until the
+        window has room again. A limiter whose store is unreachable lets requests through."""
         ...
 
 

@@ -15,7 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
 from core.desk.case_memory import Recollection
-from core.ports import Assistant, CaseMemory, CrmConnector, OutboundChannel, Retriever
+from core.ports import (
+    Assistant,
+    CaseMemory,
+    CrmConnector,
+    OutboundChannel,
+    RateLimiter,
+    Retriever,
+)
 
 
 @dataclass(slots=True)
@@ -31,6 +38,10 @@ class Runtime:
     """Opens the case memory (``knowledge``); None: no similar cases nor past cases."""
     _recollection: Recollection | None = None
     _recollection_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    api_limiter: RateLimiter | None = None
+    """Requests per API token (``CXC_RATE_LIMIT_API``); None: unlimited."""
+    chat_limiter: RateLimiter | None = None
+    """Messages per Telegram chat (``CXC_RATE_LIMIT_CHAT``); None: unlimited."""
 
     async def recollection(self) -> Recollection | None:
         """The case memory, opened on first use (its models load then, not at start-up)."""

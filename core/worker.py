@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import promises
 from core.config import Settings
+from core.db import is_outage
 from core.feedback import pulse_answers, surveys
 from core.models import Customer, Pulse
 from core.models.base import utcnow
@@ -117,7 +118,10 @@ async def run_worker(
             done = await run_worker_once(session_factory, settings=settings, outbound=outbound)
             if done != WorkerPass():
                 log.info("worker pass: %s", done)
-        except Exception:
-            log.exception("worker pass failed; retrying after the interval")
+        except Exception as exc:
+            if is_outage(exc):  # one line per try; the pass runs again once it answers
+                log.warning("worker pass waits for the database (%s)", type(exc).__name__)
+            else:
+                log.exception("worker pass failed; retrying after the interval")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.worker_interval_s)

@@ -30,7 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import Settings
-from core.domain import Answer, Decision, FaqEntry, IngestReport, PhrasingCheck, match_text
+from core.domain import (
+    Answer,
+    Decision,
+    FaqEntry,
+    IngestReport,
+    PhrasingCheck,
+    StoreStatus,
+    match_text,
+)
 from core.errors import (
     BackendUnavailable,
     CxcError,
@@ -51,6 +59,7 @@ from knowledge.matching.matcher import Matcher
 from knowledge.matching.probe import answered_by, check_phrasing
 from knowledge.matching.text import detect_language
 from knowledge.sources import validate_entries
+from knowledge.store.chroma import heartbeat
 from knowledge.store.documents import doc_key, phrasing_doc
 from knowledge.store.embeddings import embedder_views, one_blas_thread
 from knowledge.store.index import FaqIndex, Progress
@@ -121,6 +130,9 @@ class KnowledgeBase:
 
     async def reload(self) -> None:
         await asyncio.to_thread(self.reload_sync)
+
+    async def store_status(self) -> StoreStatus:
+        return await asyncio.to_thread(heartbeat, self.index.client, self.settings)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         return self._entries.get(entry_id)

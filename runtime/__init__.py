@@ -28,6 +28,7 @@ from core.learning.version import current_version, follow_knowledge
 from core.ports import Assistant, CaseMemory, CrmConnector, OutboundChannel, Retriever
 from core.reports.llm_usage import LlmCallLog
 from core.runtime import Runtime
+from runtime.ratelimit import build_limiter
 
 if TYPE_CHECKING:
     from knowledge.llm import OpenAiAssistant
@@ -56,6 +57,11 @@ async def open_runtime(
     """
     engine = db.create_engine(settings.resolved_database_url)
     sessions = db.session_factory(engine)
+    redis = settings.redis_url
+    limiters = (
+        build_limiter(settings.rate_limit_api, scope="api", redis_url=redis),
+        build_limiter(settings.rate_limit_chat, scope="chat", redis_url=redis),
+    )
     owned = None
     llm: OpenAiAssistant | None = None
     stop = asyncio.Event()
@@ -89,7 +95,16 @@ async def open_runtime(
             assistant = llm = _assistant(settings, calls)
             if llm is not None:  # every call recorded, written off the answer's path
                 recorder = asyncio.create_task(calls.run(sessions, stop=stop))
-        rt = Runtime(settings, sessions, retriever, dict(outbound or {}), crm, assistant)
+        rt = Runtime(
+            settings,
+            sessions,
+            retriever,
+            dict(outbound or {}),
+            crm,
+            assistant,
+            api_limiter=limiters[0],
+            chat_limiter=limiters[1],
+        )
         if memory is not None:
             given = memory
             rt.memory_factory = lambda: given
@@ -118,6 +133,9 @@ async def open_runtime(
             opened.close()
         if owned is not None:
             owned.close()
+        for limiter in limiters:
+            if limiter is not None:
+                await limiter.close()
         await engine.dispose()
 
 

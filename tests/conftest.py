@@ -24,6 +24,18 @@ from core.desk.case_memory import Recollection
 
 POSTGRES_URL = os.environ.get("CXC_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SERVICE_FIXTURES = {"postgres_database", "redis_settings", "chroma_server"}
+"""A test that uses one of these exercises a real server: it is marked ``services``."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``services`` every test that needs a real PostgreSQL, Redis or Chroma server (a
+    fixture above, or the PostgreSQL case of a parametrized database), for CI's second pass."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        uses = SERVICE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if uses or "postgres" in list(params.values()):
+            item.add_marker(pytest.mark.services)
 
 
 @pytest.fixture

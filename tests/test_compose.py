@@ -4,14 +4,16 @@ are started without Docker by other tests."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+from secrets import token_hex
 
 import pytest
 import yaml
 
-from core.config import ENV_PREFIX, Settings
+from core.config import ENV_PREFIX, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -56,3 +58,75 @@ def test_chroma_service_runs_the_packaged_server() -> None:
     assert (Path(sys.executable).parent / "chroma").exists()
     api_env = SERVICES["api"]["environment"]
     assert api_env["CXC_CHROMA_URL"].endswith(":" + command[command.index("--port") + 1])
+
+
+ENV_EXAMPLE = ROOT / ".env.example"
+RAW = (ROOT / "docker-compose.yml").read_text()
+
+
+def _example(*, optional: bool = True) -> dict[str, str]:
+    """The variables .env.example names, with the commented-out optional ones or without."""
+    names = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line.startswith("#") and not optional:
+            continue
+        line = line.lstrip("# ").strip()
+        if "=" in line and line.split("=", 1)[0].isupper():
+            name, value = line.split("=", 1)
+            names[name] = value
+    return names
+
+
+def test_the_production_services_are_all_there() -> None:
+    assert {"postgres", "redis", "chroma", "migrate", "ingest", "api", "bot", "worker"} <= set(
+        SERVICES
+    )
+    for one_off in ("migrate", "ingest"):
+        assert SERVICES[one_off]["restart"] == "no", one_off
+    assert SERVICES["ingest"]["profiles"] == ["ingest"]  # run on demand, not on `up`
+    assert SERVICES["ingest"]["command"][:2] == ["cxc", "ingest"]
+    for name in ("postgres", "redis", "chroma", "api"):
+        assert SERVICES[name]["healthcheck"]["test"], f"{name} has no health check"
+    assert "/health" in " ".join(SERVICES["api"]["healthcheck"]["test"])
+    for name, svc in SERVICES.items():
+        for volume in svc.get("volumes", []):
+            source = volume.split(":")[0]
+            if not source.startswith(("$", ".", "/")):
+                assert source in COMPOSE["volumes"], f"{name}: undeclared volume {source}"
+
+
+def test_the_api_runs_several_workers() -> None:
+    command = SERVICES["api"]["command"]
+    workers = command[command.index("--workers") + 1]
+    default = workers.removeprefix("${API_WORKERS:-").removesuffix("}")
+    assert int(default) > 1
+    assert int(_example()["API_WORKERS"]) > 1
+
+
+def test_the_database_password_has_no_default() -> None:
+    uses = re.findall(r"\$\{POSTGRES_PASSWORD([^}]*)\}", RAW)
+    assert uses and all(use.startswith(":?") for use in uses), uses  # refused when unset
+    assert "cxc:cxc@" not in RAW
+    assert _example()["POSTGRES_PASSWORD"] == ""
+
+
+def test_env_example_names_real_settings_and_every_compose_variable() -> None:
+    example = _example()
+    fields = set(Settings.model_fields)
+    for name in example:
+        if name.startswith(ENV_PREFIX):
+            assert name[len(ENV_PREFIX) :].lower() in fields, f".env.example: unknown {name}"
+    for variable in set(re.findall(r"\$\{([A-Z_]+)", RAW)):
+        assert variable in example, f"docker-compose.yml uses {variable}: not in .env.example"
+
+
+def test_env_example_filled_in_starts_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every secret .env.example asks for, filled with a random value, is what production needs:
+    nothing is missing and nothing more is required."""
+    example = _example(optional=False)
+    for name, value in example.items():
+        monkeypatch.setenv(name, value or f"{name.lower()}-{token_hex(16)}")
+    monkeypatch.setenv("CXC_TELEGRAM_TOKEN", f"123456789:AA{token_hex(17)}")
+    for name, value in SERVICES["api"]["environment"].items():
+        monkeypatch.setenv(name, re.sub(r"\$\{POSTGRES_PASSWORD[^}]*\}", token_hex(16), value))
+    assert load_settings(_env_file=None).env == "production"

@@ -1,5 +1,6 @@
 """Two processes, one data directory: a knowledge change made by one process (`cxc ingest`) is
-answered by another that is already serving (`cxc serve`) within seconds, without a restart."""
+answered by another that is already serving (`cxc serve`, one process or several workers)
+within seconds, without a restart."""
 
 from __future__ import annotations
 
@@ -59,12 +60,25 @@ def _ask(port: int, text: str) -> dict[str, object]:
     return body
 
 
-@pytest.fixture
-def serving(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+def _children(pid: int) -> int:
+    """How many processes ``pid`` started (uvicorn's workers)."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        count += int(fields[1]) == pid
+    return count
+
+
+@pytest.fixture(params=[1, 2], ids=["one process", "two workers"])
+def serving(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Path, int]]:
     assert _cxc(tmp_path, "ingest", str(FAQ)).returncode == 0
     port = _free_port()
+    workers = ["--workers", str(request.param)]
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port)],
+        [sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port), *workers],
         env=_env(tmp_path),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
@@ -82,6 +96,8 @@ def serving(tmp_path: Path) -> Iterator[tuple[Path, int]]:
                     _, log = server.communicate(timeout=30)
                     raise AssertionError(f"cxc serve did not start: {log[-2000:]}") from None
                 time.sleep(0.5)
+        if request.param > 1:
+            assert _children(server.pid) >= request.param
         yield tmp_path, port
     finally:
         server.terminate()
@@ -102,4 +118,6 @@ def test_an_ingest_by_another_process_is_answered_without_a_restart(
     while _ask(port, question)["entry_id"] != "gift_card":
         assert time.monotonic() < deadline, "the serving process kept the old knowledge base"
         time.sleep(0.3)
+    time.sleep(1.0)  # every worker follows the version on its own: all of them answer anew
+    assert {_ask(port, question)["entry_id"] for _ in range(12)} == {"gift_card"}
     assert _ask(port, "How long does delivery take?")["entry_id"] == "delivery_time"

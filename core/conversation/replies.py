@@ -16,6 +16,8 @@ from core.domain import Answer, Candidate
 from core.models import CandidateRef, MessageMeta, QueueRef, ReplyKind, SourceRef
 
 MAX_TEXT_CHARS = 1500
+KB_UNAVAILABLE = "kb_unavailable"
+"""The escalation reason when the knowledge base cannot be asked (the vector store is down)."""
 """Longer messages are stored in full but not sent to the knowledge base."""
 
 

@@ -25,6 +25,7 @@ from core.conversation.inbound import DEFAULT_LANGUAGE, Identity, Inbound, ident
 from core.conversation.intents import Intent
 from core.conversation.reasoning import give_reason
 from core.conversation.replies import (
+    KB_UNAVAILABLE,
     OrderStatus,
     Render,
     Reply,
@@ -259,7 +260,7 @@ async def _ask(
                 text, customer_ref=str(draft.customer_id), language=draft.language
             )
     except BackendUnavailable:
-        return await _escalate(session, draft, render, settings=settings, reason="kb_unavailable")
+        return await _escalate(session, draft, render, settings=settings, reason=KB_UNAVAILABLE)
     known = await _known(session, draft, answer) if assistant else frozenset[str]()
     if not chosen_entry_id:
         answer = await reranked(

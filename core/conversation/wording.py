@@ -5,7 +5,7 @@ chat hand to the :class:`~core.conversation.turn.Conversation`."""
 from __future__ import annotations
 
 from core import i18n
-from core.conversation.replies import OrderStatus, Reply, ReplyKind
+from core.conversation.replies import KB_UNAVAILABLE, OrderStatus, Reply, ReplyKind
 
 FILE_KINDS = ("photo", "voice", "document")
 LANGUAGE_NAMES = {"ru": "Русский", "uk": "Українська", "ro": "Română", "en": "English"}
@@ -39,6 +39,8 @@ def render_reply(reply: Reply) -> str:
             key = "escalated_assigned"
         position, wait = (queue.position, queue.expected_wait_minutes) if queue else (0, 0)
         text = t(lang, key, case=reply.case_id, position=position, wait=wait)
+        if reply.reason == KB_UNAVAILABLE:
+            return f"{t(lang, 'kb_unavailable')} {text}"
         return f"{t(lang, 'sorry')} {text}" if reply.reason in UPSET else text
     if reply.kind == ReplyKind.UNSUPPORTED:
         reason = reply.reason or "empty"

@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``."""
 
+from core.models.audit import AuditEvent
 from core.models.case import Case, CaseStatus, Owner
 from core.models.compensation import (
     Compensation,
@@ -23,6 +24,7 @@ from core.models.users import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Author",
     "CandidateRef",
     "CandidateStatus",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.config import Settings
+from core.domain import StoreStatus
 from core.errors import BackendUnavailable
 
 
@@ -46,3 +47,13 @@ def close_client(client: Any) -> None:
     for session, identifier in sessions:
         if session is not None and identifier not in SharedSystemClient._identifier_to_system:
             session.close()
+
+
+def heartbeat(client: Any, settings: Settings) -> StoreStatus:
+    """Ask the client's Chroma whether it answers (a server's ``/api/v2/heartbeat``)."""
+    mode = "server" if settings.chroma_url else "embedded"
+    try:
+        client.heartbeat()
+    except Exception as exc:
+        return StoreStatus(mode, False, f"{type(exc).__name__}: {str(exc)[:200]}")
+    return StoreStatus(mode, True)

@@ -19,7 +19,7 @@ from bot.texts import render_reply
 from core import db
 from core.config import Settings
 from core.conversation.turn import Conversation
-from core.ports import Assistant, Retriever
+from core.ports import Assistant, RateLimiter, Retriever
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +68,7 @@ async def make_harness(bot_settings: Settings, engine: AsyncEngine) -> AsyncIter
         settings: Settings | None = None,
         database: AsyncEngine | None = None,
         assistant: Assistant | None = None,
+        chat_limiter: RateLimiter | None = None,
     ) -> Harness:
         api = FakeBotApi()
         bot = Bot(token=TOKEN, session=api)
@@ -84,7 +85,11 @@ async def make_harness(bot_settings: Settings, engine: AsyncEngine) -> AsyncIter
             retriever=retriever, settings=settings, render=render_reply, assistant=assistant
         )
         dp = create_dispatcher(
-            settings, conversation=conversation, session_factory=sessions, outbound=outbound
+            settings,
+            conversation=conversation,
+            session_factory=sessions,
+            outbound=outbound,
+            chat_limiter=chat_limiter,
         )
         dispatchers.append(dp)
         return Harness(

@@ -68,6 +68,7 @@ async def test_a_body_over_the_limit_is_413(
     update = '{"update_id": 1, "message": {"text": "%s"}}' % ("x" * 10_000_000)
     res = await any_client.post("/telegram/webhook", headers=JSON, content=update)
     assert res.status_code == 413 and "1000000 bytes" in res.json()["detail"]
+    assert res.json()["error"] == "PayloadTooLarge"  # the one error shape
 
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):

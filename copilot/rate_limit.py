@@ -1,0 +1,53 @@
+"""Requests per API token (``CXC_RATE_LIMIT_API``): over the limit, 429 with ``Retry-After`` in
+the one error shape, before the body is read. The count is keyed by the token's hash (never
+the token) and kept where the runtime's limiter keeps it (Redis, or this process). Requests
+without a bearer token are not counted here."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from core.ports import RateLimiter
+
+
+class RateLimit:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limiter = _limiter(scope) if scope["type"] == "http" else None
+        token = _bearer(scope) if limiter is not None else None
+        if limiter is None or token is None:
+            await self.app(scope, receive, send)
+            return
+        wait = await limiter.hit(hashlib.sha256(token.encode()).hexdigest())
+        if wait is None:
+            await self.app(scope, receive, send)
+            return
+        seconds = math.ceil(wait)
+        response = JSONResponse(
+            {
+                "detail": f"too many requests with this token; retry in {seconds} s",
+                "error": "RateLimited",
+            },
+            status_code=429,
+            headers={"Retry-After": str(seconds)},
+        )
+        await response(scope, receive, send)
+
+
+def _limiter(scope: Scope) -> RateLimiter | None:
+    runtime = getattr(scope["app"].state, "runtime", None) if "app" in scope else None
+    return runtime.api_limiter if runtime is not None else None
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() or None if scheme.lower() == "bearer" else None
+    return None
