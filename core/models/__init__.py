@@ -9,6 +9,7 @@ from core.models.compensation import (
 )
 from core.models.crm import CrmCase, CrmSyncState, CustomerOrder, IdentityConflict
 from core.models.customer import ChannelIdentity, Customer
+from core.models.incident import Incident, IncidentStatus, Notice, NoticeKind, NoticeStatus
 from core.models.knowledge import KnowledgeItem, KnowledgeVersion
 from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
 from core.models.message import Author, CaseEvent, Direction, Message, ReplyKind
@@ -40,11 +41,16 @@ __all__ = [
     "Direction",
     "IdentityConflict",
     "InboundUpdate",
+    "Incident",
+    "IncidentStatus",
     "KnowledgeCandidate",
     "KnowledgeItem",
     "KnowledgeVersion",
     "Message",
     "MessageMeta",
+    "Notice",
+    "NoticeKind",
+    "NoticeStatus",
     "OutboundDelivery",
     "Owner",
     "Promise",

@@ -46,6 +46,8 @@ class CaseEvent(StrEnum):
     CLOSED = "closed"
     PROMISED = "promised"
     RECOVERY = "recovery"
+    PROMISE_OVERDUE = "promise_overdue"
+    """An open promise passed its due time: the operator and the supervisors are alerted."""
 
 
 class ReplyKind(StrEnum):
@@ -66,6 +68,8 @@ class ReplyKind(StrEnum):
     """The text was the comment a satisfaction pulse asked for: thanks, outside any case."""
     ORDER_STATUS = "order_status"
     """"Where is my order?" from a customer with stored orders: their latest order's status."""
+    INCIDENT = "incident"
+    """An affected customer wrote about an active incident: its message (``core.incidents``)."""
 
 
 class Message(SQLModel, table=True):
