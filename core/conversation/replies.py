@@ -51,6 +51,8 @@ class Reply:
     """The stored bot message (None when silent)."""
     order: OrderStatus | None = None
     """For :attr:`ReplyKind.ORDER_STATUS`: the customer's latest order."""
+    notice: str | None = None
+    """For :attr:`ReplyKind.INCIDENT`: the incident's message in the customer's language."""
 
     @property
     def silent(self) -> bool:
