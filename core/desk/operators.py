@@ -28,6 +28,7 @@ from core.models import (
     ChannelIdentity,
     DeliveryStatus,
     Direction,
+    Incident,
     Message,
     MessageMeta,
     OutboundDelivery,
@@ -83,6 +84,8 @@ class DeskCaseView(timeline.CaseView):
     """The case view with the customer's past feedback (CSAT/CES/NPS and comments)."""
 
     feedback: list[Pulse] = field(default_factory=list)
+    incident: Incident | None = None
+    """The incident the customer wrote about on this case, with its compensation."""
 
 
 async def case_view(
@@ -95,7 +98,9 @@ async def case_view(
     view = await timeline.case_view(session, context=context, disclosure=disclosure)
     parts = {f.name: getattr(view, f.name) for f in fields(view)}
     feedback = await history.customer_feedback(session, customer_id=context.customer_id)
-    return DeskCaseView(**parts, feedback=feedback)
+    about = context.case.incident_id
+    incident = await session.get(Incident, about) if about is not None else None
+    return DeskCaseView(**parts, feedback=feedback, incident=incident)
 
 
 async def assign_case(

@@ -2,7 +2,8 @@
 
 Pausing or cancelling withdraws the notices still waiting in the delivery log untried: a
 conditional UPDATE takes their pending, never-attempted deliveries (a sender that claimed one
-first sends it; it stays queued), and they are deleted in the same commit. Withdrawn notices are pending again (pause) or cancelled.
+first sends it; it stays queued), and they are deleted in the same commit. Withdrawn notices
+are pending again (pause) or cancelled.
 """
 
 from __future__ import annotations
@@ -49,18 +50,40 @@ class Progress:
     cancelled: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    incident: Incident
+    progress: Progress
+
+
+async def incident_view(
+    session: AsyncSession, *, incident_id: int, user: User | None = None
+) -> IncidentView:
+    """The incident and how far its broadcast is (for supervisors: the segment may list
+    customers' identities)."""
+    if user is not None:
+        auth.require_role(user, SUPERVISING)
+    incident = await get_incident(session, incident_id)
+    return IncidentView(incident, await progress(session, incident_id=incident_id))
+
+
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:
     return await fetch(session, Incident, incident_id, kind="incident")
 
 
-async def list_incidents(session: AsyncSession, *, limit: int = 100) -> list[Incident]:
+async def list_incidents(
+    session: AsyncSession, *, user: User, limit: int = 100
+) -> list[IncidentView]:
+    """The newest incidents first, each with its progress (supervisors)."""
+    auth.require_role(user, SUPERVISING)
     stmt = select(Incident).order_by(col(Incident.id).desc()).limit(limit)
-    return list((await session.exec(stmt)).all())
+    incidents = list((await session.exec(stmt)).all())
+    return [IncidentView(i, await progress(session, incident_id=i.id or 0)) for i in incidents]
 
 
 async def set_status(
     session: AsyncSession, *, incident_id: int, user: User, status: IncidentStatus
-) -> Incident:
+) -> IncidentView:
     """Pause, resume or cancel (409 from any other status)."""
     auth.require_role(user, SUPERVISING)
     await get_incident(session, incident_id)
@@ -72,7 +95,7 @@ async def set_status(
     if status != IncidentStatus.ACTIVE:
         await _withdraw(session, incident_id, cancel=status == IncidentStatus.CANCELLED)
     await session.commit()
-    return await get_incident(session, incident_id)
+    return await incident_view(session, incident_id=incident_id)
 
 
 async def _withdraw(session: AsyncSession, incident_id: int, *, cancel: bool) -> None:

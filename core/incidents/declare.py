@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from core import i18n
 from core.config import Settings
 from core.errors import InvalidInput
 from core.incidents.notices import Offer, insert_once, load_customers, pick_channel, sendable
-from core.incidents.segment import Segment, affected_customers
+from core.incidents.segment import Segment, affected_customers, read_csv
 from core.models import ChannelIdentity, Customer, Incident, NoticeKind, NoticeStatus, User
 from core.models.base import utcnow
 from core.platform import auth
@@ -34,6 +34,9 @@ class IncidentDraft:
     compensation: Mapping[str, Any] | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    csv: str | None = None
+    """Customer ids or identities as CSV (``core.incidents.segment.read_csv``), added to the
+    segment's list."""
 
 
 @dataclass(slots=True)
@@ -55,12 +58,13 @@ async def declare_incident(
     auth.require_role(user, SUPERVISING)
     now = now or utcnow()
     messages, offer = _check(draft, now=now)
-    if draft.segment.empty:
+    segment = _with_csv(draft, region=settings.default_region)
+    if segment.empty:
         raise InvalidInput(
             "the segment is empty: name a region, a promised-delivery range, a product, an "
             "order status, customer ids or identities"
         )
-    ids = await affected_customers(session, draft.segment)
+    ids = await affected_customers(session, segment)
     if not ids:
         raise InvalidInput("the segment matches no customer")
     plan = _plan(await load_customers(session, ids), messages, offer, sendable(settings), now)
@@ -71,7 +75,7 @@ async def declare_incident(
     incident = Incident(
         title=draft.title.strip(),
         messages=messages,
-        segment=draft.segment.as_json(),
+        segment=segment.as_json(),
         keywords=_keywords(draft),
         compensation=offer.as_json() if offer else None,
         starts_at=draft.starts_at or now,
@@ -103,6 +107,16 @@ def _check(draft: IncidentDraft, *, now: datetime) -> tuple[dict[str, str], Offe
     if draft.ends_at is not None and draft.ends_at <= start:
         raise InvalidInput("ends_at must be after starts_at")
     return messages, Offer.parse(dict(draft.compensation) if draft.compensation else None)
+
+
+def _with_csv(draft: IncidentDraft, *, region: str) -> Segment:
+    if not draft.csv or not draft.csv.strip():
+        return draft.segment
+    ids, keys = read_csv(draft.csv, region=region)
+    segment = draft.segment
+    return replace(
+        segment, customer_ids=(*segment.customer_ids, *ids), identities=(*segment.identities, *keys)
+    )
 
 
 def _plan(

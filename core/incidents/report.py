@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.incidents.control import Progress, get_incident, progress
+from core.incidents.declare import SUPERVISING
 from core.models import (
     Case,
     CustomerOrder,
@@ -21,8 +22,10 @@ from core.models import (
     OutboundDelivery,
     Owner,
     Pulse,
+    User,
 )
 from core.models.base import utcnow
+from core.platform import auth
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,15 @@ class IncidentReport:
 
 
 async def incident_report(
-    session: AsyncSession, *, incident_id: int, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    incident_id: int,
+    user: User | None = None,
+    now: datetime | None = None,
 ) -> IncidentReport:
+    """The report (for supervisors when ``user`` is given)."""
+    if user is not None:
+        auth.require_role(user, SUPERVISING)
     incident = await get_incident(session, incident_id)
     since, until = incident.starts_at, incident.ends_at or now or utcnow()
     done = await progress(session, incident_id=incident_id)
