@@ -88,8 +88,8 @@ async def _start(url: str, api: LimitedBotApi, data: Path) -> asyncio.subprocess
     )
 
 
-async def _until(condition: Callable[[], object], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+async def _until(condition: Callable[[], object], within: float) -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await condition() if asyncio.iscoroutinefunction(condition) else condition():
             return

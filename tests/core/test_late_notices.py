@@ -103,3 +103,21 @@ async def test_an_overdue_promise_alerts_at_once_and_tells_the_customer_after_th
     assert notice.kind == NoticeKind.LATE_PROMISE and notice.external_id == "21"
     assert "refund 500" in notice.text and f"#{case.id}" in notice.text
     assert "запізн" in notice.text  # Ukrainian
+
+
+async def test_the_worker_pass_apologises_and_queues_once(any_engine: Any) -> None:
+    from core import db
+    from core.worker import run_worker_once
+
+    sessions = db.session_factory(any_engine)
+    async with sessions() as s:
+        customer = await make_customer(s, telegram_id="31", language="ro")
+        await _order(s, customer.id or 0, "R-1")
+    settings = _settings()
+    done = await run_worker_once(sessions, settings=settings, now=NOW)
+    again = await run_worker_once(sessions, settings=settings, now=NOW + timedelta(minutes=1))
+    assert (done.late_orders, done.notices_queued) == (1, 1)
+    assert (again.late_orders, again.notices_queued) == (0, 0)
+    async with sessions() as s:
+        [delivery] = (await s.exec(select(OutboundDelivery))).all()
+    assert delivery.external_id == "31" and "R-1" in delivery.text and "întârzie" in delivery.text
