@@ -117,3 +117,6 @@ async def test_the_case_shows_its_incident(
     assert view["case"]["incident_id"] == made["id"]
     assert view["incident"]["title"] == BODY["title"]
     assert view["incident"]["compensation"]["amount"] == 300.0
+    fragment = await client.get(f"/console/fragments/cases/{case.id}", headers=users.operator)
+    assert 'id="case-incident"' in fragment.text and BODY["title"] in fragment.text
+    assert "RUB300" in fragment.text or "300" in fragment.text
