@@ -66,6 +66,13 @@ class IncidentIn(BaseModel):
     compensation: CompensationIn | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
+    key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="An idempotency key: a retried declaration with it returns the first one "
+        "instead of notifying everyone again.",
+    )
 
     def draft(self) -> IncidentDraft:
         seg = self.segment
@@ -87,6 +94,7 @@ class IncidentIn(BaseModel):
             starts_at=self.starts_at,
             ends_at=self.ends_at,
             csv=seg.csv,
+            key=self.key,
         )
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import i18n
@@ -37,6 +39,8 @@ class IncidentDraft:
     csv: str | None = None
     """Customer ids or identities as CSV (``core.incidents.segment.read_csv``), added to the
     segment's list."""
+    key: str | None = None
+    """An idempotency key: declaring again with it returns the incident first declared."""
 
 
 @dataclass(slots=True)
@@ -57,6 +61,9 @@ async def declare_incident(
     segment, unknown customers, or a message missing a language an affected customer reads."""
     auth.require_role(user, SUPERVISING)
     now = now or utcnow()
+    earlier = await _declared(session, draft.key)
+    if earlier is not None:
+        return earlier
     messages, offer = _check(draft, now=now)
     segment = _with_csv(draft, region=settings.default_region)
     if segment.empty:
@@ -81,15 +88,28 @@ async def declare_incident(
         starts_at=draft.starts_at or now,
         ends_at=draft.ends_at,
         affected=len(ids),
+        key=draft.key,
         created_by=user.name,
         created_at=now,
     )
     session.add(incident)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # the same key declared at the same moment: that one stands
+        await session.rollback()
+        earlier = await _declared(session, draft.key)
+        assert earlier is not None
+        return earlier
     assert incident.id is not None
     await insert_once(session, [{**row, "subject_id": incident.id} for row in plan.rows])
     await session.commit()
     return incident
+
+
+async def _declared(session: AsyncSession, key: str | None) -> Incident | None:
+    if not key:
+        return None
+    return (await session.exec(select(Incident).where(Incident.key == key))).first()
 
 
 def _check(draft: IncidentDraft, *, now: datetime) -> tuple[dict[str, str], Offer | None]:

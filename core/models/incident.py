@@ -47,6 +47,8 @@ class Incident(SQLModel, table=True):
     starts_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     affected: int = 0
+    key: str | None = Field(default=None, max_length=100, unique=True)
+    """The declaring client's idempotency key: a retried declaration returns the first one."""
     created_by: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -120,3 +120,15 @@ async def test_the_case_shows_its_incident(
     fragment = await client.get(f"/console/fragments/cases/{case.id}", headers=users.operator)
     assert 'id="case-incident"' in fragment.text and BODY["title"] in fragment.text
     assert "RUB300" in fragment.text or "300" in fragment.text
+
+
+async def test_a_retried_declaration_with_its_key_notifies_nobody_twice(
+    client: httpx.AsyncClient, db_session: AsyncSession, users: Users
+) -> None:
+    await _customers(db_session, "ru", "en")
+    body = {**BODY, "key": "flood-2026-05-10"}
+    first = await client.post("/v1/incidents", headers=users.supervisor, json=body)
+    again = await client.post("/v1/incidents", headers=users.supervisor, json=body)
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert (await db_session.exec(select(func.count()).select_from(Notice))).one() == 2

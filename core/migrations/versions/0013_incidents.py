@@ -33,9 +33,11 @@ def upgrade() -> None:
         sa.Column("starts_at", core.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ends_at", core.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("affected", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("created_at", core.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
     )
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_incident_status"), ["status"], unique=False)
