@@ -66,6 +66,34 @@ async def declare_incident(
         return earlier
     messages, offer = _check(draft, now=now)
     segment = _with_csv(draft, region=settings.default_region)
+    plan = await _affected(session, segment, messages, offer, settings=settings, now=now)
+    incident = Incident(
+        title=draft.title.strip(),
+        messages=messages,
+        segment=segment.as_json(),
+        keywords=_keywords(draft),
+        compensation=offer.as_json() if offer else None,
+        starts_at=draft.starts_at or now,
+        ends_at=draft.ends_at,
+        affected=len(plan.rows),
+        key=draft.key,
+        created_by=user.name,
+        created_at=now,
+    )
+    return await _store(session, incident, plan)
+
+
+async def _affected(
+    session: AsyncSession,
+    segment: Segment,
+    messages: dict[str, str],
+    offer: Offer | None,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> _Plan:
+    """One notice per affected customer; InvalidInput when there is none, or a language an
+    affected, reachable customer reads has no message."""
     if segment.empty:
         raise InvalidInput(
             "the segment is empty: name a region, a promised-delivery range, a product, an "
@@ -79,25 +107,16 @@ async def declare_incident(
     if missing:
         counts = ", ".join(f"{lang} ({plan.languages[lang]} customers)" for lang in missing)
         raise InvalidInput(f"the message has no text in {counts}")
-    incident = Incident(
-        title=draft.title.strip(),
-        messages=messages,
-        segment=segment.as_json(),
-        keywords=_keywords(draft),
-        compensation=offer.as_json() if offer else None,
-        starts_at=draft.starts_at or now,
-        ends_at=draft.ends_at,
-        affected=len(ids),
-        key=draft.key,
-        created_by=user.name,
-        created_at=now,
-    )
+    return plan
+
+
+async def _store(session: AsyncSession, incident: Incident, plan: _Plan) -> Incident:
     session.add(incident)
     try:
         await session.flush()
     except IntegrityError:  # the same key declared at the same moment: that one stands
         await session.rollback()
-        earlier = await _declared(session, draft.key)
+        earlier = await _declared(session, incident.key)
         assert earlier is not None
         return earlier
     assert incident.id is not None

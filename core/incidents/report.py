@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import distinct, func
 from sqlmodel import col, select
@@ -69,47 +70,9 @@ async def incident_report(
         .where(col(Notice.kind) == NoticeKind.INCIDENT, col(Notice.subject_id) == incident_id)
         .scalar_subquery()
     )
-    window = (col(Case.opened_at) >= since, col(Case.opened_at) <= until)
-    contacted = await _count(
-        session,
-        select(func.count(distinct(col(Case.customer_id)))).where(
-            *window, col(Case.customer_id).in_(affected)
-        ),
-    )
-    others = await _count(
-        session,
-        select(func.count(distinct(col(CustomerOrder.customer_id)))).where(
-            col(CustomerOrder.customer_id).not_in(affected)
-        ),
-    )
-    others_contacted = await _count(
-        session,
-        select(func.count(distinct(col(Case.customer_id)))).where(
-            *window,
-            col(Case.customer_id).not_in(affected),
-            col(Case.customer_id).in_(select(CustomerOrder.customer_id)),
-        ),
-    )
-    tagged = await _count(
-        session, select(func.count()).select_from(Case).where(Case.incident_id == incident_id)
-    )
-    deflected = await _count(
-        session,
-        select(func.count())
-        .select_from(Case)
-        .where(Case.incident_id == incident_id, Case.owner == Owner.BOT),
-    )
-    csat = (
-        await session.exec(
-            select(func.avg(Pulse.csat), func.count(col(Pulse.csat))).where(
-                col(Pulse.customer_id).in_(affected),
-                col(Pulse.csat).is_not(None),
-                col(Pulse.answered_at) >= since,
-            )
-        )
-    ).one()
-    value = await _offered(session, incident_id)
-    currency = incident.compensation.get("currency") if incident.compensation else None
+    contacted, others_contacted, others = await _contacts(session, affected, since, until)
+    tagged, deflected = await _tagged(session, incident_id)
+    csat, answers = await _csat(session, affected, since)
     return IncidentReport(
         incident_id=incident_id,
         progress=done,
@@ -121,11 +84,47 @@ async def incident_report(
         baseline_contact_rate=_rate(others_contacted, others),
         tagged_cases=tagged,
         deflected=deflected,
-        affected_csat=round(float(csat[0]), 2) if csat[0] is not None else None,
-        csat_answers=int(csat[1]),
-        compensation_value=value,
-        currency=currency,
+        affected_csat=csat,
+        csat_answers=answers,
+        compensation_value=await _offered(session, incident_id),
+        currency=incident.compensation.get("currency") if incident.compensation else None,
     )
+
+
+async def _contacts(
+    session: AsyncSession, affected: Any, since: datetime, until: datetime
+) -> tuple[int, int, int]:
+    """(affected customers who opened a case in the window, unaffected customers with orders
+    who did, unaffected customers with orders)."""
+    window = (col(Case.opened_at) >= since, col(Case.opened_at) <= until)
+    writers = select(func.count(distinct(col(Case.customer_id)))).where(*window)
+    contacted = await _count(session, writers.where(col(Case.customer_id).in_(affected)))
+    others_contacted = await _count(
+        session,
+        writers.where(
+            col(Case.customer_id).not_in(affected),
+            col(Case.customer_id).in_(select(CustomerOrder.customer_id)),
+        ),
+    )
+    buyers = select(func.count(distinct(col(CustomerOrder.customer_id))))
+    others = await _count(session, buyers.where(col(CustomerOrder.customer_id).not_in(affected)))
+    return contacted, others_contacted, others
+
+
+async def _tagged(session: AsyncSession, incident_id: int) -> tuple[int, int]:
+    """(cases the incident's message answered, those of them no person took)."""
+    cases = select(func.count()).select_from(Case).where(Case.incident_id == incident_id)
+    return await _count(session, cases), await _count(session, cases.where(Case.owner == Owner.BOT))
+
+
+async def _csat(session: AsyncSession, affected: Any, since: datetime) -> tuple[float | None, int]:
+    stmt = select(func.avg(Pulse.csat), func.count(col(Pulse.csat))).where(
+        col(Pulse.customer_id).in_(affected),
+        col(Pulse.csat).is_not(None),
+        col(Pulse.answered_at) >= since,
+    )
+    mean, answers = (await session.exec(stmt)).one()
+    return (round(float(mean), 2) if mean is not None else None), int(answers)
 
 
 async def _count(session: AsyncSession, stmt: object) -> int:

@@ -17,7 +17,7 @@ from core.compensation.policy_store import active_policy
 from core.config import Settings
 from core.incidents.declare import compose
 from core.incidents.notices import Offer, insert_once, load_customers, pick_channel, sendable
-from core.models import Customer, CustomerOrder, Notice, NoticeKind, NoticeStatus
+from core.models import ChannelIdentity, Customer, CustomerOrder, Notice, NoticeKind, NoticeStatus
 from core.models.base import utcnow
 
 CLOSED = ("delivered", "cancelled", "canceled", "returned", "completed", "closed")
@@ -96,7 +96,7 @@ def _offer(
 def _row(
     order: CustomerOrder,
     customer: Customer,
-    identity: Any,
+    identity: ChannelIdentity | None,
     offer: Offer | None,
     now: datetime,
 ) -> dict[str, Any]:

@@ -5,6 +5,7 @@ it fell overdue (``core.cases.promises.flag_overdue``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import i18n
 from core.config import Settings
 from core.incidents.notices import insert_once, load_customers, pick_channel, sendable
-from core.models import Case, Notice, NoticeKind, NoticeStatus, Promise, PromiseStatus
+from core.models import (
+    Case,
+    ChannelIdentity,
+    Customer,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    Promise,
+    PromiseStatus,
+)
 from core.models.base import utcnow
 
 BATCH = 500
@@ -57,8 +67,8 @@ async def tell_late_promises(
 def _row(
     promise: Promise,
     case: Case,
-    customer: Any,
-    identities: Any,
+    customer: Customer,
+    identities: Sequence[ChannelIdentity],
     channels: tuple[str, ...],
     now: datetime,
 ) -> dict[str, Any]:
