@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from factories import make_customer
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import db
@@ -178,7 +178,7 @@ async def test_each_customer_gets_one_notice_in_their_language(any_session: Asyn
     assert await release.release_due(s, settings=settings, now=NOW) == 2
     assert await release.release_due(s, settings=settings, now=NOW) == 0  # nothing left
 
-    rows = (await s.exec(select(OutboundDelivery).order_by(OutboundDelivery.id))).all()
+    rows = (await s.exec(select(OutboundDelivery).order_by(col(OutboundDelivery.id)))).all()
     assert sorted(r.external_id for r in rows) == [str(100 + i) for i in range(5)]
     texts = {r.external_id: r.text for r in rows}
     assert texts["100"].startswith(MESSAGES["en"]) and "200" in texts["100"]
@@ -226,7 +226,7 @@ async def test_pause_withdraws_untried_notices_and_cancel_stops_all(
     user = await _supervisor_named(s, "boss")
     settings = _settings(notice_window=4)
     assert await release.release_due(s, settings=settings, now=NOW) == 4
-    first = (await s.exec(select(OutboundDelivery).order_by(OutboundDelivery.id))).first()
+    first = (await s.exec(select(OutboundDelivery).order_by(col(OutboundDelivery.id)))).first()
     assert first is not None
     first.status, first.attempts = DeliveryStatus.SENDING, 1  # a sender is sending it now
     s.add(first)
@@ -261,7 +261,7 @@ async def test_report(any_session: AsyncSession) -> None:
     )
     assert incident.id is not None
     await release.release_due(s, settings=_settings(), now=NOW)
-    rows = (await s.exec(select(OutboundDelivery).order_by(OutboundDelivery.id))).all()
+    rows = (await s.exec(select(OutboundDelivery).order_by(col(OutboundDelivery.id)))).all()
     rows[0].status, rows[1].status = DeliveryStatus.SENT, DeliveryStatus.FAILED
     s.add_all(rows[:2])
     affected = (
