@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from copilot.feedback_schemas import FeedbackOut
+from copilot.incident_schemas import IncidentBrief
 from core.cases.promises import is_overdue
 from core.desk.operators import DeskCaseView
 from core.models import ChannelIdentity, Message, Promise
@@ -39,6 +40,7 @@ class CaseOut(_Out):
     resolution: str | None
     resolution_code: str | None
     knowledge_entry_id: str | None = None
+    incident_id: int | None = None
 
     @field_validator("resolution")
     @classmethod
@@ -169,6 +171,9 @@ class CaseDetail(BaseModel):
     )
     orders: list[dict[str, Any]] = Field(
         default_factory=list, description="The customer's orders, newest last."
+    )
+    incident: IncidentBrief | None = Field(
+        default=None, description="The incident the customer wrote about, with its compensation."
     )
 
 
@@ -314,4 +319,5 @@ def case_detail(view: DeskCaseView) -> CaseDetail:
         crm_error=view.crm_error,
         feedback=[FeedbackOut.of(p, shown) for p in view.feedback],
         orders=[shown.data(o) for o in view.orders],
+        incident=IncidentBrief.model_validate(view.incident) if view.incident else None,
     )

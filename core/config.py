@@ -229,6 +229,17 @@ class Settings(BaseSettings):
     (similar cases, a customer's past cases); 0: only before suggestions and by
     ``cxc cases remember``."""
 
+    # Proactive notices: incidents, late orders, late promises (docs/incidents.md)
+    notice_window: int = Field(default=300, ge=1)
+    """At most this many notices wait unsent in the delivery log at a time (a pause withdraws
+    the rest; the channel's senders set the pace)."""
+    late_order_grace_h: float = Field(default=2.0, ge=0.0)
+    """An undelivered order this long past its promised date gets an apology (once)."""
+    late_order_lookback_days: float = Field(default=14.0, gt=0.0)
+    """Orders promised longer ago than this are not apologised for (old CRM data)."""
+    promise_notice_grace_h: float = Field(default=24.0, ge=0.0)
+    """An overdue promise still open this long after its due time: the customer is told (once)."""
+
     # CRM connectors (docs/crm.md)
     crm_adapter: Literal["files", "hubspot", "amocrm", "bitrix24"] | None = None
     """The source the worker syncs every ``crm_sync_interval_s`` (and ``cxc crm sync``'s

@@ -8,10 +8,12 @@ the customer's language with the currency of the policy or order (docs/i18n.md).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from babel.core import Locale
+from babel.dates import format_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
@@ -82,3 +84,8 @@ def money(amount: float, currency: str, language: str | None) -> str:
 
 def number(value: float, language: str | None) -> str:
     return format_decimal(value, locale=language_of(language))
+
+
+def date(value: datetime, language: str | None) -> str:
+    """A day as the language writes it (``12 мая 2026 г.``, ``May 12, 2026``)."""
+    return format_date(value, format="long", locale=language_of(language))

@@ -1,5 +1,7 @@
-"""The background worker: decides and sends pulses, schedules NPS rounds, expires stale pulses
-and flags overdue promises. Everything it does is stored first, so it survives restarts; a
+"""The background worker: decides and sends pulses, schedules NPS rounds, expires stale pulses,
+flags overdue promises, stores the notices for late orders and late promises and queues
+proactive notices (incidents' too) into the delivery log, a window at a time
+(``core.incidents.release``). Everything it does is stored first, so it survives restarts; a
 pulse is claimed (under a lease) before it is sent and never sent twice: a claim that expires
 before the send is taken again, one that expires during it fails as "outcome unknown"
 (``core.feedback.surveys``). A channel that queues a send for a retry (Telegram in an outage)
@@ -21,6 +23,9 @@ from core.cases import promises
 from core.config import Settings
 from core.db import is_outage
 from core.feedback import pulse_answers, surveys
+from core.incidents import release
+from core.late import orders as late_orders
+from core.late import promises as late_promises
 from core.models import Customer, Pulse
 from core.models.base import utcnow
 from core.ports import OutboundChannel
@@ -38,6 +43,9 @@ class WorkerPass:
     failed: int = 0
     expired: int = 0
     promises_flagged: int = 0
+    late_orders: int = 0
+    late_promises: int = 0
+    notices_queued: int = 0
 
 
 async def run_worker_once(
@@ -54,10 +62,13 @@ async def run_worker_once(
         nps = await surveys.schedule_nps(session, settings=settings, now=now)
         expired = await surveys.expire(session, now=now)
         flagged = len(await promises.flag_overdue(session, now=now))
+        late = await late_orders.apologise_late_orders(session, settings=settings, now=now)
+        told = await late_promises.tell_late_promises(session, settings=settings, now=now)
+        queued = await release.release_due(session, settings=settings, now=now)
     sent = failed = 0
     if outbound:
         sent, failed = await _send_due(session_factory, settings, outbound, now)
-    return WorkerPass(decided, nps, sent, failed, expired, flagged)
+    return WorkerPass(decided, nps, sent, failed, expired, flagged, late, told, queued)
 
 
 async def _send_due(

@@ -6,6 +6,7 @@ Overdue = still open after ``due_at``. :func:`flag_overdue` (for the worker loop
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -13,10 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
 from core.errors import InvalidInput, InvalidTransition
-from core.models import Case, CaseEvent, MessageMeta, Promise, PromiseStatus, User
+from core.models import Case, CaseEvent, Message, MessageMeta, Promise, PromiseStatus, User
 from core.models.base import utcnow
 from core.platform import auth
 from core.platform.records import claim, fetch
+
+log = logging.getLogger(__name__)
 
 
 async def make_promise(
@@ -120,5 +123,26 @@ async def flag_overdue(session: AsyncSession, *, now: datetime | None = None) ->
     for promise in rows:
         promise.overdue_flagged_at = now
         session.add(promise)
+        session.add(await _overdue_alert(session, promise))
     await session.commit()
     return rows
+
+
+async def _overdue_alert(session: AsyncSession, promise: Promise) -> Message:
+    """The alert on the case's timeline: its operator's queue and the supervisors' lists show
+    it (``GET /v1/promises?overdue=true``)."""
+    case = await lifecycle.get_case(session, promise.case_id)
+    log.warning(
+        "promise %s on case %s is overdue: alerting %s and the supervisors",
+        promise.id,
+        promise.case_id,
+        promise.created_by,
+    )
+    return lifecycle.event_message(
+        case,
+        CaseEvent.PROMISE_OVERDUE,
+        text=f"promise overdue: {promise.text} (due {promise.due_at.isoformat()}); "
+        f"alert to {promise.created_by} and the supervisors",
+        author_ref="system",
+        meta=MessageMeta(due_at=promise.due_at.isoformat()),
+    )

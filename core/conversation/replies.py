@@ -55,6 +55,8 @@ class Reply:
     """For :attr:`ReplyKind.ORDER_STATUS`: the customer's latest order."""
     ask_phone: bool = False
     """Ask the customer, once, to share their phone (their orders are found by it)."""
+    notice: str | None = None
+    """For :attr:`ReplyKind.INCIDENT`: the incident's message in the customer's language."""
 
     @property
     def silent(self) -> bool:

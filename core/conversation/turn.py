@@ -40,6 +40,7 @@ from core.domain import Answer, Decision, Source
 from core.errors import BackendUnavailable, EntryNotFound
 from core.grounding.compose import grounded
 from core.grounding.rerank import reranked
+from core.incidents.awareness import incident_answer
 from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
 from core.models.base import utcnow
 from core.models.message_meta import MessageMeta
@@ -114,6 +115,9 @@ class Conversation:
         chat = intents.small_talk(text)
         if chat and not chosen:
             return await _reply(session, draft, ReplyKind.SMALL_TALK, render, reason=chat)
+        incident = await _about_incident(session, draft, text, render) if not chosen else None
+        if incident is not None:
+            return incident
         order = await _order_asked(session, draft, text) if not chosen else None
         if order is not None:
             return await _reply(session, draft, ReplyKind.ORDER_STATUS, render, order=order)
@@ -220,6 +224,23 @@ async def _current_case(
     if active is None:
         active = await lifecycle.open_case(session, customer_id=_id(customer), channel=channel)
     return active, False, last.id if last is not None else None
+
+
+async def _about_incident(
+    session: AsyncSession, draft: Reply, text: str, render: Render
+) -> Reply | None:
+    """An affected customer writing about an active incident: its message, and the case is
+    tagged with it (``core.incidents.awareness``)."""
+    about = await incident_answer(
+        session, customer_id=draft.customer_id, text=text, language=draft.language
+    )
+    if about is None:
+        return None
+    case = await lifecycle.get_case(session, _case_of(draft))
+    case.incident_id = about.incident_id
+    session.add(case)
+    await session.flush()
+    return await _reply(session, draft, ReplyKind.INCIDENT, render, notice=about.text)
 
 
 async def _order_asked(session: AsyncSession, draft: Reply, text: str) -> OrderStatus | None:
@@ -347,7 +368,7 @@ async def _reply(
     reply = dataclasses.replace(draft, kind=kind, **fields)
     reply = dataclasses.replace(reply, text=render(reply))
     case = await lifecycle.get_case(session, _case_of(reply))
-    if kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY, ReplyKind.ORDER_STATUS):
+    if kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY, ReplyKind.ORDER_STATUS, ReplyKind.INCIDENT):
         case.first_response_at = case.first_response_at or utcnow()
         if reply.answer is not None and reply.answer.entry_id and kind == ReplyKind.ANSWER:
             case.knowledge_entry_id = reply.answer.entry_id

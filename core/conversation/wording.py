@@ -54,6 +54,8 @@ def render_reply(reply: Reply) -> str:
         return t(lang, f"small_talk_{reply.reason}")
     if reply.kind == ReplyKind.ORDER_STATUS and reply.order is not None:
         return order_status(lang, reply.order)
+    if reply.kind == ReplyKind.INCIDENT and reply.notice:
+        return reply.notice
     return ""
 
 

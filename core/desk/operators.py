@@ -31,6 +31,7 @@ from core.models import (
     ChannelIdentity,
     DeliveryStatus,
     Direction,
+    Incident,
     Message,
     MessageMeta,
     OutboundDelivery,
@@ -101,6 +102,8 @@ class DeskCaseView(timeline.CaseView):
     feedback: list[Pulse] = field(default_factory=list)
     language: str = i18n.DEFAULT
     issue_types: Mapping[str, Any] = field(default_factory=dict)
+    incident: Incident | None = None
+    """The incident the customer wrote about on this case, with its compensation."""
 
 
 async def case_view(
@@ -114,11 +117,14 @@ async def case_view(
     parts = {f.name: getattr(view, f.name) for f in fields(view)}
     feedback = await history.customer_feedback(session, customer_id=context.customer_id)
     words = " ".join(m.text for m in view.timeline if m.author == Author.CUSTOMER)
+    about = context.case.incident_id
+    incident = await session.get(Incident, about) if about is not None else None
     return DeskCaseView(
         **parts,
         feedback=feedback,
         language=i18n.language_of(context.customer.language or i18n.detect_language(words)),
         issue_types=context.policy.document.get("issue_types", {}),
+        incident=incident,
     )
 
 

@@ -10,6 +10,7 @@ from core.models.compensation import (
 )
 from core.models.crm import CrmCase, CrmSyncState, CustomerOrder, IdentityConflict
 from core.models.customer import ChannelIdentity, Customer
+from core.models.incident import Incident, IncidentStatus, Notice, NoticeKind, NoticeStatus
 from core.models.knowledge import KnowledgeItem, KnowledgeVersion
 from core.models.knowledge_candidate import CandidateStatus, KnowledgeCandidate
 from core.models.llm_call import LlmCall
@@ -44,12 +45,17 @@ __all__ = [
     "Direction",
     "IdentityConflict",
     "InboundUpdate",
+    "Incident",
+    "IncidentStatus",
     "KnowledgeCandidate",
     "KnowledgeItem",
     "KnowledgeVersion",
     "LlmCall",
     "Message",
     "MessageMeta",
+    "Notice",
+    "NoticeKind",
+    "NoticeStatus",
     "OutboundDelivery",
     "Owner",
     "Promise",

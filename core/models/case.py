@@ -38,3 +38,5 @@ class Case(SQLModel, table=True):
     resolution: str | None = None
     resolution_code: str | None = Field(default=None, max_length=64)
     knowledge_entry_id: str | None = Field(default=None, max_length=200)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    """The incident the customer wrote about (``core.incidents.awareness``)."""

@@ -47,6 +47,8 @@ class CaseEvent(StrEnum):
     PROMISED = "promised"
     RECOVERY = "recovery"
     PHONE_REQUESTED = "phone_requested"
+    PROMISE_OVERDUE = "promise_overdue"
+    """An open promise passed its due time: the operator and the supervisors are alerted."""
 
 
 class ReplyKind(StrEnum):
@@ -67,6 +69,8 @@ class ReplyKind(StrEnum):
     """The text was the comment a satisfaction pulse asked for: thanks, outside any case."""
     ORDER_STATUS = "order_status"
     """"Where is my order?" from a customer with stored orders: their latest order's status."""
+    INCIDENT = "incident"
+    """An affected customer wrote about an active incident: its message (``core.incidents``)."""
 
 
 class Message(SQLModel, table=True):

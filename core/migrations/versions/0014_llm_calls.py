@@ -14,7 +14,7 @@ from alembic import op
 import core.models.base
 
 revision: str = "0014_llm_calls"
-down_revision: str | None = "0012_retention"
+down_revision: str | None = "0013_incidents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
