@@ -3,8 +3,10 @@
 :class:`Conversation` is built once at start-up. Its :meth:`~Conversation.handle` takes an
 :class:`~core.conversation.inbound.Inbound`, reads what the words ask for (``intents``),
 identifies the customer, stores the message on the case timeline (and commits, so it is never
-lost), then -- only if the bot owns the case -- answers "where is my order?" with the customer's
-own latest stored order, or asks the Retriever and decides: answer, clarify or escalate. A
+lost: ``intake``), then -- only if the bot owns the case -- answers an affected customer with an
+active incident's message, "where is my order?" with the customer's own latest stored order, or
+asks the Retriever and decides: answer, clarify or escalate (``respond`` stores the reply). An
+order it cannot find has a Telegram user asked, once, for their phone. A
 human-owned case gets no bot reply: the message waits for the operator. A plain text a
 satisfaction pulse awaits as its comment is that comment (``comments``). The wording of replies
 belongs to the front end, handed in as ``render``.
@@ -14,14 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle, reasons
 from core.config import Settings
-from core.conversation import buttons, comments, fallback, intents, received
-from core.conversation.inbound import DEFAULT_LANGUAGE, Identity, Inbound, identify
+from core.conversation import buttons, comments, fallback, intents
+from core.conversation.inbound import Identity, Inbound
+from core.conversation.intake import attachments_json, receive
 from core.conversation.intents import Intent
 from core.conversation.reasoning import give_reason
 from core.conversation.replies import (
@@ -31,8 +33,8 @@ from core.conversation.replies import (
     Reply,
     ReplyKind,
     classify_content,
-    reply_meta,
 )
+from core.conversation.respond import bot_reply, case_of, escalate
 from core.customers.linking import ask_for_phone
 from core.customers.personal import personal_values
 from core.customers.profile import latest_order
@@ -41,9 +43,7 @@ from core.errors import BackendUnavailable, EntryNotFound
 from core.grounding.compose import grounded
 from core.grounding.rerank import reranked
 from core.incidents.awareness import incident_answer
-from core.models import Author, Case, CaseStatus, Customer, Direction, Message, Owner
-from core.models.base import utcnow
-from core.models.message_meta import MessageMeta
+from core.models import Owner
 from core.platform.updates import TELEGRAM
 from core.ports import Assistant, Retriever
 
@@ -97,30 +97,34 @@ class Conversation:
 
     async def _turn(self, session: AsyncSession, inbound: Inbound, intent: Intent) -> Reply:
         settings, render, text = self.settings, self.render, inbound.text
-        draft, owner, reopened, repeat = await _receive(session, inbound, intent, settings=settings)
+        draft, owner, reopened, repeat = await receive(session, inbound, intent, settings=settings)
         if repeat:
             return draft  # received and answered before a crash: once is enough
         if reopened:
-            return await _reply(session, draft, ReplyKind.REOPENED, render, settings=settings)
+            return await bot_reply(session, draft, ReplyKind.REOPENED, render, settings=settings)
         if owner == Owner.HUMAN:
             if intent == Intent.MESSAGE:
                 return draft  # the operator answers; the bot stays silent
-            return await _reply(session, draft, ReplyKind.ALREADY_QUEUED, render, settings=settings)
+            return await bot_reply(
+                session, draft, ReplyKind.ALREADY_QUEUED, render, settings=settings
+            )
         if intent == Intent.HUMAN or (intent == Intent.REOPEN and not text.strip()):
-            return await _escalate(session, draft, render, settings=settings, reason=_why(inbound))
+            return await escalate(session, draft, render, settings=settings, reason=_why(inbound))
         chosen = inbound.chosen_entry_id
-        reason = classify_content(text, attachments=_json(inbound), edited=inbound.edited)
+        reason = classify_content(
+            text, attachments=attachments_json(inbound), edited=inbound.edited
+        )
         if reason and not chosen:
-            return await _reply(session, draft, ReplyKind.UNSUPPORTED, render, reason=reason)
+            return await bot_reply(session, draft, ReplyKind.UNSUPPORTED, render, reason=reason)
         chat = intents.small_talk(text)
         if chat and not chosen:
-            return await _reply(session, draft, ReplyKind.SMALL_TALK, render, reason=chat)
+            return await bot_reply(session, draft, ReplyKind.SMALL_TALK, render, reason=chat)
         incident = await _about_incident(session, draft, text, render) if not chosen else None
         if incident is not None:
             return incident
         order = await _order_asked(session, draft, text) if not chosen else None
         if order is not None:
-            return await _reply(session, draft, ReplyKind.ORDER_STATUS, render, order=order)
+            return await bot_reply(session, draft, ReplyKind.ORDER_STATUS, render, order=order)
         reply = await _ask(
             session,
             draft,
@@ -136,48 +140,11 @@ class Conversation:
         return reply
 
 
-async def _receive(
-    session: AsyncSession, inbound: Inbound, intent: Intent, *, settings: Settings
-) -> tuple[Reply, str, bool, bool]:
-    """Identify the customer, find (or open, or reopen) the case and store the message on it:
-    (the silent draft reply, who owns the case, whether it was reopened, whether it had been
-    received and answered before)."""
-    who = inbound.identity
-    customer = (await identify(session, who)).customer
-    ref = inbound.channel_message_id
-    earlier = await received.earlier_copy(session, who=who, channel_message_id=ref)
-    if earlier is not None:  # the same update again, after a crash: one copy on the timeline
-        case = await lifecycle.get_case(session, earlier.case_id)
-        repeat = await received.answered_after(session, earlier)
-        return _queued(case, customer, None), case.owner, False, repeat
-    case, reopened, reopenable = await _current_case(
-        session, customer=customer, channel=who.channel, settings=settings, intent=intent
-    )
-    await _store(
-        session,
-        case=case,
-        direction=Direction.INBOUND,
-        author=Author.CUSTOMER,
-        author_ref=who.external_id,
-        text=inbound.text,
-        attachments=_json(inbound),
-        meta=inbound.meta(intent),
-        channel_message_id=str(ref) if ref is not None else None,
-    )
-    if case.status == CaseStatus.PENDING:
-        case = await lifecycle.resume(session, case_id=_id(case))
-    return _queued(case, customer, reopenable), case.owner, reopened, False
-
-
 def _why(inbound: Inbound) -> str:
     """Why a message that asks for a person does: its words or sticker, else "customer" (a
     button or command)."""
     found = intents.handover_reason(inbound) if inbound.intent == Intent.MESSAGE else None
     return str(found or "customer")
-
-
-def _json(inbound: Inbound) -> list[dict[str, Any]]:
-    return [attachment.as_json() for attachment in inbound.attachments]
 
 
 async def _known(session: AsyncSession, draft: Reply, answer: Answer) -> frozenset[str]:
@@ -186,44 +153,6 @@ async def _known(session: AsyncSession, draft: Reply, answer: Answer) -> frozens
     if answer.decision is Decision.ESCALATE:
         return frozenset()
     return (await personal_values(session, [draft.customer_id]))[draft.customer_id].values
-
-
-def _queued(case: Case, customer: Customer, reopenable: int | None) -> Reply:
-    """The reply to start from: silent, waiting in the queue."""
-    return Reply(
-        kind=ReplyKind.QUEUED,
-        case_id=_id(case),
-        customer_id=_id(customer),
-        language=customer.language or DEFAULT_LANGUAGE,
-        customer_name=customer.name,
-        reopenable_case_id=reopenable,
-    )
-
-
-async def _current_case(
-    session: AsyncSession, *, customer: Customer, channel: str, settings: Settings, intent: Intent
-) -> tuple[Case, bool, int | None]:
-    """(case, reopened, reopenable case id) for a new message from ``customer``."""
-    active = await lifecycle.active_case(session, customer_id=_id(customer))
-    last = None
-    if active is None or active.owner == Owner.BOT:
-        last = await lifecycle.reopenable_case(
-            session, customer_id=_id(customer), settings=settings
-        )
-    if last is not None and intent == Intent.REOPEN:
-        if active is not None:  # a fresh bot conversation gives way to the reopened case
-            await lifecycle.resolve(
-                session,
-                case_id=_id(active),
-                code="merged",
-                by="customer",
-                resolution=f"continued in reopened case {last.id}",
-            )
-            await lifecycle.close(session, case_id=_id(active))
-        return await lifecycle.reopen(session, case_id=_id(last), settings=settings), True, None
-    if active is None:
-        active = await lifecycle.open_case(session, customer_id=_id(customer), channel=channel)
-    return active, False, last.id if last is not None else None
 
 
 async def _about_incident(
@@ -236,11 +165,11 @@ async def _about_incident(
     )
     if about is None:
         return None
-    case = await lifecycle.get_case(session, _case_of(draft))
+    case = await lifecycle.get_case(session, case_of(draft))
     case.incident_id = about.incident_id
     session.add(case)
     await session.flush()
-    return await _reply(session, draft, ReplyKind.INCIDENT, render, notice=about.text)
+    return await bot_reply(session, draft, ReplyKind.INCIDENT, render, notice=about.text)
 
 
 async def _order_asked(session: AsyncSession, draft: Reply, text: str) -> OrderStatus | None:
@@ -281,7 +210,7 @@ async def _ask(
                 text, customer_ref=str(draft.customer_id), language=draft.language
             )
     except BackendUnavailable:
-        return await _escalate(session, draft, render, settings=settings, reason=KB_UNAVAILABLE)
+        return await escalate(session, draft, render, settings=settings, reason=KB_UNAVAILABLE)
     known = await _known(session, draft, answer) if assistant else frozenset[str]()
     if not chosen_entry_id:
         answer = await reranked(
@@ -301,12 +230,12 @@ async def _ask(
             settings=settings,
             known=known,
         )
-        return await _reply(session, draft, ReplyKind.ANSWER, render, answer=answer)
+        return await bot_reply(session, draft, ReplyKind.ANSWER, render, answer=answer)
     if answer.decision == Decision.CLARIFY and answer.candidates:
-        if not chosen_entry_id and await fallback.offered_before(session, case_id=_case_of(draft)):
+        if not chosen_entry_id and await fallback.offered_before(session, case_id=case_of(draft)):
             reason = fallback.SECOND_UNSURE  # unsure on two turns in a row: a person takes over
-            return await _escalate(session, draft, render, settings=settings, reason=reason)
-        return await _reply(
+            return await escalate(session, draft, render, settings=settings, reason=reason)
+        return await bot_reply(
             session,
             draft,
             ReplyKind.CLARIFY,
@@ -314,7 +243,7 @@ async def _ask(
             answer=answer,
             candidates=answer.candidates[:MAX_CANDIDATES],
         )
-    return await _escalate(
+    return await escalate(
         session, draft, render, settings=settings, reason="no_answer", answer=answer
     )
 
@@ -334,101 +263,3 @@ def _entry_answer(retriever: Retriever, entry_id: str, *, language: str) -> Answ
         sources=(source,),
         language=language,
     )
-
-
-async def _escalate(
-    session: AsyncSession,
-    draft: Reply,
-    render: Render,
-    *,
-    settings: Settings,
-    reason: str,
-    answer: Answer | None = None,
-) -> Reply:
-    await lifecycle.escalate(session, case_id=_case_of(draft), reason=reason)
-    return await _reply(
-        session, draft, ReplyKind.ESCALATED, render, settings=settings, answer=answer, reason=reason
-    )
-
-
-async def _reply(
-    session: AsyncSession,
-    draft: Reply,
-    kind: ReplyKind,
-    render: Render,
-    *,
-    settings: Settings | None = None,
-    **fields: Any,
-) -> Reply:
-    """Render the reply, store it on the timeline as the bot's message, and commit."""
-    if settings is not None:
-        fields["queue"] = await lifecycle.queue_status(
-            session, case_id=_case_of(draft), settings=settings
-        )
-    reply = dataclasses.replace(draft, kind=kind, **fields)
-    reply = dataclasses.replace(reply, text=render(reply))
-    case = await lifecycle.get_case(session, _case_of(reply))
-    if kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY, ReplyKind.ORDER_STATUS, ReplyKind.INCIDENT):
-        case.first_response_at = case.first_response_at or utcnow()
-        if reply.answer is not None and reply.answer.entry_id and kind == ReplyKind.ANSWER:
-            case.knowledge_entry_id = reply.answer.entry_id
-        session.add(case)
-    message = await _store(
-        session,
-        case=case,
-        direction=Direction.OUTBOUND,
-        author=Author.BOT,
-        author_ref=None,
-        text=reply.text,
-        attachments=[],
-        meta=reply_meta(reply),
-        reply_kind=reply.kind,
-        entry_id=reply.answer.entry_id if reply.answer is not None else None,
-    )
-    log.info(
-        "bot reply",
-        extra={"case_id": reply.case_id, "kind": str(kind), "entry_id": message.entry_id},
-    )
-    return dataclasses.replace(reply, message_id=message.id)
-
-
-async def _store(
-    session: AsyncSession,
-    *,
-    case: Case,
-    direction: Direction,
-    author: Author,
-    author_ref: str | None,
-    text: str,
-    attachments: list[dict[str, Any]],
-    meta: MessageMeta,
-    reply_kind: ReplyKind | None = None,
-    entry_id: str | None = None,
-    channel_message_id: str | None = None,
-) -> Message:
-    message = Message(
-        case_id=_id(case),
-        direction=direction,
-        channel=case.origin_channel,
-        author=author,
-        author_ref=author_ref,
-        text=text,
-        attachments=attachments,
-        meta=meta,
-        reply_kind=reply_kind,
-        entry_id=entry_id,
-        channel_message_id=channel_message_id,
-    )
-    session.add(message)
-    await session.commit()
-    return message
-
-
-def _id(obj: Case | Customer) -> int:
-    assert obj.id is not None
-    return obj.id
-
-
-def _case_of(reply: Reply) -> int:
-    assert reply.case_id is not None  # a reply within a turn always has its case
-    return reply.case_id
