@@ -69,6 +69,9 @@ class Recollection:
     def __init__(self, memory: CaseMemory) -> None:
         self.memory = memory
         self.marks: dict[str, datetime | None] = {"case": None, "crm": None}
+        self.confirmed: dict[str, tuple[str, datetime | None]] = {}
+        """Key -> version of the cases a pass found remembered, within the last ``LAG``: the
+        next pass asks the memory only about the others."""
         self.lock = asyncio.Lock()
 
 
@@ -102,11 +105,13 @@ async def remember_cases(
             ("crm", _crm_rows, _crm_texts),
         ):
             mark = recollection.marks[source]
-            since = mark - LAG if mark else (utcnow() - RECENT if recent_only else None)
+            since = _since(mark, recent_only)
             rows = await rows_of(session, since)
             done.checked += len(rows)
-            known = await recollection.memory.versions([r.key for r in rows])
-            todo = [r for r in rows if known.get(r.key) != r.version]
+            confirmed = recollection.confirmed
+            unsure = [r for r in rows if confirmed.get(r.key, ("", None))[0] != r.version]
+            known = await recollection.memory.versions([r.key for r in unsure])
+            todo = [r for r in unsure if known.get(r.key) != r.version]
             capped = recent_only and len(todo) > RECENT_LIMIT
             todo = todo[-RECENT_LIMIT:] if capped else todo
             for start in range(0, len(todo), BATCH):
@@ -118,7 +123,30 @@ async def remember_cases(
             setattr(done, "cases" if source == "case" else "crm_cases", len(todo))
             if rows and not capped and (mark is not None or not recent_only):
                 recollection.marks[source] = rows[-1].at
+                _confirm(recollection, rows, source)
     return done
+
+
+def _since(mark: datetime | None, recent_only: bool) -> datetime | None:
+    """Where a pass starts reading: a whole pass re-reads the ``LAG`` before the mark (a case
+    can commit after a later one), the bounded pass before a suggestion starts at the mark."""
+    if mark is not None:
+        return mark if recent_only else mark - LAG
+    return utcnow() - RECENT if recent_only else None
+
+
+def _confirm(recollection: Recollection, rows: list[_Row], source: str) -> None:
+    """Remember which of ``source``'s cases near the mark are in the memory at their version,
+    forgetting those before the re-read window."""
+    mark = recollection.marks[source]
+    assert mark is not None
+    start, prefix = mark - LAG, f"{source}:"
+    confirmed = recollection.confirmed | {r.key: (r.version, r.at) for r in rows}
+    recollection.confirmed = {
+        key: (version, at)
+        for key, (version, at) in confirmed.items()
+        if not key.startswith(prefix) or (at is not None and at >= start)
+    }
 
 
 def _memo(row: _Row, text: str) -> CaseMemo:
