@@ -246,8 +246,8 @@ class CaseMemory(Protocol):
     """Past cases, ours and the CRM's, indexed by meaning (``knowledge.store.case_memory``).
 
     ``similar`` searches every customer's coded cases and returns keys, codes and scores only;
-    ``history`` searches one customer's cases and nobody else's (filtered in the store, at
-    query time). Raises ``BackendUnavailable`` when the store cannot be reached.
+    ``history`` ranks one customer's cases, given by key, and returns none stored as anyone
+    else's. Raises ``BackendUnavailable`` when the store cannot be reached.
     """
 
     async def versions(self, keys: Sequence[str]) -> dict[str, str]:
@@ -258,7 +258,11 @@ class CaseMemory(Protocol):
 
     async def similar(self, text: str, *, k: int) -> list[CaseRecall]: ...
 
-    async def history(self, text: str, *, customer_id: int, k: int) -> list[CaseRecall]: ...
+    async def history(
+        self, text: str, *, customer_id: int, keys: Sequence[str], k: int
+    ) -> list[CaseRecall]:
+        """The ``k`` of ``keys`` (the customer's own) most like ``text``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

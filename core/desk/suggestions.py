@@ -30,7 +30,8 @@ from core.compensation.policy import Offer
 from core.customers.context import CaseContext, ChurnRisk, csat_history, promise_counts
 from core.customers.personal import PersonalValues, personal_values
 from core.desk import drafts, leak_guard
-from core.desk.case_memory import PastCase, Recollection, past_cases, remember_cases, similar_hits
+from core.desk.case_memory import Recollection, remember_cases, similar_hits
+from core.desk.past_cases import PastCase, past_cases
 from core.desk.similar_cases import Resolution, similar_resolutions
 from core.errors import BackendUnavailable, InvalidInput
 from core.grounding.draft import HISTORY, DraftComposition, compose_draft

@@ -7,9 +7,9 @@ customers said, which is the symmetric task multilingual-e5 uses that prefix for
 holds vectors and metadata (customer, version, topic, resolution code) but no text: the memory
 keeps no customer's words, only where to find them (``core.desk.case_memory``).
 
-``history`` filters by customer inside Chroma (``where``), so a query never ranks, let alone
-returns, another customer's case; ``similar`` returns other customers' coded cases as keys,
-codes and scores only.
+``history`` ranks only the keys it is given (the customer's own cases, read from the database)
+and drops any stored as another customer's, so it never ranks, let alone returns, another
+customer's case; ``similar`` returns coded cases as keys, codes and scores only.
 
 Scores: the cosine similarity rescaled so that ``FLOOR`` is 0 and 1 is 1; ``similar`` returns no
 case at or below the floor, ``history`` returns the customer's nearest whatever their score.
@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from core.config import Settings
@@ -36,6 +37,8 @@ FLOOR = 0.6
 """Cosine similarity at which a past case starts to count as like the query."""
 READ_CHUNK = 1000
 RECENT_QUERIES = 16
+SIMILAR_POOL = 120
+"""Nearest cases searched for coded ones (any customer's, ours or a CRM's)."""
 T = TypeVar("T")
 
 
@@ -134,44 +137,61 @@ class ChromaCaseMemory:
         await self._run(write)
 
     async def similar(self, text: str, *, k: int) -> list[CaseRecall]:
-        return await self._query(text, k=k, where={"coded": True}, keep_all=False)
-
-    async def history(self, text: str, *, customer_id: int, k: int) -> list[CaseRecall]:
-        """The customer's ``k`` past cases most like ``text``, however unlike (a customer has
-        few, and an operator should see them; the score says how alike)."""
-        where = {"customer_id": customer_id}
-        return await self._query(text, k=k, where=where, keep_all=True)
-
-    async def _query(
-        self, text: str, *, k: int, where: dict[str, Any], keep_all: bool
-    ) -> list[CaseRecall]:
+        """Coded cases of ours like ``text``, best first. The nearest ``SIMILAR_POOL`` are
+        searched without a filter and the coded kept: Chroma's filtered search reads every
+        record's metadata (135 ms at 100,000 cases, against 10 ms without a filter)."""
         if not text.strip() or k <= 0:
             return []
 
         def search() -> list[CaseRecall]:
-            n = min(k, self.collection.count())
+            n = min(max(k * 4, SIMILAR_POOL), self.collection.count())
             if n == 0:
                 return []
-            vector = self._vector(text)
             found = self.collection.query(
-                query_embeddings=[vector],
+                query_embeddings=[self._vector(text)],
                 n_results=n,
-                where=where,
                 include=["metadatas", "distances"],
             )
-            out = []
-            for key, meta, distance in zip(
-                found["ids"][0],
-                (found["metadatas"] or [[]])[0],
-                (found["distances"] or [[]])[0],
-                strict=True,
-            ):
-                score = (1.0 - float(distance) - FLOOR) / (1.0 - FLOOR)
-                if (score > 0 or keep_all) and meta:
-                    out.append(_recall(key, meta, max(score, 0.0)))
-            return out
+            hits = zip(found["ids"][0], found["metadatas"][0], found["distances"][0], strict=True)
+            out = [
+                _recall(key, meta, _score(distance))
+                for key, meta, distance in hits
+                if meta and meta.get("coded") and _score(distance) > 0
+            ]
+            return out[:k]
 
         return await self._run(search)
+
+    async def history(
+        self, text: str, *, customer_id: int, keys: Sequence[str], k: int
+    ) -> list[CaseRecall]:
+        """The ``k`` of ``keys`` (the customer's own cases, from the database) most like
+        ``text``, however unlike: a customer has few, and an operator should see them. A key
+        stored as another customer's is never returned."""
+        if not text.strip() or k <= 0 or not keys:
+            return []
+
+        def rank() -> list[CaseRecall]:
+            got = self.collection.get(ids=list(keys), include=["embeddings", "metadatas"])
+            if not got["ids"]:
+                return []
+            matrix = np.asarray(got["embeddings"], dtype=np.float32)
+            query = np.asarray(self._vector(text), dtype=np.float32)
+            norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query))
+            cosines = matrix @ query / np.where(norms == 0, 1.0, norms)
+            found = [
+                _recall(key, meta, max(_score(1.0 - float(cos)), 0.0))
+                for key, meta, cos in zip(got["ids"], got["metadatas"], cosines, strict=True)
+                if meta and int(meta.get("customer_id", -1)) == customer_id
+            ]
+            return sorted(found, key=lambda r: r.score, reverse=True)[:k]
+
+        return await self._run(rank)
+
+
+def _score(distance: float) -> float:
+    """Chroma's cosine distance as a score: the similarity rescaled, ``FLOOR`` at 0."""
+    return (1.0 - float(distance) - FLOOR) / (1.0 - FLOOR)
 
 
 def _metadata(memo: CaseMemo) -> dict[str, str | int | bool]:

@@ -21,7 +21,7 @@ from tests.factories import make_case, make_customer, make_message
 SAME = "Не привезли заказ, курьер опоздал на три часа"
 
 
-async def test_history_is_filtered_by_customer_in_the_store(recollection: Recollection) -> None:
+async def test_history_ranks_only_the_customers_own_cases(recollection: Recollection) -> None:
     memory = recollection.memory
     await memory.remember(
         [
@@ -30,9 +30,11 @@ async def test_history_is_filtered_by_customer_in_the_store(recollection: Recoll
             CaseMemo("crm:2", 2, "Как сменить тариф на безлимитный", "v1"),
         ]
     )
-    theirs = await memory.history(SAME, customer_id=2, k=10)
+    theirs = await memory.history(SAME, customer_id=2, keys=["crm:2"], k=10)
     assert [r.key for r in theirs] == ["crm:2"] and theirs[0].customer_id == 2
-    assert await memory.history(SAME, customer_id=3, k=10) == []
+    # a key stored as another customer's is never returned, whoever asks for it
+    assert await memory.history(SAME, customer_id=2, keys=["case:1", "crm:1"], k=10) == []
+    assert await memory.history(SAME, customer_id=3, keys=[], k=10) == []
     similar = await memory.similar(SAME, k=10)
     assert [(r.key, r.code) for r in similar] == [("case:1", "late")]  # ours, coded only
     assert similar[0].score > 0.9
