@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import i18n
 from core.config import Settings
 from core.errors import InvalidInput
-from core.models import ChannelIdentity, Customer, Notice
+from core.models import ChannelIdentity, Customer, Notice, NoticeKind, NoticeStatus
 
 NOTICE_CHANNELS = ("telegram", "email")
 """Channels a notice may go on (the web chat's visitors are anonymous and come and go)."""
@@ -87,6 +88,39 @@ async def load_customers(
             by_customer.setdefault(identity.customer_id, []).append(identity)
         found += [(c, by_customer.get(c.id or 0, [])) for c in customers]
     return found
+
+
+def notice_row(
+    kind: NoticeKind,
+    subject_id: int | None,
+    customer: Customer,
+    identity: ChannelIdentity | None,
+    *,
+    language: str,
+    text: str,
+    now: datetime,
+    offer: Offer | None = None,
+) -> dict[str, Any]:
+    """One customer's notice as ``insert_once`` stores it: opted out, unreachable (no channel
+    to send on) or pending, with what it offers."""
+    status = NoticeStatus.PENDING
+    if customer.opted_out:
+        status = NoticeStatus.OPTED_OUT
+    elif identity is None:
+        status = NoticeStatus.UNREACHABLE
+    return {
+        "kind": kind,
+        "subject_id": subject_id,
+        "customer_id": customer.id,
+        "channel": identity.channel if identity else None,
+        "external_id": identity.external_id if identity else None,
+        "language": language,
+        "text": text,
+        "status": status,
+        "compensation_value": offer.amount if offer else 0.0,
+        "currency": offer.currency if offer else None,
+        "created_at": now,
+    }
 
 
 async def insert_once(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

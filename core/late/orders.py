@@ -16,8 +16,15 @@ from core.compensation.policy import Facts, approval_limit, evaluate
 from core.compensation.policy_store import active_policy
 from core.config import Settings
 from core.incidents.declare import compose
-from core.incidents.notices import Offer, insert_once, load_customers, pick_channel, sendable
-from core.models import ChannelIdentity, Customer, CustomerOrder, Notice, NoticeKind, NoticeStatus
+from core.incidents.notices import (
+    Offer,
+    insert_once,
+    load_customers,
+    notice_row,
+    pick_channel,
+    sendable,
+)
+from core.models import ChannelIdentity, Customer, CustomerOrder, Notice, NoticeKind
 from core.models.base import utcnow
 
 CLOSED = ("delivered", "cancelled", "canceled", "returned", "completed", "closed")
@@ -108,21 +115,8 @@ def _row(
         order=order.number,
         date=i18n.date(order.promised_at, language),
     )
-    status = NoticeStatus.PENDING
-    if customer.opted_out:
-        status = NoticeStatus.OPTED_OUT
-    elif identity is None:
-        status = NoticeStatus.UNREACHABLE
-    return {
-        "kind": NoticeKind.LATE_ORDER,
-        "subject_id": order.id,
-        "customer_id": customer.id,
-        "channel": identity.channel if identity else None,
-        "external_id": identity.external_id if identity else None,
-        "language": language,
-        "text": compose(apology, offer, language),
-        "status": status,
-        "compensation_value": offer.amount if offer else 0.0,
-        "currency": offer.currency if offer else None,
-        "created_at": now,
-    }
+    text = compose(apology, offer, language)
+    return notice_row(
+        NoticeKind.LATE_ORDER, order.id, customer, identity, language=language, text=text,
+        now=now, offer=offer,
+    )  # fmt: skip

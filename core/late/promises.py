@@ -15,14 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import i18n
 from core.config import Settings
-from core.incidents.notices import insert_once, load_customers, pick_channel, sendable
+from core.incidents.notices import insert_once, load_customers, notice_row, pick_channel, sendable
 from core.models import (
     Case,
     ChannelIdentity,
     Customer,
     Notice,
     NoticeKind,
-    NoticeStatus,
     Promise,
     PromiseStatus,
 )
@@ -82,19 +81,7 @@ def _row(
         date=i18n.date(promise.due_at, language),
         case=case.id,
     )
-    status = NoticeStatus.PENDING
-    if customer.opted_out:
-        status = NoticeStatus.OPTED_OUT
-    elif identity is None:
-        status = NoticeStatus.UNREACHABLE
-    return {
-        "kind": NoticeKind.LATE_PROMISE,
-        "subject_id": promise.id,
-        "customer_id": customer.id,
-        "channel": identity.channel if identity else None,
-        "external_id": identity.external_id if identity else None,
-        "language": language,
-        "text": text,
-        "status": status,
-        "created_at": now,
-    }
+    return notice_row(
+        NoticeKind.LATE_PROMISE, promise.id, customer, identity, language=language, text=text,
+        now=now,
+    )  # fmt: skip
