@@ -162,11 +162,12 @@ def browser() -> Iterator[Any]:
 
 
 def test_operator_resolves_a_case_in_the_console(server: dict[str, Any], browser: Any) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
     case_id = server["case_id"]
     browser.get(server["base"] + "/console")
     browser.find_element(By.ID, "token").send_keys(server["token"])

@@ -127,11 +127,12 @@ def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
 def test_missing_item_offer_approval_issue_reply_resolve_pulse(
     server: dict[str, Any], browser: Any
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
 
     def login(name: str) -> None:
         browser.get(server["base"] + "/console?lang=ru")
@@ -234,11 +235,12 @@ def test_missing_item_offer_approval_issue_reply_resolve_pulse(
 def test_an_offer_with_an_amount_rejected_and_the_case_handed_back(
     server: dict[str, Any], browser: Any
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
     case_id = asyncio.run(_customer_writes(server["url"]))
     opener = f"[data-action='open-case'][data-case-id='{case_id}']"
 

@@ -81,11 +81,12 @@ def test_a_supervisor_declares_and_pauses_an_incident(
     incidents_server: dict[str, Any],
     browser: Any,  # noqa: F811
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
     base = incidents_server["base"]
     browser.get(base + "/console")
     browser.find_element(By.ID, "token").send_keys(incidents_server["token"])

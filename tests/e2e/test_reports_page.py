@@ -108,11 +108,12 @@ def test_the_dashboard_shows_reasons_and_recovery(
     reports_server: dict[str, Any],
     browser: Any,  # noqa: F811
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
     browser.get(reports_server["base"] + "/console")
     browser.find_element(By.ID, "token").send_keys(reports_server["token"])
     browser.find_element(By.ID, "login-button").click()

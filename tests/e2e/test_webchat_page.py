@@ -70,11 +70,12 @@ async def _send_later(url: str, text: str) -> None:
 
 
 def test_a_visitor_chats_on_the_page(chat_server: dict[str, Any], browser: Any) -> None:  # noqa: F811
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
     browser.get(chat_server["base"] + "/chat")
     browser.find_element(By.ID, "text").send_keys("How do I get a refund?")
     browser.find_element(By.ID, "send").click()
