@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from core.domain import Answer, Candidate, Decision, FaqEntry, Source
+from benchmarks import bench_injections as bench
+from core.domain import Decision
 from core.grounding.compose import compose_answer
 from core.grounding.guard import check
 from core.grounding.injection import looks_like_instructions
@@ -20,37 +21,6 @@ from tests.llm.server import LoopbackLlm
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "llm" / "injections.yaml"
 ATTACKS: list[dict[str, Any]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
-DELIVERY = {
-    "en": "Delivery in the city takes 2-3 days.",
-    "ru": "Доставка по городу занимает 2-3 дня.",
-    "uk": "Доставка містом триває 2-3 дні.",
-    "ro": "Livrarea în oraș durează 2-3 zile.",
-}
-
-
-def _entry(attack: dict[str, Any]) -> FaqEntry:
-    answers = DELIVERY | ({attack["language"]: attack["faq"]} if "faq" in attack else {})
-    return FaqEntry(
-        id="delivery",
-        questions=("How long does delivery take?",),
-        answer=answers["en"],
-        language="en",
-        translations=tuple((lang, text) for lang, text in answers.items() if lang != "en"),
-    )
-
-
-def _answer(entry: FaqEntry, language: str) -> Answer:
-    text = entry.answer_in(language)
-    return Answer(
-        text=text,
-        entry_id=entry.id,
-        confidence=0.9,
-        decision=Decision.ANSWER,
-        sources=(Source(entry.id, entry.questions[0], 0.9),),
-        candidates=(Candidate(entry.id, entry.questions[0], text, 0.9),),
-        language=language,
-        text_language=language,
-    )
 
 
 def _ids(attack: dict[str, Any]) -> str:
@@ -79,8 +49,8 @@ async def test_a_complying_model_changes_nothing(
 ) -> None:
     complying = {"answer": attack["reply"], "sources": attack.get("cites", ["delivery"])}
     llm_server.answer(json.dumps(complying, ensure_ascii=False))
-    entry = _entry(attack)
-    extractive = _answer(entry, attack["language"])
+    entry = bench.entry_for(attack)
+    extractive = bench.extractive(entry, attack["language"])
     done = await compose_answer(
         extractive,
         question=attack["message"],
@@ -96,7 +66,7 @@ async def test_a_complying_model_changes_nothing(
 @pytest.mark.parametrize("attack", [a for a in ATTACKS if a["kind"] != "faq_hidden"], ids=_ids)
 def test_the_guard_alone_refuses_every_complying_reply(attack: dict[str, Any]) -> None:
     """Behind the instruction filter: what it misses, the guard still refuses."""
-    source = _entry(attack).answer_in(attack["language"])
+    source = bench.entry_for(attack).answer_in(attack["language"])
     why = check(
         attack["reply"],
         cited=attack.get("cites", ["delivery"]),
