@@ -6,10 +6,12 @@ repeated record changes nothing and counts as unchanged. Nothing here commits; t
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlmodel import SQLModel, select
+from sqlalchemy import insert
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.customers.keys import crm_channel, keys_of, resolve
@@ -60,10 +62,36 @@ async def store_customer(
 
 
 async def store_order(session: AsyncSession, data: OrderData, *, source: str) -> Outcome:
-    customer_id = await customer_for(session, source=source, ref=data.customer_ref)
+    return (await store_orders(session, [data], source=source))[0]
+
+
+async def store_case(session: AsyncSession, data: CaseData, *, source: str) -> Outcome:
+    return (await store_cases(session, [data], source=source))[0]
+
+
+async def store_orders(
+    session: AsyncSession, orders: Sequence[OrderData], *, source: str
+) -> list[Outcome]:
+    """Upsert a page of orders: one query for their customers, one for the stored orders and
+    one flush, whatever the page's size. The outcome of each, in order."""
+    owners = await customers_for(session, source=source, refs=[o.customer_ref for o in orders])
+    rows = [(o.external_id, _order_values(o, owners[o.customer_ref])) for o in orders]
+    return await _upsert_many(session, CustomerOrder, source, rows)
+
+
+async def store_cases(
+    session: AsyncSession, cases: Sequence[CaseData], *, source: str
+) -> list[Outcome]:
+    """Upsert a page of past CRM cases, as :func:`store_orders` does orders."""
+    owners = await customers_for(session, source=source, refs=[c.customer_ref for c in cases])
+    rows = [(c.external_id, _case_values(c, owners[c.customer_ref])) for c in cases]
+    return await _upsert_many(session, CrmCase, source, rows)
+
+
+def _order_values(data: OrderData, customer_id: int) -> dict[str, Any]:
     items = [dict(i) for i in data.items]
     total = data.total if data.total is not None else _items_total(items)
-    values = {
+    return {
         "customer_id": customer_id,
         "number": data.number[:64],
         "status": data.status[:64],
@@ -76,12 +104,10 @@ async def store_order(session: AsyncSession, data: OrderData, *, source: str) ->
         "delivery_region": data.delivery_region[:100] if data.delivery_region else None,
         "source_updated_at": data.updated_at,
     }
-    return await _upsert(session, CustomerOrder, source, data.external_id, values)
 
 
-async def store_case(session: AsyncSession, data: CaseData, *, source: str) -> Outcome:
-    customer_id = await customer_for(session, source=source, ref=data.customer_ref)
-    values = {
+def _case_values(data: CaseData, customer_id: int) -> dict[str, Any]:
+    return {
         "customer_id": customer_id,
         "subject": data.subject[:300],
         "status": data.status[:64],
@@ -91,26 +117,32 @@ async def store_case(session: AsyncSession, data: CaseData, *, source: str) -> O
         "closed_at": data.closed_at,
         "source_updated_at": data.updated_at,
     }
-    return await _upsert(session, CrmCase, source, data.external_id, values)
 
 
-async def customer_for(session: AsyncSession, *, source: str, ref: str) -> int:
-    """The customer a source knows as ``ref``; a record that names one not synced yet gets a
-    customer with only that id (its own record fills it in when it comes)."""
+async def customers_for(
+    session: AsyncSession, *, source: str, refs: Sequence[str]
+) -> dict[str, int]:
+    """The customer a source knows by each of ``refs``; a ref that names one not synced yet gets
+    a customer with only that id (its own record fills it in when it comes)."""
     channel = crm_channel(source)
-    stmt = select(ChannelIdentity.customer_id).where(
-        ChannelIdentity.channel == channel, ChannelIdentity.external_id == ref
-    )
-    found = (await session.exec(stmt)).first()
-    if found is not None:
-        return found
-    customer = Customer(updated_at=utcnow())
-    session.add(customer)
+    wanted = sorted(set(refs))
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        stmt = select(ChannelIdentity.external_id, ChannelIdentity.customer_id).where(
+            ChannelIdentity.channel == channel,
+            col(ChannelIdentity.external_id).in_(chunk),
+        )
+        found.update((ref, customer_id) for ref, customer_id in (await session.exec(stmt)).all())
+    for ref in wanted:
+        if ref not in found:
+            customer = Customer(updated_at=utcnow())
+            session.add(customer)
+            await session.flush()
+            assert customer.id is not None
+            session.add(ChannelIdentity(customer_id=customer.id, channel=channel, external_id=ref))
+            found[ref] = customer.id
     await session.flush()
-    assert customer.id is not None
-    session.add(ChannelIdentity(customer_id=customer.id, channel=channel, external_id=ref))
-    await session.flush()
-    return customer.id
+    return found
 
 
 def _customer_values(data: CustomerData) -> dict[str, Any]:
@@ -135,25 +167,44 @@ def _apply(row: SQLModel, values: dict[str, Any]) -> bool:
     return changed
 
 
-async def _upsert(
+async def _upsert_many(
     session: AsyncSession,
     model: type[CustomerOrder] | type[CrmCase],
     source: str,
-    external_id: str,
-    values: dict[str, Any],
-) -> Outcome:
-    stmt = select(model).where(model.source == source, model.external_id == external_id)
-    row = (await session.exec(stmt)).first()
-    if row is None:
-        session.add(model(source=source, external_id=external_id, **values))
-        await session.flush()
-        return "created"
-    if not _apply(row, values):
-        return "unchanged"
-    row.synced_at = utcnow()
-    session.add(row)
+    rows: Sequence[tuple[str, dict[str, Any]]],
+) -> list[Outcome]:
+    """Upsert ``rows`` (external id, values) of ``model`` by ``(source, external id)``."""
+    stored: dict[str, CustomerOrder | CrmCase] = {}
+    for chunk in _chunks(sorted({external_id for external_id, _ in rows})):
+        stmt = select(model).where(model.source == source, col(model.external_id).in_(chunk))
+        found = cast("list[CustomerOrder | CrmCase]", (await session.exec(stmt)).all())
+        stored.update((row.external_id, row) for row in found)
+    outcomes: list[Outcome] = []
+    new: dict[str, CustomerOrder | CrmCase] = {}
+    now = utcnow()
+    for external_id, values in rows:
+        row = stored.get(external_id)
+        if row is None and external_id not in new:
+            new[external_id] = model(source=source, external_id=external_id, **values)
+            outcomes.append("created")
+        elif row is None:
+            outcomes.append("updated" if _apply(new[external_id], values) else "unchanged")
+        elif _apply(row, values):
+            row.synced_at = now
+            session.add(row)
+            outcomes.append("updated")
+        else:
+            outcomes.append("unchanged")
     await session.flush()
-    return "updated"
+    fresh = [row.model_dump(exclude={"id"}) for row in new.values()]
+    for start in range(0, len(fresh), 500):  # one INSERT of many rows, no RETURNING
+        await session.exec(insert(model).values(fresh[start : start + 500]))  # type: ignore[call-overload]
+    return outcomes
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _items_total(items: list[dict[str, Any]]) -> float:

@@ -26,7 +26,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.customers.crm_store import store_case, store_customer, store_order
+from core.customers.crm_store import store_cases, store_customer, store_orders
 from core.errors import CxcError, InvalidInput, SyncRunning
 from core.models import CrmSyncState
 from core.models.base import utcnow
@@ -100,10 +100,8 @@ async def _store_page(
             continue
         counts[stored.outcome] += 1
         report.conflicts += stored.conflicts
-    for order in page.orders:
-        counts[await store_order(session, order, source=source)] += 1
-    for case in page.cases:
-        counts[await store_case(session, case, source=source)] += 1
+    counts.update(await store_orders(session, page.orders, source=source))
+    counts.update(await store_cases(session, page.cases, source=source))
     report.created += counts["created"]
     report.updated += counts["updated"]
     report.unchanged += counts["unchanged"]
