@@ -25,6 +25,7 @@ import json
 import random
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -175,6 +176,7 @@ def main() -> None:
         url = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
         db.upgrade(url)
         first = asyncio.run(sync(url, folder))
+        print("first sync:", first, file=sys.stderr, flush=True)
         again = asyncio.run(sync(url, folder))
         result: dict[str, object] = {"records": records, "first_sync": first, "second_sync": again}
         if args.remember:

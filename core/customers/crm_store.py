@@ -14,7 +14,8 @@ from sqlalchemy import insert
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.customers.keys import crm_channel, keys_of, resolve
+from core.customers.keys import Key, crm_channel, held_by, keys_of, resolve
+from core.errors import InvalidInput
 from core.models import ChannelIdentity, CrmCase, Customer, CustomerOrder, IdentityConflict
 from core.models.base import utcnow
 from core.ports import CaseData, CustomerData, OrderData
@@ -32,9 +33,50 @@ class Stored:
 async def store_customer(
     session: AsyncSession, data: CustomerData, *, source: str, region: str
 ) -> Stored:
-    """Create or update the customer ``data`` is; attach its free keys, report the others."""
-    keys = keys_of(data, source=source, region=region)
-    found = await resolve(session, keys, source=source)
+    """Create or update the customer ``data`` is; attach its free keys, report the others.
+    Raises InvalidInput for an invalid key."""
+    (stored,) = await store_customers(session, [data], source=source, region=region)
+    if isinstance(stored, InvalidInput):
+        raise stored
+    return stored
+
+
+async def store_customers(
+    session: AsyncSession, page: Sequence[CustomerData], *, source: str, region: str
+) -> list[Stored | InvalidInput]:
+    """Store a page of a source's customers, in order: who holds their keys is asked once for
+    the page, and the keys they gain are inserted together at its end. A record with an
+    invalid key is not stored: its place in the result holds the error."""
+    keyed: list[list[Key] | InvalidInput] = []
+    for data in page:
+        try:
+            keyed.append(keys_of(data, source=source, region=region))
+        except InvalidInput as exc:
+            keyed.append(exc)
+    held = await held_by(session, [key for keys in keyed if isinstance(keys, list) for key in keys])
+    gained: list[ChannelIdentity] = []
+    results: list[Stored | InvalidInput] = []
+    for data, keys in zip(page, keyed, strict=True):
+        if isinstance(keys, InvalidInput):
+            results.append(keys)
+            continue
+        results.append(await _store(session, data, keys, held, gained, source))
+    rows = [identity.model_dump(exclude={"id"}) for identity in gained]
+    for start in range(0, len(rows), 500):
+        await session.exec(insert(ChannelIdentity).values(rows[start : start + 500]))  # type: ignore[call-overload]
+    return results
+
+
+async def _store(
+    session: AsyncSession,
+    data: CustomerData,
+    keys: list[Key],
+    held: dict[Key, int],
+    gained: list[ChannelIdentity],
+    source: str,
+) -> Stored:
+    """One customer of a page; ``held`` and ``gained`` learn the keys it attaches."""
+    found = await resolve(session, keys, source=source, held=held)
     customer = (
         Customer() if found.customer_id is None else await session.get(Customer, found.customer_id)
     )
@@ -48,16 +90,14 @@ async def store_customer(
         session.add(customer)
         await session.flush()
     assert customer.id is not None
-    for channel, external_id in found.attach:
-        session.add(
-            ChannelIdentity(customer_id=customer.id, channel=channel, external_id=external_id)
-        )
+    for key in found.attach:
+        gained.append(ChannelIdentity(customer_id=customer.id, channel=key[0], external_id=key[1]))
+        held[key] = customer.id
         outcome = "updated" if outcome == "unchanged" else outcome
     for (channel, external_id), holder in found.conflicts:
         await _report_conflict(
             session, channel, external_id, holder, customer.id, source, data.external_id
         )
-    await session.flush()
     return Stored(customer.id, outcome, len(found.conflicts))
 
 

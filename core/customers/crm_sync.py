@@ -26,7 +26,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.customers.crm_store import store_cases, store_customer, store_orders
+from core.customers.crm_store import store_cases, store_customers, store_orders
 from core.errors import CxcError, InvalidInput, SyncRunning
 from core.models import CrmSyncState
 from core.models.base import utcnow
@@ -92,14 +92,13 @@ async def _store_page(
     counts: Counter[str] = Counter()
     errors = list(page.errors)
     source = state.source
-    for customer in page.customers:
-        try:
-            stored = await store_customer(session, customer, source=source, region=region)
-        except InvalidInput as exc:
-            errors.append(f"customer {customer.external_id}: {exc}")
+    stored = await store_customers(session, page.customers, source=source, region=region)
+    for customer, outcome in zip(page.customers, stored, strict=True):
+        if isinstance(outcome, InvalidInput):
+            errors.append(f"customer {customer.external_id}: {outcome}")
             continue
-        counts[stored.outcome] += 1
-        report.conflicts += stored.conflicts
+        counts[outcome.outcome] += 1
+        report.conflicts += outcome.conflicts
     counts.update(await store_orders(session, page.orders, source=source))
     counts.update(await store_cases(session, page.cases, source=source))
     report.created += counts["created"]

@@ -13,11 +13,10 @@ never merged; a customer already known to the same source under another id is so
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import InvalidInput
@@ -70,25 +69,40 @@ class Resolution:
 
 
 async def held_by(session: AsyncSession, keys: Sequence[Key]) -> dict[Key, int]:
-    """Who holds each of ``keys`` (one query)."""
-    if not keys:
-        return {}
-    wanted = [
-        and_(ChannelIdentity.channel == c, ChannelIdentity.external_id == e)  # type: ignore[arg-type]
-        for c, e in keys
-    ]
-    rows = await session.exec(select(ChannelIdentity).where(or_(*wanted)))
-    return {(r.channel, r.external_id): r.customer_id for r in rows.all()}
+    """Who holds each of ``keys`` (a query per channel and 500 keys)."""
+    by_channel: dict[str, set[str]] = {}
+    for channel, external_id in keys:
+        by_channel.setdefault(channel, set()).add(external_id)
+    held: dict[Key, int] = {}
+    for channel, wanted in sorted(by_channel.items()):
+        ids = sorted(wanted)
+        for start in range(0, len(ids), 500):
+            stmt = select(ChannelIdentity.external_id, ChannelIdentity.customer_id).where(
+                ChannelIdentity.channel == channel,
+                col(ChannelIdentity.external_id).in_(ids[start : start + 500]),
+            )
+            held.update(((channel, e), c) for e, c in (await session.exec(stmt)).all())
+    return held
 
 
-async def resolve(session: AsyncSession, keys: Sequence[Key], *, source: str) -> Resolution:
-    """The customer ``keys`` (a source's record, its CRM id first) belong to; see the module."""
-    held = await held_by(session, keys)
+async def resolve(
+    session: AsyncSession,
+    keys: Sequence[Key],
+    *,
+    source: str,
+    held: Mapping[Key, int] | None = None,
+) -> Resolution:
+    """The customer ``keys`` (a source's record, its CRM id first) belong to; see the module.
+    ``held``: who holds which key, when the caller knows it (a page of records) and has the
+    keys it attached since recorded there; otherwise it is asked."""
+    if held is None:
+        held = await held_by(session, keys)
     crm = crm_channel(source)
     owner = next((held[k] for k in keys if k[0] == crm and k in held), None)
     if owner is None:
         others = {held[k] for k in keys if k in held}
-        taken = await _known_to(session, others, channel=crm)
+        known = {customer for key, customer in held.items() if key[0] == crm}
+        taken = (others & known) | await _known_to(session, others - known, channel=crm)
         candidates = sorted(others - taken)
         owner = candidates[0] if len(candidates) == 1 else None
     result = Resolution(owner)

@@ -12,7 +12,8 @@ from sqlalchemy import event, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.customers.crm_store import store_cases, store_customer, store_orders
+from core.customers.crm_store import store_cases, store_customer, store_customers, store_orders
+from core.errors import InvalidInput
 from core.models import ChannelIdentity, CrmCase, CustomerOrder
 from core.ports import CaseData, CustomerData, OrderData
 
@@ -89,3 +90,27 @@ async def test_a_repeated_record_and_an_unknown_customer_within_one_page(
     data = CustomerData(external_id="C9", name="Ivan", emails=("ivan@example.com",))
     stored = await store_customer(any_session, data, source="files", region="RU")
     assert stored.customer_id == holders[0]
+
+
+async def test_a_page_of_customers_costs_a_statement_each(any_session: AsyncSession) -> None:
+    page = [
+        CustomerData(
+            external_id=f"C{n}",
+            name=f"Customer {n}",
+            phones=(f"+7 912 000-{n // 100:02d}-{n % 100:02d}",),
+            emails=(f"c{n}@example.com",),
+        )
+        for n in range(200)
+    ]
+    page.append(CustomerData(external_id="C999", phones=("+7 912 000-00-05",)))  # C5's phone
+    with statements(any_session) as seen:
+        stored = await store_customers(any_session, page, source="files", region="RU")
+    assert [s.outcome for s in stored if not isinstance(s, InvalidInput)] == ["created"] * 201
+    assert stored[-1].conflicts == 1  # type: ignore[union-attr]
+    inserts = [sql for sql in seen if sql.startswith("INSERT INTO customer ")]
+    assert len(inserts) == 201 and len(seen) <= 201 + 8, seen[:3]
+    await any_session.commit()
+    keys = (await any_session.exec(select(func.count()).select_from(ChannelIdentity))).one()
+    assert keys == 200 * 3 + 1  # CRM id, phone, e-mail each; C999 only its CRM id
+    again = await store_customers(any_session, page[:3], source="files", region="RU")
+    assert [s.outcome for s in again] == ["unchanged"] * 3  # type: ignore[union-attr]
