@@ -44,13 +44,20 @@ def users_create(
 
 
 @users_app.command("token")
-def users_token(name: Annotated[str, typer.Option("--name")]) -> None:
-    """Issue another API token for an existing user."""
+def users_token(
+    name: Annotated[str, typer.Option("--name")],
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="the user's other tokens stop working at once")
+    ] = False,
+) -> None:
+    """Issue another API token for an existing user (printed once)."""
     from core.platform.auth import issue_token
 
     settings = load()
     with errors_to_exit():
-        print(in_session(settings, lambda s: issue_token(s, user_name=name)))
+        print(in_session(settings, lambda s: issue_token(s, user_name=name, rotate=rotate)))
+    if rotate:
+        err.print(f"the other tokens of {name!r} are revoked")
 
 
 @users_app.command("revoke")

@@ -85,6 +85,10 @@ def test_users_create_prints_a_token_once(tmp_path: Path) -> None:
     assert token.startswith("cxc_") and len(token) > 30
     bad = cxc(tmp_path, "users", "create", "--name", "x", "--role", "god")
     assert bad.returncode == 2 and "role" in bad.stderr
+    rotated = cxc(tmp_path, "users", "token", "--name", "olga", "--rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.strip().startswith("cxc_") and rotated.stdout.strip() != token
+    assert "revoked" in rotated.stderr
 
 
 def test_eval_prints_one_json_object_and_the_sweep_on_request(tmp_path: Path) -> None:

@@ -54,9 +54,12 @@ async def create_user(
     return user, token
 
 
-async def issue_token(session: AsyncSession, *, user_name: str) -> str:
-    """Another token for an existing user (e.g. a lost one); the old ones keep working."""
+async def issue_token(session: AsyncSession, *, user_name: str, rotate: bool = False) -> str:
+    """Another token for an existing user. The old ones keep working (a lost one), or with
+    ``rotate`` stop working in the same commit (a leaked one, a scheduled rotation)."""
     user = await get_user_by_name(session, user_name)
+    if rotate:
+        await _revoke(session, user)
     token = await _new_token(session, user)
     await session.commit()
     return token
@@ -64,6 +67,12 @@ async def issue_token(session: AsyncSession, *, user_name: str) -> str:
 
 async def revoke_tokens(session: AsyncSession, *, user_name: str) -> int:
     user = await get_user_by_name(session, user_name)
+    count = await _revoke(session, user)
+    await session.commit()
+    return count
+
+
+async def _revoke(session: AsyncSession, user: User) -> int:
     rows = (
         await session.exec(
             select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
@@ -72,7 +81,6 @@ async def revoke_tokens(session: AsyncSession, *, user_name: str) -> int:
     for row in rows:
         row.revoked_at = utcnow()
         session.add(row)
-    await session.commit()
     return len(rows)
 
 

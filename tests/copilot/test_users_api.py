@@ -46,3 +46,23 @@ async def test_knowledge_search_for_operators(client: httpx.AsyncClient, users: 
     )
     assert res.status_code == 200
     assert res.json()["candidates"][0]["entry_id"] == "delivery_time"
+
+
+async def test_a_rotated_token_replaces_every_other_at_once(
+    client: httpx.AsyncClient, db_session: AsyncSession, users: Users
+) -> None:
+    created = await client.post(
+        "/v1/users", headers=users.admin, json={"name": "rita", "role": "operator"}
+    )
+    first = created.json()["token"]
+    spare = await auth.issue_token(db_session, user_name="rita")  # a second device's
+    me = "/v1/users/me"
+    for token in (first, spare):
+        ok = await client.get(me, headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200
+    rotated = await auth.issue_token(db_session, user_name="rita", rotate=True)
+    for token in (first, spare):
+        gone = await client.get(me, headers={"Authorization": f"Bearer {token}"})
+        assert gone.status_code == 401
+    now = await client.get(me, headers={"Authorization": f"Bearer {rotated}"})
+    assert now.status_code == 200 and now.json()["name"] == "rita"
