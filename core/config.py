@@ -220,6 +220,9 @@ class Settings(BaseSettings):
     """One survey per customer at a time: no NPS within this many hours of a CSAT/CES pulse
     (pending, sent or due) or a resolution, and no CSAT/CES within it of an NPS round."""
     worker_interval_s: float = Field(default=10.0, gt=0.0)
+    heartbeat_s: float = Field(default=15.0, gt=0.0, le=3600.0)
+    """How often the bot and the worker renew their heartbeat (``cxc health --process``: keep
+    its ``--max-age`` a few beats longer)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     """One line per event either way; json for a log collector."""
