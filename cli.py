@@ -15,6 +15,7 @@ from rich.table import Table
 from commands.admin import db_app, knowledge_app, users_app
 from commands.common import err, errors_to_exit, in_session, load, out, progress, run
 from commands.data import cases_app, crm_app
+from commands.health import health
 from core.config import Settings
 from core.domain import Answer, Decision, FaqEntry
 
@@ -31,6 +32,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(crm_app, name="crm")
 app.add_typer(cases_app, name="cases")
+app.command()(health)
 
 
 def _ingest(

@@ -36,6 +36,7 @@ from core.config import Settings
 from core.conversation.turn import Conversation
 from core.errors import ConfigError
 from core.platform import updates
+from core.platform.beats import Heart, ProcessKind
 from core.ports import QueuedChannel
 from core.runtime import Runtime
 
@@ -102,11 +103,12 @@ async def run_polling(rt: Runtime) -> None:
         dp, outbound = _dispatcher(rt, bot)
         stop = asyncio.Event()
         sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
+        beating = asyncio.create_task(beat_forever(_heart(rt), stop))  # aiogram owns the loop
         try:
             await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
         finally:
             stop.set()
-            await sender
+            await asyncio.gather(sender, beating)
 
 
 @asynccontextmanager
@@ -132,8 +134,10 @@ async def run_webhook_worker(
         dp, outbound = _dispatcher(rt, bot)
         log.info("webhook worker: processing queued telegram updates")
         sender = asyncio.create_task(deliver_queued_forever(outbound, stop))
+        heart = _heart(rt)
         delay = poll_interval_s
         while not stop.is_set():
+            await heart.beat()  # by this loop: a turn that hangs stops the beat
             try:
                 taken = await process_pending_updates(dp, bot, rt.sessions)
                 delay = poll_interval_s
@@ -194,6 +198,18 @@ async def deliver_queued_forever(
         if not sent:
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval_s)
+
+
+def _heart(rt: Runtime) -> Heart:
+    return Heart(rt.sessions, ProcessKind.BOT, rt.settings.heartbeat_s)
+
+
+async def beat_forever(heart: Heart, stop: asyncio.Event) -> None:
+    """Renew ``heart`` every ``heart.interval_s`` until ``stop`` is set."""
+    while not stop.is_set():
+        await heart.beat()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), heart.interval_s)
 
 
 def _dispatcher(rt: Runtime, bot: Bot) -> tuple[Dispatcher, TelegramOutbound]:

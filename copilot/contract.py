@@ -5,6 +5,8 @@ answer with, all in the one error shape (``copilot.errors.ErrorOut``):
   in any query value: ``copilot.input_guard``) and 503 (the database or another backend down);
 * an operation that needs a token: 401 (none or unknown), 403 (not this user's to do) and 429
   (over ``CXC_RATE_LIMIT_API``);
+* an operation counted per caller without a token (``limited_by``: the web chat per visitor,
+  ``/v1/ask`` per client address): 429;
 * an operation with inputs (what it names may not exist) or that changes something: 404;
 * an operation that changes something: 409 (a state it conflicts with).
 
@@ -33,6 +35,12 @@ WHY = {
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 CHANGES = {"post", "put", "patch", "delete"}
+LIMITED_BY = "x-rate-limited"
+
+
+def limited_by(who: str) -> dict[str, Any]:
+    """A route's ``openapi_extra``: it is counted per ``who`` ("from this visitor")."""
+    return {LIMITED_BY: who}
 
 
 def install_contract(app: FastAPI) -> None:
@@ -60,12 +68,17 @@ def declare_errors(schema: dict[str, Any]) -> None:
             for status in statuses(method, operation):
                 if str(status) not in responses or status == 422:  # FastAPI's own 422 shape
                     responses[str(status)] = _response(status)
+            if LIMITED_BY in operation and not operation.get("security"):
+                why = f"Too many requests {operation[LIMITED_BY]} (see Retry-After)"
+                responses["429"]["description"] = why
 
 
 def statuses(method: str, operation: dict[str, Any]) -> list[int]:
     found = [413, 422, 503]
     if operation.get("security"):
         found += [401, 403, 429]
+    elif LIMITED_BY in operation:
+        found.append(429)
     if operation.get("parameters") or operation.get("requestBody") or method in CHANGES:
         found.append(404)
     if method in CHANGES:

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from core.ports import Assistant, Retriever
+from core.ports import Assistant, RateLimiter, Retriever
 
 
 def get_settings(request: Request) -> Settings:
@@ -28,6 +28,12 @@ def get_assistant(request: Request) -> Assistant | None:
     return runtime.assistant if runtime is not None else None
 
 
+def get_webchat_limiter(request: Request) -> RateLimiter | None:
+    """Messages per web chat visitor (``CXC_RATE_LIMIT_WEBCHAT``), if limited."""
+    runtime = getattr(request.app.state, "runtime", None)
+    return runtime.webchat_limiter if runtime is not None else None
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.session_factory() as session:
         yield session
@@ -37,3 +43,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 AssistantDep = Annotated[Assistant | None, Depends(get_assistant)]
+WebchatLimiterDep = Annotated[RateLimiter | None, Depends(get_webchat_limiter)]

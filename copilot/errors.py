@@ -23,6 +23,7 @@ from core.errors import (
     InvalidTransition,
     NotAllowed,
     NotFound,
+    RateLimited,
 )
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ STATUS: list[tuple[type[CxcError], int]] = [
     (NotAllowed, 403),
     (InvalidInput, 422),
     (BackendUnavailable, 503),
+    (RateLimited, 429),
 ]
 
 
@@ -73,8 +75,11 @@ def status_for(exc: CxcError) -> int:
 
 async def _handle(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CxcError)
+    wait = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
     return JSONResponse(
-        status_code=status_for(exc), content={"detail": str(exc), "error": type(exc).__name__}
+        status_code=status_for(exc),
+        content={"detail": str(exc), "error": type(exc).__name__},
+        headers=wait,
     )
 
 

@@ -1,16 +1,20 @@
 """Requests per API token (``CXC_RATE_LIMIT_API``): over the limit, 429 with ``Retry-After`` in
 the one error shape, before the body is read. The count is keyed by the token's hash (never
 the token) and kept where the runtime's limiter keeps it (Redis, or this process). Requests
-without a bearer token are not counted here."""
+without a bearer token are not counted here; ``per_address`` counts an open operation
+(``/v1/ask``) per client address (``CXC_RATE_LIMIT_ASK``). The web chat counts per visitor in
+its use case (``core.conversation.webchat``)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 
+from fastapi import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.errors import RateLimited
 from core.ports import RateLimiter
 
 
@@ -51,3 +55,19 @@ def _bearer(scope: Scope) -> str | None:
             scheme, _, token = value.decode("latin-1").partition(" ")
             return token.strip() or None if scheme.lower() == "bearer" else None
     return None
+
+
+async def per_address(request: Request) -> None:
+    """A dependency: count the request against ``CXC_RATE_LIMIT_ASK`` by its client address
+    (the proxy's, unless uvicorn trusts its forwarded headers); RateLimited over it."""
+    runtime = getattr(request.app.state, "runtime", None)
+    limiter: RateLimiter | None = runtime.ask_limiter if runtime is not None else None
+    if limiter is None:
+        return
+    address = request.client.host if request.client is not None else "unknown"
+    wait = await limiter.hit(address)
+    if wait is not None:
+        seconds = math.ceil(wait)
+        raise RateLimited(
+            f"too many questions from this address; retry in {seconds} s", retry_after_s=seconds
+        )

@@ -138,6 +138,14 @@ class Settings(BaseSettings):
     rate_limit_chat: str | None = "20/minute"
     """Messages and button taps per Telegram chat; over it the bot says so once and reads none
     until the window has room."""
+    rate_limit_webchat: str | None = "20/minute"
+    """Messages and picks per web chat visitor (their signed token); over it the message is
+    refused with 429 and Retry-After, and the page shows it as not sent and says how long to
+    wait, in the visitor's language."""
+    rate_limit_ask: str | None = "600/minute"
+    """``POST /v1/ask`` requests per client address; over it, 429 with Retry-After. Behind a
+    proxy the address is the proxy's unless uvicorn trusts its headers
+    (``FORWARDED_ALLOW_IPS``, docs/deploy.md)."""
     match_max_chars: int = Field(default=300, ge=50)
     """How much of a long text is matched against the knowledge base and resolved cases (the
     encoder's cost grows faster than the length: 300 characters ~0.3 s, 1,000 ~2-5 s): its
@@ -151,7 +159,7 @@ class Settings(BaseSettings):
                 raise ValueError("; ".join(problems))
         return self
 
-    @field_validator("rate_limit_api", "rate_limit_chat")
+    @field_validator("rate_limit_api", "rate_limit_chat", "rate_limit_webchat", "rate_limit_ask")
     @classmethod
     def _rate_limit(cls, value: str | None) -> str | None:
         if value is None or not value.strip() or value.strip() == "0":
@@ -212,6 +220,9 @@ class Settings(BaseSettings):
     """One survey per customer at a time: no NPS within this many hours of a CSAT/CES pulse
     (pending, sent or due) or a resolution, and no CSAT/CES within it of an NPS round."""
     worker_interval_s: float = Field(default=10.0, gt=0.0)
+    heartbeat_s: float = Field(default=15.0, gt=0.0, le=3600.0)
+    """How often the bot and the worker renew their heartbeat (``cxc health --process``: keep
+    its ``--max-age`` a few beats longer)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     """One line per event either way; json for a log collector."""

@@ -102,3 +102,13 @@ class BackendUnavailable(CxcError):
 class AssistantUnavailable(BackendUnavailable):
     """The language model failed, timed out or is resting after repeated failures (its
     circuit is open): the extractive answer is used instead."""
+
+
+class RateLimited(CxcError):
+    """Over a rate limit: the request was refused, not handled; it may be sent again after
+    ``retry_after_s`` seconds. The message is what the sender is told (for a customer, in their
+    language)."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

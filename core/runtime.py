@@ -42,6 +42,10 @@ class Runtime:
     """Requests per API token (``CXC_RATE_LIMIT_API``); None: unlimited."""
     chat_limiter: RateLimiter | None = None
     """Messages per Telegram chat (``CXC_RATE_LIMIT_CHAT``); None: unlimited."""
+    webchat_limiter: RateLimiter | None = None
+    """Messages per web chat visitor (``CXC_RATE_LIMIT_WEBCHAT``); None: unlimited."""
+    ask_limiter: RateLimiter | None = None
+    """``POST /v1/ask`` per client address (``CXC_RATE_LIMIT_ASK``); None: unlimited."""
 
     async def recollection(self) -> Recollection | None:
         """The case memory, opened on first use (its models load then, not at start-up)."""

@@ -28,6 +28,7 @@ from core.late import orders as late_orders
 from core.late import promises as late_promises
 from core.models import Customer, Pulse
 from core.models.base import utcnow
+from core.platform.beats import Heart
 from core.ports import OutboundChannel
 
 log = logging.getLogger(__name__)
@@ -121,10 +122,14 @@ async def run_worker(
     settings: Settings,
     outbound: Mapping[str, OutboundChannel] | None = None,
     stop: asyncio.Event | None = None,
+    heart: Heart | None = None,
 ) -> None:
-    """Run passes every ``settings.worker_interval_s`` until ``stop`` is set."""
+    """Run passes every ``settings.worker_interval_s`` until ``stop`` is set. The loop renews
+    ``heart`` between passes and while it rests, so a pass that hangs stops the beat."""
     stop = stop or asyncio.Event()
     while not stop.is_set():
+        if heart is not None:
+            await heart.beat()
         try:
             done = await run_worker_once(session_factory, settings=settings, outbound=outbound)
             if done != WorkerPass():
@@ -134,5 +139,17 @@ async def run_worker(
                 log.warning("worker pass waits for the database (%s)", type(exc).__name__)
             else:
                 log.exception("worker pass failed; retrying after the interval")
+        await _rest(stop, settings.worker_interval_s, heart)
+
+
+async def _rest(stop: asyncio.Event, seconds: float, heart: Heart | None) -> None:
+    """Wait ``seconds`` (or until ``stop``), beating every ``heart.interval_s`` meanwhile."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not stop.is_set():
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.worker_interval_s)
+            await asyncio.wait_for(stop.wait(), min(left, heart.interval_s) if heart else left)
+        if heart is not None and not stop.is_set():
+            await heart.beat()

@@ -61,6 +61,8 @@ async def open_runtime(
     limiters = (
         build_limiter(settings.rate_limit_api, scope="api", redis_url=redis),
         build_limiter(settings.rate_limit_chat, scope="chat", redis_url=redis),
+        build_limiter(settings.rate_limit_webchat, scope="webchat", redis_url=redis),
+        build_limiter(settings.rate_limit_ask, scope="ask", redis_url=redis),
     )
     owned = None
     llm: OpenAiAssistant | None = None
@@ -104,6 +106,8 @@ async def open_runtime(
             assistant,
             api_limiter=limiters[0],
             chat_limiter=limiters[1],
+            webchat_limiter=limiters[2],
+            ask_limiter=limiters[3],
         )
         if memory is not None:
             given = memory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,43 @@ def test_ingest_adds_replace_asks_and_a_rollback_restores(tmp_path: Path) -> Non
     ):
         answer = json.loads(cxc(data, "ask", question, "--json").stdout)
         assert answer["entry_id"] == entry_id, answer
+
+
+def _beat(data_dir: Path, kind: str, age_s: float) -> None:
+    """A heartbeat row of a process of ``kind`` on this host, ``age_s`` seconds old."""
+    import asyncio
+    from datetime import timedelta
+
+    from core import db
+    from core.models.base import utcnow
+    from core.platform.beats import Heart, ProcessKind, record_beat
+
+    async def beat() -> None:
+        engine = db.create_engine(f"sqlite+aiosqlite:///{data_dir / 'cxc.db'}")
+        async with db.session_factory(engine)() as session:
+            heart = Heart(lambda: session, ProcessKind(kind), 15.0)
+            await record_beat(session, heart=heart, now=utcnow() - timedelta(seconds=age_s))
+        await engine.dispose()
+
+    asyncio.run(beat())
+
+
+def test_health_exits_0_for_a_recent_beat_on_this_host_else_1(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    nothing = cxc(data, "health", "--process", "worker")
+    assert nothing.returncode == 1, nothing.stderr  # no database yet: not alive
+    assert "worker on" in nothing.stdout and len(nothing.stdout.strip().splitlines()) == 1
+
+    shutil.copy(sqlite_template, data / "cxc.db")
+    _beat(data, "worker", age_s=2)
+    _beat(data, "bot", age_s=120)
+    worker = cxc(data, "health", "--process", "worker")
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    assert "alive" in worker.stdout and len(worker.stdout.strip().splitlines()) == 1
+    stale = cxc(data, "health", "--process", "bot", "--max-age", "60")
+    assert stale.returncode == 1 and "stale" in stale.stdout
+    assert cxc(data, "health", "--process", "bot", "--max-age", "600").returncode == 0
+    assert cxc(data, "health", "--process", "robot").returncode == 2  # not a kind

@@ -4,6 +4,7 @@ are started without Docker by other tests."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -35,9 +36,8 @@ def test_app_environment_uses_real_settings(name: str) -> None:
             assert key[len(ENV_PREFIX) :].lower() in fields, f"{name}: unknown setting {key}"
 
 
-@pytest.mark.parametrize("name", [n for n in APP_SERVICES if SERVICES[n]["command"][0] == "cxc"])
-def test_cxc_commands_exist(name: str) -> None:
-    args = SERVICES[name]["command"][1:]
+def _cxc_help(name: str, args: list[str]) -> None:
+    """``cxc <args>`` names a real command and only options it has."""
     words = [a for a in args if not a.startswith("-")]
     sub = words[:2] if words[:1] == ["db"] else words[:1]
     result = subprocess.run(
@@ -50,6 +50,52 @@ def test_cxc_commands_exist(name: str) -> None:
     assert result.returncode == 0, result.stderr
     for flag in (a.split("=")[0] for a in args if a.startswith("--")):
         assert flag in result.stdout, f"{name}: `cxc {' '.join(sub)}` has no option {flag}"
+
+
+@pytest.mark.parametrize("name", [n for n in APP_SERVICES if SERVICES[n]["command"][0] == "cxc"])
+def test_cxc_commands_exist(name: str) -> None:
+    _cxc_help(name, SERVICES[name]["command"][1:])
+
+
+LONG_RUNNING = [n for n, svc in SERVICES.items() if svc.get("restart", "unless-stopped") != "no"]
+HEALTH_COMMANDS = [
+    n
+    for n in LONG_RUNNING
+    if SERVICES[n].get("healthcheck", {}).get("test", [None, None])[1] == "cxc"
+]
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_every_long_running_service_has_a_health_check(name: str) -> None:
+    test = SERVICES[name].get("healthcheck", {}).get("test")
+    assert test and test[0] in ("CMD", "CMD-SHELL") and len(test) > 1, f"{name}: no health check"
+
+
+@pytest.mark.parametrize("name", HEALTH_COMMANDS)
+def test_cxc_health_checks_run_real_commands(name: str, tmp_path: Path) -> None:
+    """The command exists with these options, and run for real it answers as a check does: 0
+    or 1 (here 1: no such process beat on this machine), never a usage error (2)."""
+    args = SERVICES[name]["healthcheck"]["test"][2:]
+    _cxc_help(name, args)
+    env = {**os.environ, "CXC_DATA_DIR": str(tmp_path), "CXC_ENV": "test"}
+    env.pop("CXC_DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1
+
+
+def test_the_bot_and_the_worker_check_their_own_heartbeat() -> None:
+    for name in ("bot", "worker"):
+        test = SERVICES[name]["healthcheck"]["test"]
+        assert test[1:5] == ["cxc", "health", "--process", name], name
+    assert set(HEALTH_COMMANDS) == {"bot", "worker"}
 
 
 def test_chroma_service_runs_the_packaged_server() -> None:
@@ -85,7 +131,7 @@ def test_the_production_services_are_all_there() -> None:
         assert SERVICES[one_off]["restart"] == "no", one_off
     assert SERVICES["ingest"]["profiles"] == ["ingest"]  # run on demand, not on `up`
     assert SERVICES["ingest"]["command"][:2] == ["cxc", "ingest"]
-    for name in ("postgres", "redis", "chroma", "api"):
+    for name in ("postgres", "redis", "chroma", "api", "bot", "worker"):
         assert SERVICES[name]["healthcheck"]["test"], f"{name} has no health check"
     assert "/health" in " ".join(SERVICES["api"]["healthcheck"]["test"])
     for name, svc in SERVICES.items():

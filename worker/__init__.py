@@ -25,6 +25,7 @@ from core import worker
 from core.config import Settings
 from core.customers.crm_sync import sync_periodically
 from core.errors import ConfigError
+from core.platform.beats import Heart, ProcessKind
 from core.platform.pickup import WEB, PickupOutbound
 from core.ports import OutboundChannel, QueuedChannel
 from core.runtime import Runtime
@@ -56,7 +57,10 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             outbound[WEB] = PickupOutbound(rt.sessions)
         log.info("worker: every %.0fs, sending on %s", settings.worker_interval_s, list(outbound))
         try:
-            await worker.run_worker(rt.sessions, settings=settings, outbound=outbound, stop=stop)
+            heart = Heart(rt.sessions, ProcessKind.WORKER, settings.heartbeat_s)
+            await worker.run_worker(
+                rt.sessions, settings=settings, outbound=outbound, stop=stop, heart=heart
+            )
         finally:
             stop.set()
             await asyncio.gather(*senders)

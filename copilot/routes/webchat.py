@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
-from copilot.deps import RetrieverDep, SessionDep, SettingsDep
+from copilot.contract import limited_by
+from copilot.deps import RetrieverDep, SessionDep, SettingsDep, WebchatLimiterDep
 from core.config import Settings
 from core.conversation import webchat
 from core.conversation.replies import Reply
@@ -44,6 +45,7 @@ class PickIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     message_id: int = Field(ge=1, le=2**31 - 1)
     index: int = Field(ge=0, le=10)
+    language: str | None = Field(default=None, max_length=16)
 
 
 class BotReply(BaseModel):
@@ -83,24 +85,42 @@ async def start(settings: ChatSettings) -> dict[str, str]:
     return {"token": webchat.new_token(settings)}
 
 
-@router.post("/messages", response_model=BotReply)
+PER_VISITOR = limited_by("from this visitor: the message is not taken; send it again later")
+
+
+@router.post("/messages", response_model=BotReply, openapi_extra=PER_VISITOR)
 async def say(
-    body: ChatIn, token: Token, session: SessionDep, conversation: ConversationDep
+    body: ChatIn,
+    token: Token,
+    session: SessionDep,
+    conversation: ConversationDep,
+    limiter: WebchatLimiterDep,
 ) -> BotReply:
-    """The visitor's message and the bot's reply (empty text: a person will answer)."""
+    """The visitor's message and the bot's reply (empty text: a person will answer). Over the
+    visitor's limit: 429, the message not taken, ``detail`` says how long to wait."""
     reply = await webchat.say(
-        session, conversation, token=token, text=body.text, language=body.language
+        session, conversation, token=token, text=body.text, language=body.language, limiter=limiter
     )
     return BotReply.of(reply)
 
 
-@router.post("/pick", response_model=BotReply)
+@router.post("/pick", response_model=BotReply, openapi_extra=PER_VISITOR)
 async def pick(
-    body: PickIn, token: Token, session: SessionDep, conversation: ConversationDep
+    body: PickIn,
+    token: Token,
+    session: SessionDep,
+    conversation: ConversationDep,
+    limiter: WebchatLimiterDep,
 ) -> BotReply:
     """The visitor picked one of the choices of the bot's message ``message_id``."""
     reply = await webchat.pick(
-        session, conversation, token=token, message_id=body.message_id, index=body.index
+        session,
+        conversation,
+        token=token,
+        message_id=body.message_id,
+        index=body.index,
+        language=body.language,
+        limiter=limiter,
     )
     return BotReply.of(reply)
 

@@ -12,17 +12,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import secrets
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import i18n
 from core.config import Settings
 from core.conversation.inbound import Identity, Inbound
 from core.conversation.replies import Reply
 from core.conversation.turn import Conversation
-from core.errors import ConfigError, NotFound
+from core.errors import ConfigError, NotFound, RateLimited
 from core.models import OutboundDelivery
 from core.platform import pickup
+from core.ports import RateLimiter
 
 WEB = pickup.WEB
 
@@ -59,18 +62,41 @@ async def say(
     token: str,
     text: str,
     language: str | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Reply:
-    """The visitor's message, and the bot's reply to it (empty when a person owns the case)."""
-    identity = Identity(WEB, visitor_of(token, conversation.settings), language=language)
+    """The visitor's message, and the bot's reply to it (empty when a person owns the case).
+    Over the visitor's limit (``CXC_RATE_LIMIT_WEBCHAT``) it is refused before anything is
+    stored: RateLimited, worded in the visitor's language."""
+    visitor = visitor_of(token, conversation.settings)
+    await _within_limit(limiter, visitor, language or i18n.detect_language(text))
+    identity = Identity(WEB, visitor, language=language)
     return await conversation.handle(session, Inbound(identity=identity, text=text))
 
 
 async def pick(
-    session: AsyncSession, conversation: Conversation, *, token: str, message_id: int, index: int
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    token: str,
+    message_id: int,
+    index: int,
+    language: str | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Reply:
-    """The visitor chose candidate ``index`` of the bot's clarifying message ``message_id``."""
-    identity = Identity(WEB, visitor_of(token, conversation.settings))
+    """The visitor chose candidate ``index`` of the bot's clarifying message ``message_id``;
+    counted against the visitor's limit like a message."""
+    visitor = visitor_of(token, conversation.settings)
+    await _within_limit(limiter, visitor, language)
+    identity = Identity(WEB, visitor)
     return await conversation.pick(session, who=identity, message_id=message_id, index=index)
+
+
+async def _within_limit(limiter: RateLimiter | None, visitor: str, language: str | None) -> None:
+    wait = await limiter.hit(visitor) if limiter is not None else None
+    if wait is not None:
+        seconds = math.ceil(wait)
+        notice = i18n.text(language, "bot.slow_down", seconds=seconds)
+        raise RateLimited(notice, retry_after_s=seconds)
 
 
 async def news(

@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``."""
 
 from core.models.audit import AuditEvent
+from core.models.beat import ProcessBeat
 from core.models.case import Case, CaseStatus, Owner
 from core.models.compensation import (
     Compensation,
@@ -59,6 +60,7 @@ __all__ = [
     "OutboundDelivery",
     "Owner",
     "Promise",
+    "ProcessBeat",
     "PromiseStatus",
     "Pulse",
     "PulseKind",

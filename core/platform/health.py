@@ -1,17 +1,19 @@
 """Is this process able to serve? The database answers, the knowledge base has entries, the
 vector store (embedded Chroma or a Chroma server) answers. ``GET /health`` shapes it; a load
-balancer takes a replica out while ``ok`` is false."""
+balancer takes a replica out while ``ok`` is false. The other processes' last heartbeats are
+listed too, for a person to read: they never make this process unhealthy."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.db import is_outage
 from core.domain import StoreStatus
+from core.platform.beats import Beat, recent_beats
 from core.ports import Retriever
 
 CHECK_TIMEOUT_S = 5.0
@@ -27,6 +29,8 @@ class Health:
     entries: int
     store: StoreStatus | None
     """The vector store's heartbeat; None when the process has no knowledge base."""
+    processes: list[Beat] = field(default_factory=list)
+    """The bot's and the workers' last heartbeats (informational)."""
 
     @property
     def ok(self) -> bool:
@@ -37,7 +41,18 @@ async def check_health(session: AsyncSession, *, retriever: Retriever | None) ->
     database, store = await asyncio.gather(_database_up(session), _store(retriever))
     entries = len(retriever.entries()) if retriever is not None else 0
     knowledge = "off" if retriever is None else "ready" if entries else "empty"
-    return Health(database, knowledge, entries, store)
+    processes = await _beats(session) if database else []
+    return Health(database, knowledge, entries, store, processes)
+
+
+async def _beats(session: AsyncSession) -> list[Beat]:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            return await recent_beats(session)
+    except Exception as exc:  # informational: never a reason to fail the report
+        if isinstance(exc, TimeoutError) or is_outage(exc):
+            return []
+        raise
 
 
 async def _database_up(session: AsyncSession) -> bool:

@@ -98,3 +98,18 @@ def test_every_operation_declares_its_errors_in_one_shape(app: FastAPI) -> None:
                 assert {"404", "409"} <= declared, f"{method} {path}"
             shape = operation["responses"]["422"]["content"]["application/json"]["schema"]
             assert shape == {"$ref": "#/components/schemas/ErrorOut"}, f"{method} {path}"
+
+
+def test_operations_limited_without_a_token_declare_429(app: FastAPI) -> None:
+    document = app.openapi()
+    for path in ("/v1/ask", "/chat/messages", "/chat/pick"):
+        refused = document["paths"][path]["post"]["responses"]["429"]
+        assert refused["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorOut"
+        }, path
+        assert "Retry-After" in refused["headers"], path
+    assert (
+        "visitor" in document["paths"]["/chat/messages"]["post"]["responses"]["429"]["description"]
+    )
+    assert "address" in document["paths"]["/v1/ask"]["post"]["responses"]["429"]["description"]
+    assert "429" not in document["paths"]["/chat/session"]["post"]["responses"]

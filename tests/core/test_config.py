@@ -108,7 +108,10 @@ def test_development_accepts_weak_and_unset_secrets(monkeypatch: pytest.MonkeyPa
     assert load_settings(_env_file=None).pulse_link_secret is None
 
 
-@pytest.mark.parametrize("name", ["CXC_RATE_LIMIT_API", "CXC_RATE_LIMIT_CHAT"])
+@pytest.mark.parametrize(
+    "name",
+    ["CXC_RATE_LIMIT_API", "CXC_RATE_LIMIT_CHAT", "CXC_RATE_LIMIT_WEBCHAT", "CXC_RATE_LIMIT_ASK"],
+)
 def test_a_malformed_rate_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     monkeypatch.setenv(name, "lots per minute")
     with pytest.raises(ConfigError, match=name):

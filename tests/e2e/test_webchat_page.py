@@ -8,6 +8,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,18 @@ from tests.e2e.test_console import _free_port, browser  # noqa: F401  (the brows
 
 @pytest.fixture
 def chat_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with _serve(tmp_path) as served:
+        yield served
+
+
+@pytest.fixture
+def limited_chat_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with _serve(tmp_path, rate_limit_webchat="2/minute") as served:
+        yield served
+
+
+@contextmanager
+def _serve(tmp_path: Path, **values: Any) -> Iterator[dict[str, Any]]:
     import uvicorn
 
     from copilot.main import create_app
@@ -40,6 +53,7 @@ def chat_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
         database_url=url,
         webchat_secret=SecretStr("a-long-web-chat-secret"),
         _env_file=None,
+        **values,
     )
     with build_knowledge(settings) as kb:
         kb.ingest_sync(load_sources([FAQ]))
@@ -98,3 +112,38 @@ def test_a_visitor_chats_on_the_page(chat_server: dict[str, Any], browser: Any) 
     wait.until(ec.presence_of_element_located((By.ID, "chat-form")))
     browser.switch_to.default_content()
     shot(browser, "webchat-widget")
+
+
+def test_a_message_over_the_limit_shows_as_not_sent_and_the_visitor_is_told_once(
+    limited_chat_server: dict[str, Any],
+    browser: Any,  # noqa: F811
+) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
+    browser.get(limited_chat_server["base"] + "/chat")
+    text = browser.find_element(By.ID, "text")
+
+    def send(words: str, bubbles: int) -> None:
+        text.clear()
+        text.send_keys(words)
+        browser.find_element(By.ID, "send").click()
+        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#log .msg")) >= bubbles)
+
+    send("How do I get a refund?", 2)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "log"), "3 business days"))
+    send("Hello", 4)
+    send("One too many", 6)  # the message, then the notice
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#log .msg.not-sent"))
+    assert "You are writing faster than I can read" in browser.find_element(By.ID, "log").text
+    assert text.get_attribute("value") == "One too many"  # back in the input, to send again
+    send("And another", 7)  # not sent either; the notice is not repeated
+    wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#log .msg.not-sent")) == 2)
+    log = browser.find_element(By.ID, "log").text
+    assert log.count("You are writing faster") == 1
+    refused = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#log .msg.not-sent")]
+    assert [t.rstrip(" ⚠") for t in refused] == ["One too many", "And another"]
+    shot(browser, "webchat-not-sent")

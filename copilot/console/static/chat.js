@@ -7,6 +7,8 @@
   var cursor = Number(localStorage.getItem("cxc-chat-cursor") || 0);
   var lang = (navigator.language || "en").slice(0, 2);
 
+  var toldUntil = 0;  // over the visitor's rate limit: the notice is shown once per wait
+
   function show(text, who, choices, messageId) {
     var div = document.createElement("div");
     div.className = "msg " + who;
@@ -25,6 +27,7 @@
     }
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
+    return div;
   }
 
   async function token() {
@@ -42,8 +45,24 @@
       headers: { "content-type": "application/json", "X-Chat-Token": await token() },
       body: body ? JSON.stringify(body) : undefined,
     });
-    if (!res.ok) { throw new Error((await res.json()).detail || res.statusText); }
+    if (!res.ok) {
+      var error = new Error((await res.json()).detail || res.statusText);
+      error.retryAfter = res.status === 429 ? Number(res.headers.get("Retry-After") || 1) : 0;
+      throw error;
+    }
     return res.json();
+  }
+
+  // A message refused (over the limit, or any error) is marked not sent; over the limit the
+  // visitor is told once how long to wait and the text goes back into the input to resend.
+  function refused(bubble, e, text) {
+    bubble.classList.add("not-sent");
+    var input = document.getElementById("text");
+    if (text && !input.value) { input.value = text; }
+    if (!e.retryAfter) { show(e.message, "them"); return; }
+    if (Date.now() < toldUntil) { return; }
+    show(e.message, "them");
+    toldUntil = Date.now() + e.retryAfter * 1000;
   }
 
   function answer(reply) {
@@ -51,8 +70,10 @@
   }
 
   async function pick(messageId, index, question) {
-    show(question, "me");
-    answer(await call("POST", "pick", { message_id: messageId, index: index }));
+    var bubble = show(question, "me");
+    var body = { message_id: messageId, index: index, language: lang };
+    try { answer(await call("POST", "pick", body)); }
+    catch (e) { refused(bubble, e, ""); }
   }
 
   async function poll() {
@@ -69,9 +90,9 @@
     var text = input.value.trim();
     if (!text) { return; }
     input.value = "";
-    show(text, "me");
+    var bubble = show(text, "me");
     try { answer(await call("POST", "messages", { text: text, language: lang })); }
-    catch (e) { show(e.message, "them"); }
+    catch (e) { refused(bubble, e, text); }
   });
 
   poll();
