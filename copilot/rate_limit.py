@@ -58,8 +58,9 @@ def _bearer(scope: Scope) -> str | None:
 
 
 async def per_address(request: Request) -> None:
-    """A dependency: count the request against ``CXC_RATE_LIMIT_ASK`` by its client address
-    (the proxy's, unless uvicorn trusts its forwarded headers); RateLimited over it."""
+    """A dependency of the operations anyone may call (``POST /v1/ask``, a new web chat
+    session): count the request against ``CXC_RATE_LIMIT_ASK`` by its client address (the
+    proxy's, unless uvicorn trusts its forwarded headers); RateLimited over it."""
     runtime = getattr(request.app.state, "runtime", None)
     limiter: RateLimiter | None = runtime.ask_limiter if runtime is not None else None
     if limiter is None:
@@ -69,5 +70,5 @@ async def per_address(request: Request) -> None:
     if wait is not None:
         seconds = math.ceil(wait)
         raise RateLimited(
-            f"too many questions from this address; retry in {seconds} s", retry_after_s=seconds
+            f"too many requests from this address; retry in {seconds} s", retry_after_s=seconds
         )

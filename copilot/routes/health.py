@@ -16,9 +16,10 @@ router = APIRouter(tags=["health"])
 
 
 class ProcessOut(BaseModel):
+    """A long-running process's last beat. Its host and pid are left out: ``/health`` needs no
+    token (``cxc health`` prints them on the machine itself)."""
+
     kind: str
-    host: str
-    pid: int
     started: datetime
     beat_at: datetime
     age_s: float
@@ -29,8 +30,6 @@ class ProcessOut(BaseModel):
         age = round((now - beat.beat_at).total_seconds(), 1)
         return cls(
             kind=beat.kind,
-            host=beat.host,
-            pid=beat.pid,
             started=beat.started,
             beat_at=beat.beat_at,
             age_s=age,

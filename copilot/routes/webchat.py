@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.contract import limited_by
 from copilot.deps import RetrieverDep, SessionDep, SettingsDep, WebchatLimiterDep
+from copilot.rate_limit import per_address
 from core.config import Settings
 from core.conversation import webchat
 from core.conversation.replies import Reply
@@ -79,9 +80,14 @@ async def page(request: Request, _settings: ChatSettings) -> HTMLResponse:
     return templates.TemplateResponse(request, "chat.html", {})
 
 
-@router.post("/session")
+@router.post(
+    "/session",
+    dependencies=[Depends(per_address)],
+    openapi_extra=limited_by("from this client address"),
+)
 async def start(settings: ChatSettings) -> dict[str, str]:
-    """A new visitor: their signed token, to send as ``X-Chat-Token`` from now on."""
+    """A new visitor: their signed token, to send as ``X-Chat-Token`` from now on. Counted per
+    client address (``CXC_RATE_LIMIT_ASK``): new tokens are no way round the visitor's limit."""
     return {"token": webchat.new_token(settings)}
 
 

@@ -102,7 +102,7 @@ def test_every_operation_declares_its_errors_in_one_shape(app: FastAPI) -> None:
 
 def test_operations_limited_without_a_token_declare_429(app: FastAPI) -> None:
     document = app.openapi()
-    for path in ("/v1/ask", "/chat/messages", "/chat/pick"):
+    for path in ("/v1/ask", "/chat/session", "/chat/messages", "/chat/pick"):
         refused = document["paths"][path]["post"]["responses"]["429"]
         assert refused["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/ErrorOut"
@@ -112,4 +112,7 @@ def test_operations_limited_without_a_token_declare_429(app: FastAPI) -> None:
         "visitor" in document["paths"]["/chat/messages"]["post"]["responses"]["429"]["description"]
     )
     assert "address" in document["paths"]["/v1/ask"]["post"]["responses"]["429"]["description"]
-    assert "429" not in document["paths"]["/chat/session"]["post"]["responses"]
+    assert (
+        "address" in document["paths"]["/chat/session"]["post"]["responses"]["429"]["description"]
+    )
+    assert "429" not in document["paths"]["/chat/messages"]["get"]["responses"]  # polling

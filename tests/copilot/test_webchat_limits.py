@@ -126,7 +126,7 @@ async def test_ask_is_limited_per_client_address(limited: FastAPI) -> None:
     assert refused.status_code == 429
     wait = refused.headers["retry-after"]
     assert refused.json() == {
-        "detail": f"too many questions from this address; retry in {wait} s",
+        "detail": f"too many requests from this address; retry in {wait} s",
         "error": "RateLimited",
     }
     assert elsewhere.status_code == 200
@@ -171,4 +171,15 @@ async def test_two_instances_share_the_counts_in_redis(
         third = await one.post("/chat/messages", headers=me, json={"text": "Hi"})
         asks = [await c.post("/v1/ask", json={"text": "refund?"}) for c in (one, two, two)]
     assert [first.status_code, second.status_code, third.status_code] == [200, 200, 429]
-    assert [r.status_code for r in asks] == [200, 200, 429]
+    assert [r.status_code for r in asks] == [200, 429, 429]  # the session counted one
+
+
+async def test_new_visitor_tokens_are_counted_per_client_address(limited: FastAPI) -> None:
+    async with _client(limited, "203.0.113.9") as one, _client(limited, "203.0.113.10") as two:
+        allowed = [await one.post("/chat/session") for _ in range(2)]
+        refused = await one.post("/chat/session")
+        elsewhere = await two.post("/chat/session")
+    assert [r.status_code for r in allowed] == [200, 200]
+    assert refused.status_code == 429 and "token" not in refused.json()
+    assert refused.json()["error"] == "RateLimited" and refused.headers["retry-after"]
+    assert elsewhere.status_code == 200 and elsewhere.json()["token"]
