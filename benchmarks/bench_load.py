@@ -95,10 +95,10 @@ async def one_replica_set(
 ) -> dict[str, Any]:  # fmt: skip
     texts = read_texts(args.queries)
     out: dict[str, Any] = {}
-    async with stack.serve(settings, workers) as base_url:
+    async with stack.serve(settings, workers) as server:
         if "webhook" in args.loads:
             got = await webhook.run(
-                settings, base_url, bot_api, texts=texts, rate=args.webhook_rate,
+                settings, server, bot_api, texts=texts, rate=args.webhook_rate,
                 seconds=args.seconds, drain_timeout_s=args.drain_timeout,
             )  # fmt: skip
             got["met_target"] = _met(got, args.webhook_rate, args.webhook_p99_ms) and bool(
@@ -107,7 +107,7 @@ async def one_replica_set(
             out["webhook"] = got
         if "ask" in args.loads:
             got = await ask.run(
-                base_url, texts, encoders_per_s=setup["encoders"]["per_s"], seconds=args.seconds,
+                server, texts, encoders_per_s=setup["encoders"]["per_s"], seconds=args.seconds,
                 probe_seconds=args.probe_seconds, p99_ms=args.ask_p99_ms,
             )  # fmt: skip
             got["met_target"] = (
@@ -116,7 +116,7 @@ async def one_replica_set(
             out["ask"] = got
         if "suggestions" in args.loads:
             got = await suggest.run(
-                base_url, setup["seed"], rate=args.suggest_rate, seconds=args.seconds
+                server, setup["seed"], rate=args.suggest_rate, seconds=args.seconds
             )
             got["met_target"] = _met(got, args.suggest_rate, args.suggest_p99_ms)
             out["suggestions"] = got

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.load import driver
+from benchmarks.load import driver, stack
 from core.config import Settings
 
 START_FRACTION = 0.4
@@ -44,7 +44,7 @@ def encoders_rate(data_dir: Path, texts: Sequence[str], *, seconds: float) -> di
 
 
 async def run(
-    base_url: str,
+    server: stack.Server,
     texts: Sequence[str],
     *,
     encoders_per_s: float,
@@ -58,17 +58,21 @@ async def run(
     probes: list[dict[str, Any]] = []
     best: float | None = None
     rate = START_FRACTION * encoders_per_s
-    async with driver.client(base_url) as http:
+    async with driver.client(server.base_url) as http:
         for text in texts[:20]:  # warm-up
             (await http.post("/v1/ask", json={"text": text})).raise_for_status()
         while rate <= MAX_FRACTION * encoders_per_s:
-            probe = await driver.open_loop(http, send, rate=rate, seconds=probe_seconds)
+            probe = await driver.open_loop(
+                http, send, rate=rate, seconds=probe_seconds, cpu=server.cpu_s
+            )
             probes.append(_brief(probe))
             if not probe.keeps_up(p99_ms):
                 break
             best, rate = rate, rate * STEP
         final_rate = best if best is not None else START_FRACTION * encoders_per_s / STEP
-        final = await driver.open_loop(http, send, rate=final_rate, seconds=seconds)
+        final = await driver.open_loop(
+            http, send, rate=final_rate, seconds=seconds, cpu=server.cpu_s
+        )
     return {
         **final.report(),
         "sustained": final.keeps_up(p99_ms),
@@ -79,5 +83,5 @@ async def run(
 
 def _brief(result: driver.LoadResult) -> dict[str, Any]:
     full = result.report()
-    keys = ("offered_rate", "achieved_rate", "errors", "p50_ms", "p99_ms")
-    return {k: full[k] for k in keys}
+    keys = ("offered_rate", "achieved_rate", "errors", "p50_ms", "p99_ms", "server_cores_busy")
+    return {k: full[k] for k in keys if k in full}

@@ -33,6 +33,7 @@ class LoadResult:
     errors: Counter[str] = field(default_factory=Counter)
     client_lag_ms_max: float = 0.0
     elapsed_s: float = 0.0
+    server_cpu_s: float | None = None
 
     @property
     def error_count(self) -> int:
@@ -65,6 +66,16 @@ class LoadResult:
             **{f"p{q}_ms": round(self.percentile(q), 1) for q in (50, 95, 99)},
             "max_ms": round(max(self.latencies_ms, default=float("nan")), 1),
             "client_lag_ms_max": round(self.client_lag_ms_max, 1),
+            **self._cpu(),
+        }
+
+    def _cpu(self) -> dict[str, float]:
+        """The server's CPU time per answered request, and how many cores it kept busy."""
+        if self.server_cpu_s is None or not self.latencies_ms:
+            return {}
+        return {
+            "server_cpu_ms_per_request": round(self.server_cpu_s * 1e3 / len(self.latencies_ms), 2),
+            "server_cores_busy": round(self.server_cpu_s / self.elapsed_s, 2),
         }
 
 
@@ -81,12 +92,15 @@ async def open_loop(
     rate: float,
     seconds: float,
     max_requests: int | None = None,
+    cpu: Callable[[], float] | None = None,
 ) -> LoadResult:
-    """Send ``rate`` requests a second for ``seconds`` (at most ``max_requests``); wait for all."""
+    """Send ``rate`` requests a second for ``seconds`` (at most ``max_requests``); wait for all.
+    ``cpu``: the server's CPU seconds so far, read before and after."""
     count = max(1, int(rate * seconds))
     if max_requests is not None:
         count = min(count, max_requests)
     result = LoadResult(offered_rate=rate, seconds=seconds, sent=count)
+    cpu_before = cpu() if cpu else 0.0
     start = time.perf_counter()
 
     async def one(i: int, due: float) -> None:
@@ -110,4 +124,6 @@ async def open_loop(
         tasks.append(asyncio.create_task(one(i, due)))
     await asyncio.gather(*tasks)
     result.elapsed_s = time.perf_counter() - start
+    if cpu is not None:
+        result.server_cpu_s = cpu() - cpu_before
     return result

@@ -6,17 +6,56 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from benchmarks.contact_centre.processes import CLI, Settings, free_port
 
-__all__ = ["Settings", "bot_worker", "free_port", "serve"]
+__all__ = ["Server", "Settings", "bot_worker", "cpu_seconds", "database_url", "free_port", "serve"]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and every process below it, from /proc."""
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    tree, total = {pid}, 0.0
+    for _ in range(4):  # uvicorn: the supervisor, its workers (and their helpers)
+        tree |= {p for p, (parent, _) in stats.items() if parent in tree}
+    for p in tree:
+        total += stats.get(p, (0, 0.0))[1]
+    return total
+
+
+def database_url(settings: Settings) -> str:
+    """The processes' database: the settings' URL, else SQLite in the data directory."""
+    return settings.database_url or (
+        f"sqlite+aiosqlite:///{(settings.data_dir / 'cxc.db').resolve()}"
+    )
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running `cxc serve`: where it listens and its process."""
+
+    base_url: str
+    pid: int
+
+    def cpu_s(self) -> float:
+        return cpu_seconds(self.pid)
 
 
 async def _start(settings: Settings, name: str, *args: str) -> asyncio.subprocess.Process:
@@ -61,8 +100,8 @@ def _tail(log: Path) -> str:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, workers: int) -> AsyncIterator[str]:
-    """`cxc serve --workers N` on a free loopback port; yields its base URL once healthy."""
+async def serve(settings: Settings, workers: int) -> AsyncIterator[Server]:
+    """`cxc serve --workers N` on a free loopback port; yields it once healthy."""
     port = free_port()
     name = f"serve-w{workers}"
     proc = await _start(
@@ -72,7 +111,7 @@ async def serve(settings: Settings, workers: int) -> AsyncIterator[str]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         await _healthy(base_url, proc, settings.data_dir / f"{name}.log")
-        yield base_url
+        yield Server(base_url, proc.pid)
     finally:
         await _stop(proc)
 

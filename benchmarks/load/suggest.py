@@ -21,17 +21,11 @@ from sqlalchemy import text
 
 from benchmarks.bench_suggestions import generate, open_cases
 from benchmarks.contact_centre.processes import Settings, cxc
-from benchmarks.load import driver
+from benchmarks.load import driver, stack
 from core import db
 
 STATE = "load_state.json"
 SETVAL = "SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), max(id)) FROM \"case\""
-
-
-def database_url(settings: Settings) -> str:
-    return settings.database_url or (
-        f"sqlite+aiosqlite:///{(settings.data_dir / 'cxc.db').resolve()}"
-    )
 
 
 def prepare(settings: Settings, *, cases: int, open_count: int) -> dict[str, Any]:
@@ -41,7 +35,7 @@ def prepare(settings: Settings, *, cases: int, open_count: int) -> dict[str, Any
         state: dict[str, Any] = json.loads(path.read_text())
         if state["cases"] == cases and len(state["open_case_ids"]) == open_count:
             return {**state, "reused": True}
-    url = database_url(settings)
+    url = stack.database_url(settings)
     started = time.perf_counter()
     asyncio.run(_seed(url, cases))
     ids = asyncio.run(open_cases(url, open_count))
@@ -77,7 +71,7 @@ async def _seed(url: str, cases: int) -> None:
 
 
 async def run(
-    base_url: str, state: dict[str, Any], *, rate: float, seconds: float
+    server: stack.Server, state: dict[str, Any], *, rate: float, seconds: float
 ) -> dict[str, Any]:
     ids = list(state["open_case_ids"])
     random.Random(5).shuffle(ids)
@@ -86,8 +80,8 @@ async def run(
     async def send(http: httpx.AsyncClient, i: int) -> httpx.Response:
         return await http.get(f"/v1/cases/{ids[i % len(ids)]}/suggestions", headers=headers)
 
-    async with driver.client(base_url, timeout_s=30) as http:
+    async with driver.client(server.base_url, timeout_s=30) as http:
         for case_id in ids[:5]:  # warm-up
             (await http.get(f"/v1/cases/{case_id}/suggestions", headers=headers)).raise_for_status()
-        load = await driver.open_loop(http, send, rate=rate, seconds=seconds)
+        load = await driver.open_loop(http, send, rate=rate, seconds=seconds, cpu=server.cpu_s)
     return {**load.report(), "cases": state["cases"], "distinct_cases": min(load.sent, len(ids))}

@@ -45,7 +45,7 @@ def update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
 
 async def run(
     settings: stack.Settings,
-    base_url: str,
+    server: stack.Server,
     bot_api: DayBotApi,
     *,
     texts: Sequence[str],
@@ -64,8 +64,8 @@ async def run(
             return httpx.Response(409, request=response.request)  # counted as an error
         return response
 
-    async with driver.client(base_url) as http:
-        load = await driver.open_loop(http, send, rate=rate, seconds=seconds)
+    async with driver.client(server.base_url) as http:
+        load = await driver.open_loop(http, send, rate=rate, seconds=seconds, cpu=server.cpu_s)
     ids = [u["update_id"] for u in updates[: load.sent]]
     drain = await _drain(settings, bot_api, ids, timeout_s=drain_timeout_s)
     return {**load.report(), "drain": drain}
@@ -74,16 +74,17 @@ async def run(
 async def _drain(
     settings: stack.Settings, bot_api: DayBotApi, ids: list[int], *, timeout_s: float
 ) -> dict[str, Any]:
-    engine = db.create_engine(settings.database_url or _sqlite(settings))
+    engine = db.create_engine(stack.database_url(settings))
     lo, hi = min(ids), max(ids)
     try:
         started = time.perf_counter()
-        async with stack.bot_worker(settings):
+        async with stack.bot_worker(settings) as bot:
             left = len(ids)
             while left and time.perf_counter() - started < timeout_s:
                 await asyncio.sleep(0.5)
                 left = await _unfinished(engine, lo, hi)
             drained_s = time.perf_counter() - started
+            bot_cpu_s = stack.cpu_seconds(bot.pid)
         statuses = await _statuses(engine, lo, hi)
     finally:
         await engine.dispose()
@@ -95,6 +96,7 @@ async def _drain(
         "updates": len(ids),
         "drain_s": round(drained_s, 1),
         "processed_per_s": round(statuses.get("done", 0) / drained_s, 1),
+        "bot_cpu_ms_per_update": round(bot_cpu_s * 1e3 / len(ids), 1),  # start-up included
         "statuses": statuses,
         "chats_answered": len(answered),
         "chats_unanswered": len(ids) - len(answered),
@@ -107,10 +109,6 @@ async def _drain(
 def _repeats(bot_api: DayBotApi, chat: int) -> bool:
     texts = [s.text for s in bot_api.chat(chat)]
     return len(set(texts)) < len(texts)
-
-
-def _sqlite(settings: stack.Settings) -> str:
-    return f"sqlite+aiosqlite:///{(settings.data_dir / 'cxc.db').resolve()}"
 
 
 async def _unfinished(engine: Any, lo: int, hi: int) -> int:
