@@ -41,7 +41,10 @@ class LoadResult:
 
     @property
     def achieved_rate(self) -> float:
-        return len(self.latencies_ms) / self.elapsed_s if self.elapsed_s else 0.0
+        """Answers a second, over the time the requests were due in (or longer, to the last
+        answer): a short run's few quick answers are not a high rate."""
+        window = max(self.elapsed_s, self.sent / self.offered_rate)
+        return len(self.latencies_ms) / window if window else 0.0
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
