@@ -62,7 +62,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--open-cases", type=int, default=500, help="cases asked for suggestions")
     p.add_argument("--keep", type=Path, default=None, help="data directory to keep and reuse")
     p.add_argument("--database-url", default=None, help="default: SQLite in the data directory")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for name in ("kb", "queries", "keep"):  # the processes run in the data directory
+        if getattr(args, name) is not None:
+            setattr(args, name, getattr(args, name).resolve())
+    return args
 
 
 def read_texts(path: Path) -> list[str]:
