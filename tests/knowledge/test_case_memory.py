@@ -158,3 +158,36 @@ async def test_the_follower_remembers_on_its_interval(
     stop.set()
     await task
     assert recollection.marks["case"] is not None
+
+
+async def test_a_message_searched_in_the_memory_and_the_faq_is_embedded_once(
+    settings: Settings,
+) -> None:
+    """A suggestion asks the case memory, then the FAQ, about the case's opening message: the
+    second embedding is the kept vector (it doubled the suggestions' model time under load)."""
+    from knowledge.retriever import build_knowledge
+    from knowledge.sources import load_sources
+    from knowledge.store import embeddings
+    from tests.knowledge.conftest import GOOD_FILES
+
+    model = embeddings.shared_e5()
+    encode, seen = model.encode, []
+
+    def recording(texts: list[str], is_query: bool) -> object:
+        seen.append(list(texts))
+        return encode(texts, is_query)
+
+    memory = ChromaCaseMemory(settings)
+    await memory.remember([CaseMemo("case:1", 1, "my parcel is late", "v1", code="late")])
+    with build_knowledge(settings) as kb:
+        kb.ingest_sync(load_sources(GOOD_FILES))
+        model.encode = recording
+        try:
+            assert await memory.similar("when will my parcel be delivered", k=5)
+            answer = await kb.ask("when will my parcel be delivered")
+            await kb.ask("how do I return an item")
+        finally:
+            del model.encode
+    memory.close()
+    assert answer.entry_id == "delivery-time"
+    assert seen == [["when will my parcel be delivered"], ["how do I return an item"]]
