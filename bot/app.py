@@ -35,6 +35,7 @@ from core import db
 from core.config import Settings
 from core.conversation.turn import Conversation
 from core.errors import ConfigError
+from core.models import InboundUpdate
 from core.platform import updates
 from core.platform.beats import Heart, ProcessKind
 from core.ports import QueuedChannel
@@ -162,23 +163,33 @@ async def process_pending_updates(
     now: datetime | None = None,
 ) -> int:
     """Feed queued updates to the dispatcher in update_id order (per chat); returns how many
-    were taken. A failed one waits for its retry (or is parked) and the rest go on."""
+    were taken. The queue hands out one update per chat, so up to ``CXC_BOT_CONCURRENCY`` of
+    them (different chats) are processed at once: one customer's answer does not wait for
+    another's sends and database writes. A failed one waits for its retry (or is parked) and
+    the rest go on."""
     settings: Settings = dp["settings"]
     stale_after = timedelta(seconds=settings.claim_lease_s)
     async with sessions() as session:
         rows = await updates.pending_updates(session, limit=limit, now=now, stale_after=stale_after)
     max_attempts = settings.update_max_attempts
-    for row in rows:
-        try:
-            update = Update.model_validate(row.payload, context={"bot": bot})
-        except ValidationError as exc:  # no handler can read it: a try counted, never a loop
-            log.warning("queued telegram update %s is malformed", row.update_id)
-            await record_failure(sessions, row.update_id, exc, max_attempts=max_attempts, now=now)
-            continue
-        try:
-            await dp.feed_update(bot, update)
-        except Exception:  # recorded on the update row by the middleware
-            log.exception("queued telegram update %s failed", row.update_id)
+    room = asyncio.Semaphore(settings.bot_concurrency)
+
+    async def process(row: InboundUpdate) -> None:
+        async with room:
+            try:
+                update = Update.model_validate(row.payload, context={"bot": bot})
+            except ValidationError as exc:  # no handler can read it: a try counted, no loop
+                log.warning("queued telegram update %s is malformed", row.update_id)
+                await record_failure(
+                    sessions, row.update_id, exc, max_attempts=max_attempts, now=now
+                )
+                return
+            try:
+                await dp.feed_update(bot, update)
+            except Exception:  # recorded on the update row by the middleware
+                log.exception("queued telegram update %s failed", row.update_id)
+
+    await asyncio.gather(*(process(row) for row in rows))  # one row per chat: order holds
     return len(rows)
 
 

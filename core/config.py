@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     this long after it was queued; then it fails and is listed for a resend."""
     delivery_backoff_max_s: float = Field(default=60.0, gt=0.0)
     update_max_attempts: int = Field(default=3, ge=1)
+    bot_concurrency: int = Field(default=8, ge=1, le=64)
+    """Queued updates of different chats one webhook worker processes at once."""
     """An inbound update that fails this many times is parked (listed, never retried)."""
 
     # E-mail (SMTP): replies and pulses to customers known by their address

@@ -7,6 +7,7 @@ from api.telegram.org. Network failures raise ``TelegramNetworkError`` like Aioh
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncGenerator
@@ -37,6 +38,8 @@ class FakeBotApi(BaseSession):
         self.outage: int | None = None
         """While set, every sendMessage fails: an HTTP status (502...), or 0 for a refused
         connection."""
+        self.latency_s = 0.0
+        """How long each sendMessage takes to answer (Telegram is a network away)."""
 
     # -- what the tests look at --------------------------------------------------------
 
@@ -73,6 +76,8 @@ class FakeBotApi(BaseSession):
     ) -> TelegramType:
         name = method.__api_method__
         params = self._params(bot, method)
+        if name == "sendMessage" and self.latency_s:
+            await asyncio.sleep(self.latency_s)
         failure = next((f for f in self._failures if f[0] == name), None)
         if failure is None and self.outage is not None and name == "sendMessage":
             failure = (name, self.outage or None, "Bad Gateway" if self.outage else "refused", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -116,3 +117,24 @@ async def test_malformed_updates_never_block_the_queue(harness: Harness) -> None
     assert seen == 61  # every one tried once, the good one answered
     assert await process_pending_updates(harness.dp, harness.bot, harness.sessions) == 0
     assert harness.api.sent[0]["text"].startswith("Orders placed before 14:00")
+
+
+async def test_queued_updates_of_different_chats_are_processed_at_once(harness: Harness) -> None:
+    """A burst from many chats is not answered one customer after another: each answer waits
+    on Telegram, and the others go on meanwhile. Each chat's own updates keep their order."""
+    harness.api.latency_s = 0.5
+    chats = [harness.updates.user(7_000 + n) for n in range(6)]
+    async with harness.sessions() as s:
+        for text in ("How long does delivery take?", "Thanks!"):
+            for user in chats:
+                update = harness.updates.message(user, text)
+                await updates.enqueue_update(s, update_id=update["update_id"], payload=update)
+    start = time.perf_counter()
+    first = await process_pending_updates(harness.dp, harness.bot, harness.sessions)
+    took = time.perf_counter() - start
+    assert first == 6  # the oldest update of each chat
+    assert took < 6 * 0.5 - 0.5, took  # one after another would take 3 s of waiting alone
+    assert await process_pending_updates(harness.dp, harness.bot, harness.sessions) == 6
+    for user in chats:
+        texts = [m["text"] for m in harness.api.sent if str(m["chat_id"]) == str(user["id"])]
+        assert texts[0].startswith("Orders placed before 14:00") and len(texts) == 2
