@@ -34,7 +34,7 @@ from bot.texts import render_reply
 from core import db
 from core.config import Settings
 from core.conversation.turn import Conversation
-from core.errors import ConfigError
+from core.errors import ConfigError, StorageFull
 from core.platform import updates
 from core.ports import QueuedChannel
 from core.runtime import Runtime
@@ -139,7 +139,9 @@ async def run_webhook_worker(
                 delay = poll_interval_s
             except Exception as exc:  # the queue is read again after a pause, never abandoned
                 taken, delay = 0, min(max(delay * 2, 1.0), MAX_POLL_DELAY_S)
-                if not db.is_outage(exc):
+                if isinstance(exc, StorageFull):
+                    log.error("%s; reading the queue again in %.0fs", exc, delay)
+                elif not db.is_outage(exc):
                     log.exception("reading the update queue failed; retrying in %.0fs", delay)
                 else:
                     log.warning("database unavailable (%s); retrying in %.0fs", exc, delay)
@@ -173,6 +175,8 @@ async def process_pending_updates(
             continue
         try:
             await dp.feed_update(bot, update)
+        except StorageFull:  # the rest cannot be recorded either: wait (the caller backs off)
+            raise
         except Exception:  # recorded on the update row by the middleware
             log.exception("queued telegram update %s failed", row.update_id)
     return len(rows)

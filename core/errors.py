@@ -102,3 +102,15 @@ class BackendUnavailable(CxcError):
 class AssistantUnavailable(BackendUnavailable):
     """The language model failed, timed out or is resting after repeated failures (its
     circuit is open): the extractive answer is used instead."""
+
+
+class StorageFull(CxcError):
+    """A write failed for want of disk space (HTTP 507, CLI exit 1, a polite bot reply). The
+    write was not made (its transaction rolled back, a new index state not swapped in); what
+    was written before is intact. ``where`` names the full directory."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"no space left in {where}: nothing was written; free some space there and try again"
+        )
+        self.where = where
