@@ -138,6 +138,15 @@ class Service:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.send_signal(signal.SIGKILL)
 
+    async def kill9_and_wait(self) -> None:
+        """SIGKILL; wait until the process is gone (its sockets closed) and another started."""
+        proc = self.proc
+        self.kill9()
+        if proc is not None:
+            await proc.wait()
+        while self._keep and self.proc is proc:  # until the supervisor started it again
+            await asyncio.sleep(0.1)
+
     async def stop(self, within_s: float = 30) -> int | None:
         self._keep = False
         if self._watch is not None:
