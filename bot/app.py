@@ -190,7 +190,9 @@ async def deliver_queued_forever(
         try:
             sent = await outbound.deliver_queued()
         except Exception as exc:  # a database outage must not end the bot; the rows stay queued
-            if not db.is_outage(exc):
+            if isinstance(exc, StorageFull):
+                log.error("sending queued deliveries waits: %s", exc)
+            elif not db.is_outage(exc):
                 log.exception("sending queued deliveries failed")
             else:
                 log.warning("sending queued deliveries waits for the database (%s)", exc)

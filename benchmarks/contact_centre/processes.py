@@ -102,6 +102,7 @@ class Service:
         self.exits: list[int] = []
         self._keep = True
         self._watch: asyncio.Task[None] | None = None
+        self._spawned = asyncio.Event()
 
     async def start(self) -> None:
         await self._spawn()
@@ -121,6 +122,7 @@ class Service:
                 stderr=subprocess.STDOUT,
             )
         self.starts += 1
+        self._spawned.set()
 
     async def _supervise(self) -> None:
         while self._keep:
@@ -141,11 +143,12 @@ class Service:
     async def kill9_and_wait(self) -> None:
         """SIGKILL; wait until the process is gone (its sockets closed) and another started."""
         proc = self.proc
+        self._spawned.clear()
         self.kill9()
         if proc is not None:
             await proc.wait()
-        while self._keep and self.proc is proc:  # until the supervisor started it again
-            await asyncio.sleep(0.1)
+        if self._keep:  # until the supervisor started it again
+            await self._spawned.wait()
 
     async def stop(self, within_s: float = 30) -> int | None:
         self._keep = False
