@@ -4,6 +4,8 @@ Prints the figures (throughput, counts, bot reply latency) and what every check 
 
     python -m benchmarks.contact_centre_day --customers 5000
     python -m benchmarks.contact_centre_day --customers 300 --kill-at 0.4 --outage-s 120
+    python -m benchmarks.contact_centre_day --kill-at 0.4 --outage-s 60 --throttle-s 30 \
+        --kill-in-outage bot,api
 
 PostgreSQL: --database-url postgresql+asyncpg://... (that database is emptied first).
 """
@@ -27,8 +29,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--operators", type=int, default=3)
     parser.add_argument("--spread-s", type=float, default=None, help="arrivals over this long")
-    parser.add_argument("--kill-at", type=float, default=None, help="kill -9 bot and worker")
+    parser.add_argument("--kill-at", type=float, default=None, help="when to kill -9 --kill")
+    parser.add_argument("--kill", default="bot,worker", help="of api, bot, worker")
+    parser.add_argument("--kill-in-outage", default="bot", help="killed 3 s into the outage")
     parser.add_argument("--outage-s", type=float, default=0.0, help="Bot API answers 502")
+    parser.add_argument("--throttle-s", type=float, default=0.0, help="of it: 429 retry_after")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
@@ -42,7 +47,10 @@ def main() -> None:
         database_url=args.database_url,
         spread_s=args.spread_s,
         kill_at=args.kill_at,
+        kill=tuple(args.kill.split(",")),
+        kill_in_outage=tuple(args.kill_in_outage.split(",")),
         outage_s=args.outage_s,
+        throttle_s=args.throttle_s,
         max_day_s=3600.0,
     )
     started = time.monotonic()
@@ -57,7 +65,7 @@ def main() -> None:
             "customer_messages_per_s": round(figures["customer_messages"] / day_s, 2),  # type: ignore[operator]
             "api_calls_per_s": round(figures["api_calls"] / day_s, 2),  # type: ignore[operator]
             "telegram_sent": sum(len(v) for v in result.bot_api.sent.values()),
-            "telegram_refused_502": result.bot_api.refused,
+            "telegram_refused": result.bot_api.refused,
             "kills": result.kills,
             "data_dir": str(data_dir),
         }

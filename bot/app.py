@@ -34,7 +34,7 @@ from bot.texts import render_reply
 from core import db
 from core.config import Settings
 from core.conversation.turn import Conversation
-from core.errors import ConfigError
+from core.errors import ConfigError, StorageFull
 from core.models import InboundUpdate
 from core.platform import updates
 from core.platform.beats import Heart, ProcessKind
@@ -144,7 +144,9 @@ async def run_webhook_worker(
                 delay = poll_interval_s
             except Exception as exc:  # the queue is read again after a pause, never abandoned
                 taken, delay = 0, min(max(delay * 2, 1.0), MAX_POLL_DELAY_S)
-                if not db.is_outage(exc):
+                if isinstance(exc, StorageFull):
+                    log.error("%s; reading the queue again in %.0fs", exc, delay)
+                elif not db.is_outage(exc):
                     log.exception("reading the update queue failed; retrying in %.0fs", delay)
                 else:
                     log.warning("database unavailable (%s); retrying in %.0fs", exc, delay)
@@ -186,10 +188,16 @@ async def process_pending_updates(
                 return
             try:
                 await dp.feed_update(bot, update)
+            except StorageFull:  # the rest cannot be recorded either: wait (the caller backs off)
+                raise
             except Exception:  # recorded on the update row by the middleware
                 log.exception("queued telegram update %s failed", row.update_id)
 
-    await asyncio.gather(*(process(row) for row in rows))  # one row per chat: order holds
+    # one row per chat, so each chat's order holds; every one ends before a full disk is raised
+    done = await asyncio.gather(*(process(row) for row in rows), return_exceptions=True)
+    for outcome in done:
+        if isinstance(outcome, BaseException):
+            raise outcome
     return len(rows)
 
 
@@ -201,7 +209,9 @@ async def deliver_queued_forever(
         try:
             sent = await outbound.deliver_queued()
         except Exception as exc:  # a database outage must not end the bot; the rows stay queued
-            if not db.is_outage(exc):
+            if isinstance(exc, StorageFull):
+                log.error("sending queued deliveries waits: %s", exc)
+            elif not db.is_outage(exc):
                 log.exception("sending queued deliveries failed")
             else:
                 log.warning("sending queued deliveries waits for the database (%s)", exc)

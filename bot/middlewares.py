@@ -78,7 +78,7 @@ class UpdateMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         uid = event.update_id
-        if not await self.guard.first_time(uid) or not await self._claim(event):
+        if not await self.guard.first_time(uid) or not await self._claimed(event):
             log.info("telegram update %s already processed; skipped", uid)
             return UNHANDLED
         started = time.perf_counter()
@@ -95,6 +95,15 @@ class UpdateMiddleware(BaseMiddleware):
         ms = round((time.perf_counter() - started) * 1000, 1)
         log.info("telegram update handled", extra={"update_id": uid, "ms": ms})
         return result
+
+    async def _claimed(self, event: Update) -> bool:
+        """Claim the update; a claim that could not be written (an outage, a full disk) lets
+        the update in again for its next try."""
+        try:
+            return await self._claim(event)
+        except Exception:
+            await self.guard.forget(event.update_id)
+            raise
 
     async def _claim(self, event: Update) -> bool:
         payload = event.model_dump(mode="json", by_alias=True, exclude_none=True)

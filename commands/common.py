@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -14,7 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.config import Settings, load_settings
-from core.errors import ConfigError, CxcError, InvalidInput
+from core.errors import ConfigError, CxcError, InvalidInput, StorageFull
+from core.storage import is_disk_full
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -66,6 +68,10 @@ def errors_to_exit() -> Iterator[None]:
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:
+        if is_disk_full(exc):  # one a writer did not name: the directory of the file, if known
+            name = getattr(exc, "filename", None)
+            where = os.path.dirname(name) if isinstance(name, str) else "the data directory"
+            fail(str(StorageFull(where)), code=1)
         logging.getLogger("cxc").error("stopped by an unexpected error", exc_info=exc)
         fail(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", code=1)
 

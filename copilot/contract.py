@@ -8,7 +8,8 @@ answer with, all in the one error shape (``copilot.errors.ErrorOut``):
 * an operation counted per caller without a token (``limited_by``: the web chat per visitor,
   ``/v1/ask`` per client address): 429;
 * an operation with inputs (what it names may not exist) or that changes something: 404;
-* an operation that changes something: 409 (a state it conflicts with).
+* an operation that changes something: 409 (a state it conflicts with) and 507 (no space left
+  where the data is kept: nothing was written).
 
 A response a route declares itself (``/health``'s 503 is its report) is kept.
 """
@@ -32,6 +33,7 @@ WHY = {
     422: "Malformed input",
     429: "Too many requests with this token (see Retry-After)",
     503: "The database or another backend is unavailable (see Retry-After)",
+    507: "No space left where the data is kept: nothing was written",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 CHANGES = {"post", "put", "patch", "delete"}
@@ -82,7 +84,7 @@ def statuses(method: str, operation: dict[str, Any]) -> list[int]:
     if operation.get("parameters") or operation.get("requestBody") or method in CHANGES:
         found.append(404)
     if method in CHANGES:
-        found.append(409)
+        found += [409, 507]
     return sorted(found)
 
 

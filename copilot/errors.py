@@ -1,10 +1,12 @@
 """Translate errors into HTTP responses, all in one shape (``ErrorOut``): ``{"detail": ...,
 "error": "<kind>"}``; ``detail`` is a sentence, or for a 422 on malformed input the list of
-what is wrong with which field (FastAPI's validation errors)."""
+what is wrong with which field (FastAPI's validation errors). A full disk is 507
+``StorageFull`` (naming the directory), logged as one line."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,7 +26,9 @@ from core.errors import (
     NotAllowed,
     NotFound,
     RateLimited,
+    StorageFull,
 )
+from core.storage import is_disk_full
 
 log = logging.getLogger(__name__)
 OUTAGE = "DatabaseUnavailable"
@@ -40,6 +44,7 @@ KINDS = {
     422: "InvalidInput",
     429: "RateLimited",
     503: "BackendUnavailable",
+    507: "StorageFull",
 }
 
 
@@ -63,6 +68,7 @@ STATUS: list[tuple[type[CxcError], int]] = [
     (InvalidInput, 422),
     (BackendUnavailable, 503),
     (RateLimited, 429),
+    (StorageFull, 507),
 ]
 
 
@@ -76,6 +82,8 @@ def status_for(exc: CxcError) -> int:
 async def _handle(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CxcError)
     wait = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
+    if isinstance(exc, StorageFull):  # the operator's to fix: one line in the log
+        log.error("%s", exc)
     return JSONResponse(
         status_code=status_for(exc),
         content={"detail": str(exc), "error": type(exc).__name__},
@@ -89,6 +97,10 @@ RETRY_AFTER_S = 5
 async def _outage(_request: Request, exc: Exception) -> JSONResponse:
     """The database is unreachable: 503 in the one error shape (never a 500 or a traceback);
     anything else is a real defect and stays a 500."""
+    if is_disk_full(exc):  # a full disk a writer did not name: the data directory's
+        name = getattr(exc, "filename", None)
+        where = str(Path(name).parent) if isinstance(name, str) else "the data directory"
+        return await _handle(_request, StorageFull(where))
     if not is_outage(exc):
         raise exc
     log.warning("database unavailable: %s", type(exc).__name__)

@@ -7,12 +7,15 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import core.models  # noqa: F401  (registers the tables)
+from core.errors import StorageFull
+from core.storage import io_error_for_space, is_disk_full
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,12 +31,33 @@ def is_outage(exc: BaseException) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An engine whose statements raise ``StorageFull`` (naming the directory) when the disk
+    under the database is full."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    else:
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+    event.listen(engine.sync_engine, "handle_error", _storage_full(storage_of(url)))
+    return engine
+
+
+def storage_of(url: str) -> str:
+    """Where a database keeps its data, in words: the SQLite file's directory, or the server."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        return str(Path(path).resolve().parent) if path and not path.startswith(":") else "memory"
+    return "the database server's data directory"
+
+
+def _storage_full(where: str):  # type: ignore[no-untyped-def]
+    def handle_error(context: ExceptionContext) -> None:
+        error = context.original_exception
+        if is_disk_full(error) or io_error_for_space(error, where):
+            raise StorageFull(where) from error
+
+    return handle_error
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -112,3 +112,15 @@ class RateLimited(CxcError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class StorageFull(CxcError):
+    """A write failed for want of disk space (HTTP 507, CLI exit 1, a polite bot reply). The
+    write was not made (its transaction rolled back, a new index state not swapped in); what
+    was written before is intact. ``where`` names the full directory."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"no space left in {where}: nothing was written; free some space there and try again"
+        )
+        self.where = where

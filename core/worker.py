@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.cases import promises
 from core.config import Settings
 from core.db import is_outage
+from core.errors import StorageFull
 from core.feedback import pulse_answers, surveys
 from core.incidents import release
 from core.late import orders as late_orders
@@ -137,6 +138,8 @@ async def run_worker(
         except Exception as exc:
             if is_outage(exc):  # one line per try; the pass runs again once it answers
                 log.warning("worker pass waits for the database (%s)", type(exc).__name__)
+            elif isinstance(exc, StorageFull):  # likewise once there is space
+                log.error("worker pass waits: %s", exc)
             else:
                 log.exception("worker pass failed; retrying after the interval")
         await _rest(stop, settings.worker_interval_s, heart)

@@ -46,6 +46,7 @@ from core.errors import (
     InvalidInput,
     InvalidTransition,
 )
+from core.storage import storage_errors
 from knowledge.matching.background import Background, off_topic
 from knowledge.matching.decision import (
     Phrasing,
@@ -187,7 +188,7 @@ class KnowledgeBase:
         validate_entries(entries)
         started = time.perf_counter()
         marker = self.settings.index_dir / MARKER
-        with self._write:
+        with self._write, storage_errors(str(self.settings.index_dir)):
             marker.write_text("a sync started and has not finished\n", "utf-8")
             try:
                 counts = self.index.sync(entries, progress, learned=learned)
@@ -220,7 +221,7 @@ class KnowledgeBase:
 
     def add_phrasing_sync(self, entry_id: str, text: str) -> None:
         """Index ``text`` as a learned phrasing and serve the matcher its check was made on."""
-        with self._write:
+        with self._write, storage_errors(str(self.settings.index_dir)):
             trial = self._try_phrasing(entry_id, text)
             try:
                 self.index.add_learned(entry_id, trial.phrasing.text)

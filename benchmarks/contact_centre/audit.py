@@ -61,8 +61,8 @@ QUERIES = {
     "csat, ces, recovery_case_id, error FROM pulse ORDER BY id",
     "cases": 'SELECT id, customer_id, origin_channel, topic, status, resolved_at FROM "case"',
     "identities": "SELECT customer_id, channel, external_id FROM channel_identity",
-    "deliveries": "SELECT id, channel, external_id, status, message_id, attempts, error "
-    "FROM outbound_delivery ORDER BY id",
+    "deliveries": "SELECT id, channel, external_id, status, message_id, attempts, error, "
+    "parts_sent, provider_message_id FROM outbound_delivery ORDER BY id",
     "updates": "SELECT update_id, status, attempts, error FROM inbound_update ORDER BY update_id",
 }
 

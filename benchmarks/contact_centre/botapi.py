@@ -3,7 +3,10 @@
 It speaks the Bot API methods the bot and the worker call (getMe, sendMessage,
 answerCallbackQuery, editMessageReplyMarkup, deleteWebhook), records every message it accepts,
 by chat and in order, and can be taken down: during an outage every call gets
-``502 Bad Gateway`` as api.telegram.org's front end answers, and is counted as refused.
+``502 Bad Gateway`` as api.telegram.org's front end answers, or ``429 Too Many Requests`` with
+``parameters.retry_after`` as the Bot API documents a flood limit, and is counted as refused.
+Every 429 is recorded with its chat and time, and so is every sendMessage call, so that a check
+can tell whether the sender waited the ``retry_after`` it was given.
 """
 
 from __future__ import annotations
@@ -45,13 +48,22 @@ class BotApiRecord:
     sent: dict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
     refused: int = 0
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    tries: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    """The time of every sendMessage call, by chat (accepted or refused)."""
+    throttled: dict[int, list[tuple[float, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """(time, retry_after) of every sendMessage answered 429, by chat."""
 
 
 class DayBotApi:
     def __init__(self) -> None:
         self.record = BotApiRecord()
         self.url = ""
-        self.down = False
+        self.outage: int | None = None
+        """None: up; 502: Bad Gateway to every call; 429: Too Many Requests, retry after
+        ``retry_after_s``."""
+        self.retry_after_s = 5
         self._ids = itertools.count(10_000)
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
@@ -94,10 +106,11 @@ class DayBotApi:
         method = request.match_info["method"]
         form = dict(await request.post())
         self.record.calls[method] += 1
-        if self.down:
-            self.record.refused += 1
-            body = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
-            return web.json_response(body, status=502)
+        chat = int(str(form["chat_id"])) if method == "sendMessage" else None
+        if chat is not None:
+            self.record.tries[chat].append(time.monotonic())
+        if self.outage is not None:
+            return self._refuse(chat)
         result: Any = True
         if method == "getMe":
             result = BOT_USER
@@ -106,6 +119,22 @@ class DayBotApi:
         elif method == "sendMessage":
             result = await self._send(form)
         return web.json_response({"ok": True, "result": result})
+
+    def _refuse(self, chat: int | None) -> web.Response:
+        self.record.refused += 1
+        if self.outage == 429:
+            wait = self.retry_after_s
+            if chat is not None:
+                self.record.throttled[chat].append((time.monotonic(), float(wait)))
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {wait}",
+                "parameters": {"retry_after": wait},
+            }
+            return web.json_response(body, status=429)
+        body = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        return web.json_response(body, status=502)
 
     async def _send(self, form: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(form["chat_id"])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
+from benchmarks.contact_centre.botapi import BotApiRecord
 from benchmarks.contact_centre.day import DayResult
 
 DONE = ("sent", "failed")
@@ -70,6 +71,42 @@ def no_duplicates(r: DayResult) -> list[str]:
         for key, n in Counter(s.key for s in sent).items()
         if n > 1
     ]
+
+
+def in_order(r: DayResult) -> list[str]:
+    """Each chat got its messages in the order they were queued (the delivery log's order), and
+    exactly what the log says went out: no message outside it, none twice."""
+    problems = []
+    log: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for d in r.audit.db["deliveries"]:
+        if d["channel"] == "telegram":
+            log[int(d["external_id"])].append(d)
+    for chat in set(log) | set(r.bot_api.sent):
+        rows = log.get(chat, [])
+        got = [s.message_id for s in r.bot_api.sent.get(chat, [])]
+        if len(got) != sum(d["parts_sent"] for d in rows):
+            problems.append(f"chat {chat}: got {len(got)} messages, the log sent {rows}")
+        sent = [int(d["provider_message_id"]) for d in rows if d["status"] == "sent"]
+        if sent != sorted(sent) or not set(sent) <= set(got):
+            problems.append(f"chat {chat}: deliveries {[d['id'] for d in rows]} arrived as {sent}")
+    return problems
+
+
+def retry_after(r: DayResult) -> list[str]:
+    """After a 429 no message was tried in that chat before its ``retry_after`` was over."""
+    return early_retries(r.bot_api)
+
+
+def early_retries(record: BotApiRecord, slack_s: float = 0.2) -> list[str]:
+    """The chats tried again before the ``retry_after`` of a 429 was over."""
+    problems = []
+    for chat, refusals in record.throttled.items():
+        tries = record.tries.get(chat, [])
+        for at, wait in refusals:
+            early = [t - at for t in tries if at < t < at + wait - slack_s]
+            if early:
+                problems.append(f"chat {chat}: tried {early[0]:.2f}s after a 429 of {wait:g}s")
+    return problems
 
 
 def privacy(r: DayResult) -> list[str]:
@@ -210,6 +247,8 @@ ALL = {
     "delivered": delivered,
     "email_replies": email_replies,
     "no_duplicates": no_duplicates,
+    "in_order": in_order,
+    "retry_after": retry_after,
     "privacy": privacy,
     "pulses": pulses,
     "summary": summary,

@@ -32,11 +32,14 @@ class DayContext:
     busy: set[int] = field(default_factory=set)
     """People still writing (an operator leaves their case until they are done)."""
     customers_done: asyncio.Event = field(default_factory=asyncio.Event)
+    arrivals: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set while customers may arrive (cleared while killed processes restart)."""
     deadline: float = float("inf")
     """time.monotonic() by which the operators stop, whatever is left."""
     _index: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.arrivals.set()
         for p in self.people:
             self._index[("email", p.email)] = p.index
             self._index[("phone", p.phone)] = p.index

@@ -17,6 +17,7 @@ from benchmarks.contact_centre.population import Person, Script
 async def telegram_customer(ctx: DayContext, person: Person, delay_s: float) -> None:
     """One customer's day on Telegram: their script, then the pulse if a resolution came."""
     await asyncio.sleep(delay_s)
+    await ctx.arrivals.wait()
     assert person.telegram_id is not None
     user = ctx.tg.user(person.telegram_id, person.first_name, person.last_name, person.language)
     record = ctx.ledger.open_case(person.index, "telegram")

@@ -1,10 +1,12 @@
 """One contact-centre day: set up the data directory, start the three processes, let the
-customers, operators and the supervisor act, optionally break things (kill -9, a Bot API
-outage), let it settle, and read back what it left."""
+customers, operators and the supervisor act, optionally break things (kill -9 of any of the
+processes, a Bot API outage answering 502 and then 429), let it settle, and read back what it
+left."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,8 +36,12 @@ class DayConfig:
     reply_timeout_s: float = 120.0
     pulse_timeout_s: float = 90.0
     max_day_s: float = 600.0
-    kill_at: float | None = None  # share of the customers arrived when bot and worker die
-    outage_s: float = 0.0
+    kill_at: float | None = None  # share of the customers arrived when ``kill`` die
+    kill: tuple[str, ...] = ("bot", "worker")  # any of processes.COMMANDS
+    outage_s: float = 0.0  # the Bot API is down this long, 2 s after the kills
+    kill_in_outage: tuple[str, ...] = ("bot",)  # killed 3 s into the outage
+    throttle_s: float = 0.0  # of which the last this long answers 429 (retry_after), not 502
+    retry_after_s: int = 5
 
 
 @dataclass
@@ -119,12 +125,7 @@ async def run_day(config: DayConfig) -> DayResult:
 
 async def _ready(api: Api, services: dict[str, processes.Service], within_s: float = 240) -> None:
     await api.wait_healthy(within_s)
-    marks = {"bot": "webhook worker: processing", "worker": "worker: every"}
-    deadline = time.monotonic() + within_s
-    while not all(mark in services[n].log() for n, mark in marks.items()):
-        if time.monotonic() > deadline:
-            raise TimeoutError("the bot or the worker did not start: " + services["bot"].log())
-        await asyncio.sleep(0.5)
+    await _back_up(services, ("bot", "worker"), within_s)
 
 
 async def _day(
@@ -179,8 +180,11 @@ async def _morning(ctx: DayContext) -> None:
 async def _chaos(
     ctx: DayContext, config: DayConfig, services: dict[str, processes.Service], arrivals: int
 ) -> int:
-    """kill -9 the bot and the worker once a share of the customers wrote, then take the Bot
-    API down for ``outage_s`` and kill the bot again while it retries its sends."""
+    """kill -9 the ``kill`` processes once a share of the customers wrote (the next customers
+    wait until they are back: however long a restart takes, the outage meets traffic), then
+    take the Bot API down for ``outage_s`` (502, then 429 for the last ``throttle_s``) and kill
+    the ``kill_in_outage`` ones 3 s in (the bot while it retries its sends, the API while
+    Telegram's webhook posts are in flight)."""
     if config.kill_at is None and not config.outage_s:
         return 0
     kills = 0
@@ -189,19 +193,63 @@ async def _chaos(
             if _arrived(ctx) >= config.kill_at * arrivals:
                 break
             await asyncio.sleep(0.1)
-        services["bot"].kill9()
-        services["worker"].kill9()
-        kills += 2
+        ctx.arrivals.clear()  # the rest arrive once they are back, and meet the outage
+        kills += await _kill(ctx, services, config.kill)
+        await _back_up(services, config.kill)
+        ctx.arrivals.set()
         await asyncio.sleep(2)
     if config.outage_s:
-        ctx.botapi.down = True
-        await asyncio.sleep(min(3.0, config.outage_s))
-        if config.kill_at is not None:
-            services["bot"].kill9()
-            kills += 1
-        await asyncio.sleep(max(0.0, config.outage_s - 3.0))
-        ctx.botapi.down = False
+        kills += await _outage(ctx, config, services)
     return kills
+
+
+async def _kill(
+    ctx: DayContext, services: dict[str, processes.Service], names: tuple[str, ...]
+) -> int:
+    """kill -9 each of ``names`` and wait until they are gone; the operators' requests are held
+    meanwhile when the API is among them (Telegram's webhook posts are not)."""
+    async with contextlib.AsyncExitStack() as stack:
+        if "api" in names:
+            await stack.enter_async_context(ctx.api.hold())
+        await asyncio.gather(*(services[name].kill9_and_wait() for name in names))
+    return len(names)
+
+
+async def _outage(
+    ctx: DayContext, config: DayConfig, services: dict[str, processes.Service]
+) -> int:
+    """The Bot API refuses everything for ``outage_s``; ``kill_in_outage`` die 3 s in."""
+    bad_gateway_s = max(0.0, config.outage_s - config.throttle_s)
+    ctx.botapi.retry_after_s = config.retry_after_s
+    ctx.botapi.outage = 502 if bad_gateway_s else 429
+    began = time.monotonic()
+    await asyncio.sleep(min(3.0, config.outage_s))
+    kills = 0
+    if config.kill_at is not None:
+        kills += await _kill(ctx, services, config.kill_in_outage)
+    await asyncio.sleep(max(0.0, began + bad_gateway_s - time.monotonic()))
+    ctx.botapi.outage = 429
+    await asyncio.sleep(max(0.0, began + config.outage_s - time.monotonic()))
+    ctx.botapi.outage = None
+    return kills
+
+
+READY = {
+    "api": "Application startup complete",
+    "bot": "webhook worker: processing",
+    "worker": "worker: every",
+}
+
+
+async def _back_up(
+    services: dict[str, processes.Service], names: tuple[str, ...], within_s: float = 240
+) -> None:
+    """Until each of ``names`` started again and said it is ready (once per start)."""
+    deadline = time.monotonic() + within_s
+    while any(services[n].log().count(READY[n]) < services[n].starts for n in names):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{names} did not come back after the kill")
+        await asyncio.sleep(0.2)
 
 
 def _arrived(ctx: DayContext) -> int:

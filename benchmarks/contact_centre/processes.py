@@ -102,6 +102,7 @@ class Service:
         self.exits: list[int] = []
         self._keep = True
         self._watch: asyncio.Task[None] | None = None
+        self._spawned = asyncio.Event()
 
     async def start(self) -> None:
         await self._spawn()
@@ -121,6 +122,7 @@ class Service:
                 stderr=subprocess.STDOUT,
             )
         self.starts += 1
+        self._spawned.set()
 
     async def _supervise(self) -> None:
         while self._keep:
@@ -137,6 +139,16 @@ class Service:
         """SIGKILL: no clean-up of any kind; the supervisor starts it again."""
         if self.proc is not None and self.proc.returncode is None:
             self.proc.send_signal(signal.SIGKILL)
+
+    async def kill9_and_wait(self) -> None:
+        """SIGKILL; wait until the process is gone (its sockets closed) and another started."""
+        proc = self.proc
+        self._spawned.clear()
+        self.kill9()
+        if proc is not None:
+            await proc.wait()
+        if self._keep:  # until the supervisor started it again
+            await self._spawned.wait()
 
     async def stop(self, within_s: float = 30) -> int | None:
         self._keep = False

@@ -35,6 +35,29 @@ def save_state(
     index_dir.mkdir(parents=True, exist_ok=True)
     folder = index_dir / f"state-{time.time_ns()}"
     folder.mkdir()
+    try:
+        _write_state(folder, matcher, entries, keys, embedder, lock)
+        tmp = index_dir / "CURRENT.tmp"
+        tmp.write_text(folder.name, "utf-8")
+        os.replace(tmp, index_dir / "CURRENT")
+    except BaseException:  # a full disk, say: the current state stays, the half-written goes
+        shutil.rmtree(folder, ignore_errors=True)
+        (index_dir / "CURRENT.tmp").unlink(missing_ok=True)
+        raise
+    old = sorted(p for p in index_dir.glob("state-*") if p.name != folder.name)
+    for stale in old[:-1]:  # keep one previous state for readers still loading it
+        shutil.rmtree(stale, ignore_errors=True)
+    return folder.name
+
+
+def _write_state(
+    folder: Path,
+    matcher: Matcher | None,
+    entries: dict[str, FaqEntry],
+    keys: list[str],
+    embedder: str,
+    lock: threading.Lock | None,
+) -> None:
     if matcher is not None:
         if lock is not None:
             with lock:
@@ -45,13 +68,6 @@ def save_state(
     (folder / "entries.json").write_text(json.dumps(docs, ensure_ascii=False), "utf-8")
     manifest = {"keys": keys, "embedder": embedder, "saved_at": time.time()}
     (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
-    tmp = index_dir / "CURRENT.tmp"
-    tmp.write_text(folder.name, "utf-8")
-    os.replace(tmp, index_dir / "CURRENT")
-    old = sorted(p for p in index_dir.glob("state-*") if p.name != folder.name)
-    for stale in old[:-1]:  # keep one previous state for readers still loading it
-        shutil.rmtree(stale, ignore_errors=True)
-    return folder.name
 
 
 @dataclass(frozen=True, slots=True)

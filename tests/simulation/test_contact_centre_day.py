@@ -66,6 +66,10 @@ def test_nothing_is_sent_twice(day: DayResult) -> None:
     _holds(checks.no_duplicates(day))
 
 
+def test_every_chat_gets_its_messages_in_the_order_queued(day: DayResult) -> None:
+    _holds(checks.in_order(day))
+
+
 def test_no_customer_sees_another_customers_personal_data(day: DayResult) -> None:
     _holds(checks.privacy(day))
 
