@@ -56,9 +56,12 @@ class Settings:
                 "CXC_DELIVERY_BACKOFF_MAX_S": "5",  # retries catch up soon after an outage
                 "CXC_TELEGRAM_PER_CHAT_INTERVAL_S": "0.05",
                 "CXC_TELEGRAM_GLOBAL_RATE_PER_S": "500",
-                # a whole day in minutes: far more requests per token and chat than real time
+                # a whole day in minutes (and a load from one address): far more requests per
+                # token, chat and address than real time
                 "CXC_RATE_LIMIT_API": "",
                 "CXC_RATE_LIMIT_CHAT": "",
+                "CXC_RATE_LIMIT_ASK": "",
+                "CXC_RATE_LIMIT_WEBCHAT": "",
                 "CXC_LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
             }

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, exists, or_, update
 from sqlalchemy.orm import aliased
@@ -171,7 +172,7 @@ async def release_expired(session: AsyncSession, *, now: datetime | None = None)
         .where(expired, col(OutboundDelivery.attempt_started_at).is_(None))
         .values(status=DeliveryStatus.PENDING, lease_owner=None, claimed_until=None)
     )
-    await session.exec(  # type: ignore[call-overload]
+    failed: Any = await session.exec(  # type: ignore[call-overload]
         update(OutboundDelivery)
         .where(expired, col(OutboundDelivery.attempt_started_at).is_not(None))
         .values(
@@ -182,7 +183,13 @@ async def release_expired(session: AsyncSession, *, now: datetime | None = None)
             lease_owner=None,
             claimed_until=None,
         )
+        .returning(col(OutboundDelivery.message_id))
     )
+    for message_id in [m for (m,) in failed.all() if m is not None]:  # the timeline shows it
+        message = await session.get(Message, message_id)
+        if message is not None:
+            message.meta = message.meta.with_(delivery=DeliveryStatus.FAILED)
+            session.add(message)
     await session.commit()
 
 

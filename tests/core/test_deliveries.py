@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from factories import make_case, make_message
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from core import db
-from core.models import DeliveryStatus, OutboundDelivery
+from core.models import DeliveryStatus, Direction, Message, MessageMeta, OutboundDelivery
 from core.platform import deliveries
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -65,3 +66,23 @@ async def test_an_expired_lease_is_claimed_again_but_a_started_send_never_is(
     assert rows[a.id].status == DeliveryStatus.FAILED
     assert (rows[a.id].error or "").startswith("outcome unknown")
     assert rows[c.id].status == DeliveryStatus.SENT
+
+
+async def test_a_send_cut_short_shows_as_failed_on_the_timeline(any_engine: AsyncEngine) -> None:
+    """The sender killed mid-send: its delivery fails as unknown once the lease runs out, and
+    the message on the case says so (it showed 'pending' forever)."""
+    async with db.session_factory(any_engine)() as s:
+        case = await make_case(s)
+        reply = await make_message(s, case_id=case.id, direction=Direction.OUTBOUND, text="hi")
+        reply.meta = MessageMeta(delivery=DeliveryStatus.PENDING)
+        s.add(reply)
+        await s.commit()
+        await deliveries.record(
+            s, external_id="7", text="hi", message_id=reply.id, channel="telegram", now=T0
+        )
+        [cut] = await deliveries.claim(s, owner="dead", channel="telegram", now=T0)
+        assert await deliveries.begin_attempt(s, delivery_id=cut.id or 0, owner="dead", now=T0)
+        later = T0 + deliveries.LEASE + timedelta(seconds=1)
+        assert await deliveries.claim(s, owner="new", channel="telegram", now=later) == []
+        shown = await s.get(Message, reply.id, populate_existing=True)
+    assert shown is not None and shown.meta.delivery == DeliveryStatus.FAILED
