@@ -2,7 +2,8 @@
 process killed after storing a message and before marking its update done hands the update to
 the next one), so the message is recognised by its channel's message id and kept once. A reply
 that was handed to the sender is not given twice; a reply stored but never handed over (the
-process died in between) is marked failed on the timeline, and the message is answered again."""
+process died in between) is marked failed on the timeline, and the message is answered again
+unless another reply to it went out."""
 
 from __future__ import annotations
 
@@ -29,21 +30,22 @@ async def earlier_copy(
 
 
 async def answered_after(session: AsyncSession, message: Message) -> bool:
-    """Whether a bot reply after ``message`` was handed to the sender; replies stored but never
-    handed over are marked failed (committed), so they show as not sent."""
+    """Whether a bot reply after ``message`` was handed to the sender. Replies stored but never
+    handed over are marked failed (committed), so they show as not sent: all of them when none
+    was (the message is answered again), and a later one (a second message of the same answer,
+    such as the phone request) when the first went out."""
     stmt = select(Message).where(
         Message.case_id == message.case_id,
         Message.author == Author.BOT,
         col(Message.id) > (message.id or 0),
     )
     replies = list((await session.exec(stmt)).all())
-    if any(r.meta.delivery is not None for r in replies):
-        return True
-    for orphan in replies:
-        orphan.meta = orphan.meta.with_(
-            delivery=DeliveryStatus.FAILED, reason="not sent: the process stopped; answered again"
-        )
+    handed = any(r.meta.delivery is not None for r in replies)
+    orphans = [r for r in replies if r.meta.delivery is None]
+    reason = "not sent: the process stopped" + ("" if handed else "; answered again")
+    for orphan in orphans:
+        orphan.meta = orphan.meta.with_(delivery=DeliveryStatus.FAILED, reason=reason)
         session.add(orphan)
-    if replies:
+    if orphans:
         await session.commit()
-    return False
+    return handed

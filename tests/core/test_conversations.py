@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from factories import make_message
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -282,3 +283,32 @@ async def test_a_message_stored_before_a_crash_is_answered_on_the_retry(
     orphan = timeline[1]
     await session.refresh(orphan)
     assert orphan.meta.delivery == "failed" and "answered again" in (orphan.meta.reason or "")
+
+
+async def test_a_second_reply_cut_off_by_a_crash_shows_as_not_sent(
+    session: AsyncSession, knowledge_base: Retriever, settings: Settings
+) -> None:
+    """An answer of two messages (an answer, then the request for a phone): the process died
+    after sending the first and before handing over the second. The update is taken again: the
+    first is not sent twice, and the second shows as not sent instead of nothing at all (the
+    chaos day found it with no delivery state, for ever)."""
+    first = await _inbound(
+        session, knowledge_base, settings, "How long does delivery take?", channel_message_id=31
+    )
+    sent = (await _messages(session, first.case_id or 0))[-1]
+    sent.meta = sent.meta.with_(delivery="sent")
+    session.add(sent)
+    second = await make_message(
+        session, case_id=first.case_id, direction=Direction.OUTBOUND, author=Author.BOT,
+        channel="telegram", text="Share your phone number?",
+    )  # fmt: skip
+    again = await _inbound(
+        session, knowledge_base, settings, "How long does delivery take?", channel_message_id=31
+    )
+    assert again.kind == ReplyKind.QUEUED and again.text == ""  # the first is not sent twice
+    await session.refresh(second)
+    await session.refresh(sent)
+    assert (
+        second.meta.delivery == "failed" and second.meta.reason == "not sent: the process stopped"
+    )
+    assert sent.meta.delivery == "sent"
