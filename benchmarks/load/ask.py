@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from benchmarks.load import driver, stack
 from core.config import Settings
 
@@ -67,7 +65,7 @@ async def run(
     probe_seconds: float,
     p99_ms: float,
 ) -> dict[str, Any]:
-    async def send(http: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def send(http: driver.Client, i: int) -> driver.Answer:
         return await http.post("/v1/ask", json={"text": texts[i % len(texts)]})
 
     probes: list[dict[str, Any]] = []

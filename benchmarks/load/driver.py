@@ -4,22 +4,68 @@
 A request's latency runs from the moment it was *due*, not from when it left: when the client
 itself falls behind, that delay is counted too (no coordinated omission), and reported on its
 own as ``client_lag_ms_max`` so a busy load generator shows.
+
+The client is aiohttp's (aiogram's own HTTP stack): the load generator shares the machine with
+the server, and httpx spends several times its CPU per request (at 200 requests/s httpx alone
+fell a second behind on 2 cores); ``client_cpu_ms_per_request`` reports what it took.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json as jsonlib
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 import numpy as np
 
-Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+@dataclass(frozen=True)
+class Answer:
+    """A response, read whole: its status and body."""
+
+    status_code: int
+    body: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.body)
+
+    def raise_for_status(self) -> None:
+        if not self.is_success:
+            raise RuntimeError(f"HTTP {self.status_code}: {self.body[:300]!r}")
+
+
+class Client:
+    """Keep-alive connections to one server, with room for every request in flight."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def request(
+        self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Answer:
+        async with self._session.request(method, path, json=json, headers=headers) as response:
+            return Answer(response.status, await response.read())
+
+    async def post(self, path: str, **kw: Any) -> Answer:
+        return await self.request("POST", path, **kw)
+
+    async def get(self, path: str, **kw: Any) -> Answer:
+        return await self.request("GET", path, **kw)
+
+
+Send = Callable[[Client, int], Awaitable[Answer]]
 """Sends request number ``i`` with the client; the driver judges its response."""
+ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
 
 
 @dataclass
@@ -34,6 +80,7 @@ class LoadResult:
     client_lag_ms_max: float = 0.0
     elapsed_s: float = 0.0
     server_cpu_s: float | None = None
+    client_cpu_s: float = 0.0
 
     @property
     def error_count(self) -> int:
@@ -73,23 +120,31 @@ class LoadResult:
         }
 
     def _cpu(self) -> dict[str, float]:
-        """The server's CPU time per answered request, and how many cores it kept busy."""
+        """CPU time per answered request (the server's, the load generator's), and how many
+        cores the server kept busy."""
         if self.server_cpu_s is None or not self.latencies_ms:
             return {}
+        answered = len(self.latencies_ms)
         return {
-            "server_cpu_ms_per_request": round(self.server_cpu_s * 1e3 / len(self.latencies_ms), 2),
+            "server_cpu_ms_per_request": round(self.server_cpu_s * 1e3 / answered, 2),
             "server_cores_busy": round(self.server_cpu_s / self.elapsed_s, 2),
+            "client_cpu_ms_per_request": round(self.client_cpu_s * 1e3 / answered, 2),
         }
 
 
-def client(base_url: str, *, timeout_s: float = 10.0) -> httpx.AsyncClient:
+@contextlib.asynccontextmanager
+async def client(base_url: str, *, timeout_s: float = 10.0) -> AsyncIterator[Client]:
     """A keep-alive client with room for every request in flight (open loop: no pool wait)."""
-    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
-    return httpx.AsyncClient(base_url=base_url, timeout=timeout_s, limits=limits)
+    async with aiohttp.ClientSession(
+        base_url=base_url,
+        connector=aiohttp.TCPConnector(limit=0),
+        timeout=aiohttp.ClientTimeout(total=timeout_s),
+    ) as session:
+        yield Client(session)
 
 
 async def open_loop(
-    http: httpx.AsyncClient,
+    http: Client,
     send: Send,
     *,
     rate: float,
@@ -104,13 +159,14 @@ async def open_loop(
         count = min(count, max_requests)
     result = LoadResult(offered_rate=rate, seconds=seconds, sent=count)
     cpu_before = cpu() if cpu else 0.0
+    client_before = time.process_time()
     start = time.perf_counter()
 
     async def one(i: int, due: float) -> None:
         result.client_lag_ms_max = max(result.client_lag_ms_max, (time.perf_counter() - due) * 1e3)
         try:
             response = await send(http, i)
-        except httpx.HTTPError as exc:
+        except ERRORS as exc:
             result.errors[type(exc).__name__] += 1
             return
         if response.is_success:
@@ -127,6 +183,7 @@ async def open_loop(
         tasks.append(asyncio.create_task(one(i, due)))
     await asyncio.gather(*tasks)
     result.elapsed_s = time.perf_counter() - start
+    result.client_cpu_s = time.process_time() - client_before
     if cpu is not None:
         result.server_cpu_s = cpu() - cpu_before
     return result

@@ -16,7 +16,6 @@ import random
 import time
 from typing import Any
 
-import httpx
 from sqlalchemy import text
 
 from benchmarks.bench_suggestions import generate, open_cases
@@ -77,7 +76,7 @@ async def run(
     random.Random(5).shuffle(ids)
     headers = {"authorization": f"Bearer {state['token']}"}
 
-    async def send(http: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def send(http: driver.Client, i: int) -> driver.Answer:
         return await http.get(f"/v1/cases/{ids[i % len(ids)]}/suggestions", headers=headers)
 
     async with driver.client(server.base_url, timeout_s=30) as http:
