@@ -53,6 +53,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--webhook-rate", type=float, default=200)
     p.add_argument("--webhook-p99-ms", type=float, default=150)
     p.add_argument("--drain-timeout", type=float, default=1800, help="seconds for the bot")
+    p.add_argument("--bot-replicas", type=int, default=1,
+                   help="`cxc bot --webhook-worker` processes draining the queue")  # fmt: skip
     p.add_argument("--ask-p99-ms", type=float, default=250)
     p.add_argument("--ask-ratio", type=float, default=0.7, help="target: of the encoders' rate")
     p.add_argument("--probe-seconds", type=float, default=10, help="each /v1/ask probe")
@@ -104,6 +106,7 @@ async def one_replica_set(
             got = await webhook.run(
                 settings, server, bot_api, texts=texts, rate=args.webhook_rate,
                 seconds=args.seconds, drain_timeout_s=args.drain_timeout,
+                bot_replicas=args.bot_replicas,
             )  # fmt: skip
             got["met_target"] = _met(got, args.webhook_rate, args.webhook_p99_ms) and bool(
                 got["drain"]["all_answered_once"]

@@ -1,5 +1,6 @@
 """benchmarks/bench_load.py end to end at tiny rates: the real `cxc serve` and
-`cxc bot --webhook-worker` processes, each load run, and no request failing."""
+`cxc bot --webhook-worker` processes (two of them on the queue), each load run, and no request
+failing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def test_every_load_runs_without_an_error(tmp_path: Path) -> None:
         [
             "--workers", "1", "--seconds", "2", "--probe-seconds", "1",
             "--kb", faq, "--queries", faq,
-            "--webhook-rate", "5", "--suggest-rate", "3",
+            "--webhook-rate", "5", "--suggest-rate", "3", "--bot-replicas", "2",
             "--cases", "40", "--open-cases", "8", "--keep", str(tmp_path / "data"),
         ]
     )  # fmt: skip
@@ -32,7 +33,8 @@ def test_every_load_runs_without_an_error(tmp_path: Path) -> None:
         assert load["ok"] == load["requests"] > 0
         assert load["p50_ms"] <= load["p99_ms"]
     drain = one["webhook"]["drain"]
-    assert drain["updates"] == 10
+    assert drain["updates"] == 15 + 10  # the 3-s warm-up's updates are drained too
+    assert drain["bot_replicas"] == 2  # two processes on one queue: each answered once
     assert drain["all_answered_once"], drain
     assert report["encoders"]["per_s"] > 0
     assert one["ask"]["probes"] and one["ask"]["ratio_to_encoders"] > 0

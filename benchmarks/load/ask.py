@@ -27,6 +27,7 @@ STEP = 1.15
 FINAL_TRIES = 3
 MAX_FRACTION = 1.5
 MAX_PROBES = 12
+WARM_UP_TIMEOUT_S = 300
 
 
 def encoders_rate(data_dir: Path, texts: Sequence[str], *, seconds: float) -> dict[str, Any]:
@@ -71,10 +72,11 @@ async def run(
     probes: list[dict[str, Any]] = []
     best: float | None = None
     rate = START_FRACTION * encoders_per_s
-    async with driver.client(server.base_url) as http:
+    async with driver.client(server.base_url, timeout_s=WARM_UP_TIMEOUT_S) as http:
         warm = [http.post("/v1/ask", json={"text": t}) for t in texts[:40]]  # each worker
-        for answer in await asyncio.gather(*warm):
+        for answer in await asyncio.gather(*warm):  # the first load the models: not timed
             answer.raise_for_status()
+    async with driver.client(server.base_url) as http:
         while rate <= MAX_FRACTION * encoders_per_s and len(probes) < MAX_PROBES:
             probe = await driver.open_loop(
                 http, send, rate=rate, seconds=probe_seconds, cpu=server.cpu_s

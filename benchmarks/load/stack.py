@@ -18,7 +18,7 @@ import httpx
 
 from benchmarks.contact_centre.processes import CLI, Settings, free_port
 
-__all__ = ["Server", "Settings", "bot_worker", "cpu_seconds", "database_url", "free_port", "serve"]
+__all__ = ["Server", "Settings", "bot_workers", "cpu_seconds", "database_url", "free_port", "serve"]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -117,10 +117,15 @@ async def serve(settings: Settings, workers: int) -> AsyncIterator[Server]:
 
 
 @contextlib.asynccontextmanager
-async def bot_worker(settings: Settings) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`cxc bot --webhook-worker` against the settings' Bot API, until the block ends."""
-    proc = await _start(settings, "bot", "bot", "--webhook-worker")
+async def bot_workers(
+    settings: Settings, replicas: int = 1
+) -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """``replicas`` processes of `cxc bot --webhook-worker` on one queue, against the settings'
+    Bot API, until the block ends."""
+    procs: list[asyncio.subprocess.Process] = []
     try:
-        yield proc
+        for n in range(replicas):
+            procs.append(await _start(settings, f"bot-{n}", "bot", "--webhook-worker"))
+        yield procs
     finally:
-        await _stop(proc)
+        await asyncio.gather(*(_stop(p) for p in procs))

@@ -55,6 +55,7 @@ async def run(
     rate: float,
     seconds: float,
     drain_timeout_s: float,
+    bot_replicas: int = 1,
 ) -> dict[str, Any]:
     first = int(time.time() * 1000) * 1000  # this run's update and chat ids: unique per run
     warm = int(rate * WARM_UP_S)
@@ -79,7 +80,7 @@ async def run(
             http, sender(warm_up.sent), rate=rate, seconds=seconds, cpu=server.cpu_s
         )
     ids = [u["update_id"] for u in updates[: warm_up.sent + load.sent]]
-    drain = await _drain(settings, bot_api, ids, timeout_s=drain_timeout_s)
+    drain = await _drain(settings, bot_api, ids, timeout_s=drain_timeout_s, replicas=bot_replicas)
     return {**load.report(), "warm_up": _brief(warm_up), "drain": drain}
 
 
@@ -89,19 +90,20 @@ def _brief(result: driver.LoadResult) -> dict[str, Any]:
 
 
 async def _drain(
-    settings: stack.Settings, bot_api: DayBotApi, ids: list[int], *, timeout_s: float
-) -> dict[str, Any]:
+    settings: stack.Settings, bot_api: DayBotApi, ids: list[int], *, timeout_s: float,
+    replicas: int,
+) -> dict[str, Any]:  # fmt: skip
     engine = db.create_engine(stack.database_url(settings))
     lo, hi = min(ids), max(ids)
     try:
         started = time.perf_counter()
-        async with stack.bot_worker(settings) as bot:
+        async with stack.bot_workers(settings, replicas) as bots:
             left = len(ids)
             while left and time.perf_counter() - started < timeout_s:
                 await asyncio.sleep(0.5)
                 left = await _unfinished(engine, lo, hi)
             drained_s = time.perf_counter() - started
-            bot_cpu_s = stack.cpu_seconds(bot.pid)
+            bot_cpu_s = sum(stack.cpu_seconds(bot.pid) for bot in bots)
         statuses = await _statuses(engine, lo, hi)
     finally:
         await engine.dispose()
@@ -111,6 +113,7 @@ async def _drain(
     ]
     return {
         "updates": len(ids),
+        "bot_replicas": replicas,
         "drain_s": round(drained_s, 1),
         "processed_per_s": round(statuses.get("done", 0) / drained_s, 1),
         "bot_cpu_ms_per_update": round(bot_cpu_s * 1e3 / len(ids), 1),  # start-up included
