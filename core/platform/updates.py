@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -56,13 +57,18 @@ def chat_key(payload: dict[str, Any]) -> str | None:
 async def enqueue_update(
     session: AsyncSession, *, update_id: int, payload: dict[str, Any], channel: str = TELEGRAM
 ) -> bool:
-    """Persist an incoming update for a worker. False when this update_id is already known."""
-    if await _find(session, channel=channel, update_id=update_id) is not None:
-        return False
+    """Persist an incoming update for a worker. False when this update_id is already known.
+
+    One statement (``INSERT … ON CONFLICT DO NOTHING``) and its commit: the webhook's whole
+    write, so SQLite's one writer lock is held for as short a time as it can be."""
     row = InboundUpdate(
         channel=channel, update_id=update_id, payload=payload, chat_key=chat_key(payload)
     )
-    return await _insert_once(session, row)
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(InboundUpdate).values(**row.model_dump(exclude={"id"}))
+    result = await session.exec(stmt.on_conflict_do_nothing())  # type: ignore[call-overload]
+    await session.commit()
+    return bool(result.rowcount == 1)
 
 
 async def claim_update(

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import event
 from sqlmodel import select
 
 from copilot.main import create_app
@@ -77,3 +78,27 @@ async def test_malformed_update_is_422(hook: tuple[httpx.AsyncClient, Any]) -> N
 async def test_webhook_is_off_without_a_secret(client: httpx.AsyncClient) -> None:
     response = await client.post("/telegram/webhook", json=UPDATE)
     assert response.status_code == 404
+
+
+async def test_an_update_is_queued_with_one_statement(hook: tuple[httpx.AsyncClient, Any]) -> None:
+    """The webhook's write holds the database's write lock as briefly as it can (SQLite has one
+    writer for every process): one INSERT … ON CONFLICT DO NOTHING, no read before it."""
+    client, app = hook
+    engine = app.state.session_factory.kw["bind"].sync_engine
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, sql: str, *args: object) -> None:
+        seen.append(" ".join(sql.split()).upper())
+
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        first = await client.post("/telegram/webhook", json=UPDATE, headers=headers)
+        again = await client.post("/telegram/webhook", json=UPDATE, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert (first.json()["queued"], again.json()["queued"]) == (True, False)
+    writes = [sql for sql in seen if not sql.startswith("SELECT 1")]  # the pool's pre-ping
+    assert len(writes) == 2, writes
+    assert all(sql.startswith("INSERT INTO INBOUND_UPDATE") for sql in writes), writes
+    assert all("ON CONFLICT" in sql for sql in writes), writes
