@@ -1,4 +1,7 @@
-"""FastAPI dependencies: everything comes from ``app.state``, filled in by the lifespan."""
+"""FastAPI dependencies: everything comes from ``app.state``, filled in by the lifespan.
+
+They are ``async``: FastAPI runs a plain ``def`` dependency on its thread pool, a thread hop
+per dependency per request for what is one attribute read."""
 
 from __future__ import annotations
 
@@ -12,23 +15,23 @@ from core.config import Settings
 from core.ports import Assistant, RateLimiter, Retriever
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_retriever(request: Request) -> Retriever:
+async def get_retriever(request: Request) -> Retriever:
     retriever: Retriever = request.app.state.retriever
     return retriever
 
 
-def get_assistant(request: Request) -> Assistant | None:
+async def get_assistant(request: Request) -> Assistant | None:
     """The language model answers are composed with, if one is configured."""
     runtime = getattr(request.app.state, "runtime", None)
     return runtime.assistant if runtime is not None else None
 
 
-def get_webchat_limiter(request: Request) -> RateLimiter | None:
+async def get_webchat_limiter(request: Request) -> RateLimiter | None:
     """Messages per web chat visitor (``CXC_RATE_LIMIT_WEBCHAT``), if limited."""
     runtime = getattr(request.app.state, "runtime", None)
     return runtime.webchat_limiter if runtime is not None else None

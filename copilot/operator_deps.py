@@ -14,15 +14,15 @@ from core.ports import CrmConnector, OutboundChannel, Retriever
 from core.runtime import Runtime
 
 
-def get_outbound(request: Request) -> Mapping[str, OutboundChannel]:
+async def get_outbound(request: Request) -> Mapping[str, OutboundChannel]:
     return getattr(request.app.state, "outbound", None) or {}
 
 
-def get_crm(request: Request) -> CrmConnector | None:
+async def get_crm(request: Request) -> CrmConnector | None:
     return getattr(request.app.state, "crm", None)
 
 
-def get_optional_retriever(request: Request) -> Retriever | None:
+async def get_optional_retriever(request: Request) -> Retriever | None:
     return getattr(request.app.state, "retriever", None)
 
 
