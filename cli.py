@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -189,6 +190,13 @@ def serve(
         uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
 
 
+def encoder_threads(configured: int, workers: int, cores: int) -> int:
+    """Each worker's encoder threads: ``CXC_EMBEDDING_THREADS`` when set, else the cores shared
+    out (at least one). Every worker running an OpenMP team as wide as the machine makes the
+    teams spin against each other (docs/deploy.md, "CPU threads")."""
+    return configured or max(1, cores // workers)
+
+
 def _serve_workers(settings: Settings, workers: int, host: str, port: int) -> None:
     """Several worker processes, each building the app from the environment (uvicorn's
     factory); the database is migrated once, here, rather than by every worker at once."""
@@ -199,6 +207,8 @@ def _serve_workers(settings: Settings, workers: int, host: str, port: int) -> No
 
         with errors_to_exit():
             db.upgrade(settings.resolved_database_url)
+    threads = encoder_threads(settings.embedding_threads, workers, len(os.sched_getaffinity(0)))
+    os.environ["CXC_EMBEDDING_THREADS"] = str(threads)  # the workers' settings read it
     target: Any = "copilot.main:app_from_environment"
     uvicorn.run(target, factory=True, workers=workers, host=host, port=port, log_config=None)
 

@@ -62,16 +62,22 @@ def _ask(port: int, text: str) -> dict[str, object]:
     return body
 
 
-def _children(pid: int) -> int:
-    """How many processes ``pid`` started (uvicorn's workers)."""
-    count = 0
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (uvicorn's workers)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        count += int(fields[1]) == pid
-    return count
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
 
 
 @pytest.fixture(params=[2], ids=["two workers"])
@@ -99,7 +105,11 @@ def serving(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Pa
                     raise AssertionError(f"cxc serve did not start: {log[-2000:]}") from None
                 time.sleep(0.5)
         if request.param > 1:
-            assert _children(server.pid) >= request.param
+            workers_ = [p for p in _children(server.pid) if "CXC_DATA_DIR" in _environ(p)]
+            assert len(workers_) >= request.param
+            # the cores shared out between the workers' encoders, not a full team each
+            share = str(max(1, len(os.sched_getaffinity(0)) // request.param))
+            assert {_environ(p).get("CXC_EMBEDDING_THREADS") for p in workers_} == {share}
         yield tmp_path, port
     finally:
         server.terminate()
