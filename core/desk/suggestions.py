@@ -37,9 +37,7 @@ from core.errors import BackendUnavailable, InvalidInput
 from core.grounding.draft import HISTORY, DraftComposition, compose_draft
 from core.models import (
     Author,
-    Case,
     Compensation,
-    CrmCase,
     Direction,
     Message,
     Promise,
@@ -105,7 +103,9 @@ async def suggest(
     case, customer = loaded.case, loaded.customer
     text = await _opening_text(session, case_id)
     await _remember_recent(session, memory)
-    mine = await _candidates(session, memory, customer_id=loaded.customer_id, exclude=case_id)
+    mine = {}
+    if memory is not None:  # the customer's own past cases, ranked once the session is free
+        mine = await candidates(session, customer_id=loaded.customer_id, exclude=case_id)
     context = await _context(session, loaded)
     history = await _history(session, case_id) if assistant is not None else []
     await _release(session)
@@ -177,15 +177,6 @@ async def _history(session: AsyncSession, case_id: int) -> list[tuple[str, str]]
         .limit(HISTORY)
     )
     return [(str(a), t) for a, t in reversed((await session.exec(stmt)).all()) if t]
-
-
-async def _candidates(
-    session: AsyncSession, memory: Recollection | None, *, customer_id: int, exclude: int
-) -> dict[str, Case | CrmCase]:
-    """The customer's own past cases to rank (none to read without a case memory)."""
-    if memory is None:
-        return {}
-    return await candidates(session, customer_id=customer_id, exclude=exclude)
 
 
 async def _release(session: AsyncSession) -> None:
