@@ -47,7 +47,22 @@ async def past_cases(
     while it cannot be reached)."""
     if recollection is None:
         return []
-    mine = await _candidates(session, customer_id=customer_id, exclude=exclude)
+    mine = await candidates(session, customer_id=customer_id, exclude=exclude)
+    return await rank_past_cases(recollection, mine, text=text, customer_id=customer_id, k=k)
+
+
+async def rank_past_cases(
+    recollection: Recollection | None,
+    mine: dict[str, Case | CrmCase],
+    *,
+    text: str,
+    customer_id: int,
+    k: int = 3,
+) -> list[PastCase]:
+    """The ``k`` of the customer's own ``mine`` (:func:`candidates`) most like ``text``, ranked
+    by the case memory alone: no database session is needed (nor held) while it embeds."""
+    if recollection is None or not mine:
+        return []
     try:
         found = await recollection.memory.history(
             text, customer_id=customer_id, keys=list(mine), k=k
@@ -58,7 +73,7 @@ async def past_cases(
     return [_past(mine[r.key], r.score) for r in found if r.key in mine]
 
 
-async def _candidates(
+async def candidates(
     session: AsyncSession, *, customer_id: int, exclude: int | None
 ) -> dict[str, Case | CrmCase]:
     """The customer's resolved cases of ours and their CRM cases, newest first, by key."""

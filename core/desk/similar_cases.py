@@ -39,19 +39,26 @@ class SimilarCases:
     resolutions: list[Resolution]
     customers: list[PersonalValues]
     """The personal values of the customers of every case cited: what must not leak."""
+    own: PersonalValues | None = None
+    """The personal values of ``own_customer_id``, read with the others'."""
 
 
-async def similar_resolutions(session: AsyncSession, hits: list[Hit]) -> SimilarCases:
-    """One resolution per resolution code."""
+async def similar_resolutions(
+    session: AsyncSession, hits: list[Hit], *, own_customer_id: int | None = None
+) -> SimilarCases:
+    """One resolution per resolution code. With ``own_customer_id``, that customer's personal
+    values are read in the same queries as the cited customers' (``SimilarCases.own``)."""
     groups: dict[str, list[Hit]] = defaultdict(list)
     for hit in hits:
         if hit.resolution_code:
             groups[hit.resolution_code].append(hit)
-    if not groups:
-        return SimilarCases([], [])
     ids = [h.case_id for group in groups.values() for h in group[:SAMPLE]]
-    rows = {c.id: c for c in (await session.exec(select(Case).where(col(Case.id).in_(ids)))).all()}
-    values = await personal_values(session, {c.customer_id for c in rows.values()})
+    stmt = select(Case).where(col(Case.id).in_(ids))
+    rows = {c.id: c for c in (await session.exec(stmt)).all()} if ids else {}
+    cited = {c.customer_id for c in rows.values()}
+    also = {own_customer_id} if own_customer_id is not None else set()
+    values = await personal_values(session, cited | also)
+    own = values.get(own_customer_id) if own_customer_id is not None else None
     reopened = {cid for cid, c in rows.items() if c.reopen_count}
     out = []
     for code, group in groups.items():
@@ -72,4 +79,4 @@ async def similar_resolutions(session: AsyncSession, hits: list[Hit]) -> Similar
                 },
             )
         )
-    return SimilarCases(out, list(values.values()))
+    return SimilarCases(out, [values[cid] for cid in sorted(cited)], own)

@@ -28,10 +28,10 @@ from core.compensation import offers
 from core.compensation.case_context import load_case_context
 from core.compensation.policy import Offer
 from core.customers.context import CaseContext, ChurnRisk, csat_history, promise_counts
-from core.customers.personal import PersonalValues, personal_values
+from core.customers.personal import PersonalValues
 from core.desk import drafts, leak_guard
 from core.desk.case_memory import Recollection, remember_cases, similar_hits
-from core.desk.past_cases import PastCase, past_cases
+from core.desk.past_cases import PastCase, candidates, rank_past_cases
 from core.desk.similar_cases import Resolution, similar_resolutions
 from core.errors import BackendUnavailable, InvalidInput
 from core.grounding.draft import HISTORY, DraftComposition, compose_draft
@@ -93,31 +93,41 @@ async def suggest(
     assistant: Assistant | None = None,
 ) -> Suggestions:
     """Suggestions for a case the user may act on; records that they were shown to the user.
-    With an ``assistant`` the draft is reworded by it (``core.grounding.draft``)."""
+    With an ``assistant`` the draft is reworded by it (``core.grounding.draft``).
+
+    The database is read first and its connection handed back (``_release``) before the
+    encoders and the vector store are asked: a request waiting for the model thread holds no
+    pooled connection. The sources those searches cite are read afterwards."""
     clock = _Clock()
     loaded = await load_case_context(session, case_id=case_id, crm=crm, user=user)
     case, customer = loaded.case, loaded.customer
     text = await _opening_text(session, case_id)
     await _remember_recent(session, memory)
+    mine = {}
+    if memory is not None:  # the customer's own past cases, ranked once the session is free
+        mine = await candidates(session, customer_id=loaded.customer_id, exclude=case_id)
+    context = await _context(session, loaded)
+    history = await _history(session, case_id) if assistant is not None else []
+    await _release(session)
     clock.lap("load")
     hits = await similar_hits(memory, text, topic=case.topic, exclude=case_id)
-    similar = await similar_resolutions(session, hits)
+    past = await rank_past_cases(memory, mine, text=text, customer_id=loaded.customer_id)
     clock.lap("similar_cases")
     from_faq, faq_language = await _faq_resolutions(retriever, text, customer.language)
     clock.lap("faq")
+    similar = await similar_resolutions(session, hits, own_customer_id=loaded.customer_id)
     ranked = sorted(similar.resolutions + from_faq, key=lambda r: r.score, reverse=True)[:TOP]
-    context = await _context(session, loaded, memory, text)
     language = customer.language or faq_language or drafts.detect_language(text)
     offer, note = await _offer(session, loaded, user, language)
+    await record_suggestions_shown(session, case_id=case_id, user_name=user.name)
+    await _release(session)
     clock.lap("context")
     faq_answer = next((r.text for r in ranked if r.kind == "faq"), None)
     draft = drafts.render_draft(language=language, name=customer.name, body=faq_answer, offer=offer)
-    own = (await personal_values(session, [loaded.customer_id]))[loaded.customer_id]
-    composed = await _composed(session, draft, faq_answer, case_id, own.values, assistant)
+    own = similar.own or PersonalValues(loaded.customer_id, frozenset())
+    composed = await _composed(draft, faq_answer, history, own.values, assistant)
     draft, ranked = _guarded(composed.text, ranked, others=similar.customers, own=own)
     clock.lap("draft")
-    await record_suggestions_shown(session, case_id=case_id, user_name=user.name)
-    shown = disclosure_for(user, case)
     return Suggestions(
         case_id,
         language,
@@ -125,9 +135,9 @@ async def suggest(
         draft,
         offer,
         note,
-        context,
+        dataclasses.replace(context, past_cases=past),
         clock.laps,
-        shown,
+        disclosure_for(user, case),
         composed.composed_by,
     )
 
@@ -145,25 +155,35 @@ async def accept(
 
 
 async def _composed(
-    session: AsyncSession,
     draft: str,
     faq_answer: str | None,
-    case_id: int,
+    history: list[tuple[str, str]],
     known: Iterable[str],
     assistant: Assistant | None,
 ) -> DraftComposition:
     if assistant is None:
         return DraftComposition(draft, "skipped")
+    return await compose_draft(
+        draft, faq_answer=faq_answer, history=history, assistant=assistant, known=known
+    )
+
+
+async def _history(session: AsyncSession, case_id: int) -> list[tuple[str, str]]:
+    """The case's last ``HISTORY`` messages to and from the customer, oldest first."""
     stmt = (
         select(Message.author, Message.text)
         .where(Message.case_id == case_id, Message.direction != Direction.INTERNAL)
         .order_by(col(Message.id).desc())
         .limit(HISTORY)
     )
-    history = [(str(a), t) for a, t in reversed((await session.exec(stmt)).all()) if t]
-    return await compose_draft(
-        draft, faq_answer=faq_answer, history=history, assistant=assistant, known=known
-    )
+    return [(str(a), t) for a, t in reversed((await session.exec(stmt)).all()) if t]
+
+
+async def _release(session: AsyncSession) -> None:
+    """End the session's transaction (nothing is written: it only read), which hands its
+    connection back to the pool; the loaded rows stay usable (no expiry on commit) and the next
+    statement takes a connection again."""
+    await session.commit()
 
 
 async def _opening_text(session: AsyncSession, case_id: int) -> str:
@@ -222,9 +242,8 @@ async def _remember_recent(session: AsyncSession, memory: Recollection | None) -
             await remember_cases(session, recollection=memory, recent_only=True)
 
 
-async def _context(
-    session: AsyncSession, loaded: CaseContext, memory: Recollection | None, text: str
-) -> CustomerContext:
+async def _context(session: AsyncSession, loaded: CaseContext) -> CustomerContext:
+    """The customer's context, but their own past cases (ranked once the session is free)."""
     customer_id = loaded.customer_id
     promises_stmt = select(Promise).where(
         Promise.customer_id == customer_id, Promise.status == PromiseStatus.OPEN
@@ -237,13 +256,6 @@ async def _context(
         csat=csat_history(loaded.customer),
         churn=loaded.churn,
         orders=loaded.orders,
-        past_cases=await past_cases(
-            session,
-            recollection=memory,
-            text=text,
-            customer_id=customer_id,
-            exclude=loaded.case.id,
-        ),
     )
 
 

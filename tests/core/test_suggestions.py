@@ -3,16 +3,20 @@ draft in the customer's language and the customer's context."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cases import lifecycle
+from core.config import Settings
 from core.desk.case_memory import Recollection, remember_cases, similar_hits
 from core.desk.drafts import detect_language
 from core.desk.suggestions import suggest
 from core.models import Case, Customer, Message, User
 from core.platform import auth
+from core.ports import CaseRecall
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -161,3 +165,48 @@ async def test_english_customer_gets_an_english_draft(session: AsyncSession) -> 
     case = await _open(session, "My order arrived late", name="John")
     result = await suggest(session, case_id=case.id or 0, user=user, retriever=None)
     assert result.language == "en" and result.draft.startswith("Hello, John!")
+
+
+async def test_no_connection_is_held_while_the_memory_embeds_and_searches(
+    any_engine: AsyncEngine, any_session: AsyncSession, settings: Settings
+) -> None:
+    """The case is read, its connection handed back to the pool, and only then are the encoders
+    and the case memory asked (a request waiting for the model thread holds no connection)."""
+    from knowledge.store.case_memory import ChromaCaseMemory
+
+    held: list[int] = []
+
+    class Watched(ChromaCaseMemory):
+        async def similar(self, text: str, *, k: int) -> list[CaseRecall]:
+            held.append(any_engine.pool.checkedout())  # type: ignore[attr-defined]
+            return await super().similar(text, k=k)
+
+        async def history(
+            self, text: str, *, customer_id: int, keys: Sequence[str], k: int
+        ) -> list[CaseRecall]:
+            held.append(any_engine.pool.checkedout())  # type: ignore[attr-defined]
+            return await super().history(text, customer_id=customer_id, keys=keys, k=k)
+
+    memory = Watched(settings)
+    try:
+        recollection = Recollection(memory)
+        past = await _resolved(any_session, "Курьер опоздал на два часа", "Извинились", "late")
+        await _resolved(any_session, "Опять опоздал курьер", "Промокод", "late_promo")
+        await remember_cases(any_session, recollection=recollection)
+        user, _ = await auth.create_user(any_session, name="op", role="operator")
+        case = Case(customer_id=past.customer_id, origin_channel="telegram", owner="human")
+        any_session.add(case)
+        await any_session.flush()
+        text = "Курьер снова опаздывает"
+        any_session.add(Message(case_id=case.id, direction="in", channel="telegram",
+                                author="customer", text=text))  # fmt: skip
+        await any_session.commit()
+        result = await suggest(
+            any_session, case_id=case.id or 0, user=user, retriever=None, memory=recollection
+        )
+    finally:
+        memory.close()
+    assert held == [0, 0]  # similar cases, then the customer's own past case
+    assert [p.ref for p in result.context.past_cases] == [past.id]
+    assert {r.code for r in result.resolutions} == {"late", "late_promo"}
+    assert any_engine.pool.checkedout() == 0  # type: ignore[attr-defined]

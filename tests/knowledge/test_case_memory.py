@@ -15,6 +15,7 @@ from core.desk import case_memory
 from core.desk.case_memory import Recollection, remember_cases
 from core.models import CrmCase
 from core.ports import CaseMemo
+from knowledge.store import case_memory as case_memory_store
 from knowledge.store.case_memory import ChromaCaseMemory
 from tests.factories import make_case, make_customer, make_message
 
@@ -191,3 +192,26 @@ async def test_a_message_searched_in_the_memory_and_the_faq_is_embedded_once(
     memory.close()
     assert answer.entry_id == "delivery-time"
     assert seen == [["when will my parcel be delivered"], ["how do I return an item"]]
+
+
+async def test_a_coded_case_behind_many_uncoded_neighbours_is_found(
+    recollection: Recollection,
+) -> None:
+    """The similar-cases search reads metadata a few neighbours at a time: a coded case nearer
+    than the floor but behind more uncoded ones than one read covers is still returned, and the
+    nearest coded ones come first."""
+    memory = recollection.memory
+    crm = [CaseMemo(f"crm:{i}", 10 + i, SAME, "v1") for i in range(15)]
+    await memory.remember(
+        [
+            *crm,
+            CaseMemo(
+                "case:1", 1, "Курьер опоздал на три часа, заказ не привезли", "v1", code="late"
+            ),
+            CaseMemo("case:2", 2, "Как сменить тариф на безлимитный", "v1", code="tariff"),
+        ]
+    )
+    similar = await memory.similar(SAME, k=1)
+    assert [(r.key, r.code) for r in similar] == [("case:1", "late")]
+    assert len(crm) > 1 + case_memory_store.METADATA_SLACK  # beyond the first read
+    assert [r.key for r in await memory.similar(SAME, k=5)][0] == "case:1"
