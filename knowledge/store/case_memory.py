@@ -20,6 +20,7 @@ and unrelated ones 0.4-0.6 (docs/retrieval.md, "Similar cases").
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -110,17 +111,23 @@ class ChromaCaseMemory:
         return await asyncio.get_running_loop().run_in_executor(executor, guarded)
 
     async def versions(self, keys: Sequence[str]) -> dict[str, str]:
-        def read() -> dict[str, str]:
-            out: dict[str, str] = {}
-            for start in range(0, len(keys), READ_CHUNK):
-                got = self.collection.get(
-                    ids=list(keys[start : start + READ_CHUNK]), include=["metadatas"]
-                )
-                for key, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                    out[key] = str((meta or {}).get("version", ""))
-            return out
+        """The stored version of each of ``keys`` found. Read a chunk at a time, each its own
+        turn on the model thread: a whole pass over 50,000 cases took the thread for 2.7 s in
+        one turn, and every question and suggestion of the process waited behind it."""
 
-        return await self._run(read) if keys else {}
+        def read(part: list[str]) -> dict[str, str]:
+            got = self.collection.get(ids=part, include=["metadatas"])
+            metas = got["metadatas"] or []
+            return {
+                key: str((meta or {}).get("version", ""))
+                for key, meta in zip(got["ids"], metas, strict=True)
+            }
+
+        out: dict[str, str] = {}
+        for start in range(0, len(keys), READ_CHUNK):
+            part = list(keys[start : start + READ_CHUNK])
+            out.update(await self._run(functools.partial(read, part)))
+        return out
 
     async def remember(self, memos: Sequence[CaseMemo]) -> None:
         if not memos:

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
@@ -215,3 +216,29 @@ async def test_a_coded_case_behind_many_uncoded_neighbours_is_found(
     assert [(r.key, r.code) for r in similar] == [("case:1", "late")]
     assert len(crm) > 1 + case_memory_store.METADATA_SLACK  # beyond the first read
     assert [r.key for r in await memory.similar(SAME, k=5)][0] == "case:1"
+
+
+async def test_a_whole_pass_never_holds_the_model_thread_for_long(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading many cases' versions takes the model thread a chunk at a time, so a question
+    asked meanwhile is answered between two chunks, not after the whole read."""
+    memory = ChromaCaseMemory(settings)
+    await memory.remember([CaseMemo(f"case:{n}", n, f"{SAME} {n}", "v1") for n in range(40)])
+    monkeypatch.setattr(case_memory_store, "READ_CHUNK", 10)
+    finished: list[str] = []
+
+    async def read_versions() -> None:
+        found = await memory.versions([f"case:{n}" for n in range(40)])
+        assert len(found) == 40
+        finished.append("versions")
+
+    async def ask() -> None:
+        await memory.similar(SAME, k=3)
+        finished.append("question")
+
+    reading = asyncio.create_task(read_versions())
+    await asyncio.sleep(0)  # the read's first chunk is on the model thread
+    await asyncio.gather(reading, ask())
+    memory.close()
+    assert finished == ["question", "versions"]
