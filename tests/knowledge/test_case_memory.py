@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
@@ -133,7 +134,7 @@ async def test_a_recent_pass_does_not_wait_for_a_whole_one(
 
 
 async def test_the_follower_remembers_on_its_interval(
-    settings: Settings, engine: object, recollection: Recollection, session: AsyncSession
+    settings: Settings, engine: AsyncEngine, recollection: Recollection, session: AsyncSession
 ) -> None:
     from core import db
 
