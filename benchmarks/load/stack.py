@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -121,7 +121,11 @@ async def bot_workers(
     settings: Settings, replicas: int = 1
 ) -> AsyncIterator[list[asyncio.subprocess.Process]]:
     """``replicas`` processes of `cxc bot --webhook-worker` on one queue, against the settings'
-    Bot API, until the block ends."""
+    Bot API, until the block ends. Several share the cores out between their encoders, as
+    `cxc serve --workers N` does for its workers (docs/deploy.md, "CPU threads")."""
+    if replicas > 1:
+        share = str(max(1, len(os.sched_getaffinity(0)) // replicas))
+        settings = replace(settings, extra={"CXC_EMBEDDING_THREADS": share, **settings.extra})
     procs: list[asyncio.subprocess.Process] = []
     try:
         for n in range(replicas):
