@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +16,7 @@ from core import i18n
 from core.config import Settings
 from core.errors import InvalidInput
 from core.models import ChannelIdentity, Customer, Notice, NoticeKind, NoticeStatus
+from core.platform.records import insert_new
 
 NOTICE_CHANNELS = ("telegram", "email")
 """Channels a notice may go on (the web chat's visitors are anonymous and come and go)."""
@@ -125,8 +125,5 @@ def notice_row(
 
 async def insert_once(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert notices, skipping any whose (kind, subject, customer) is already stored."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
     for start in range(0, len(rows), CHUNK):
-        stmt = module.insert(Notice).values(list(rows[start : start + CHUNK]))
-        await session.exec(stmt.on_conflict_do_nothing())  # type: ignore[call-overload]
+        await insert_new(session, Notice, rows[start : start + CHUNK])

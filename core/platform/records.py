@@ -1,5 +1,5 @@
-"""Loading one row by its primary key, and changing its state only while it still holds, the
-same way in every service."""
+"""Loading one row by its primary key, changing its state only while it still holds, and
+inserting rows unless they are already stored, the same way in every service."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -56,3 +57,15 @@ async def lock_row(session: AsyncSession, model: type[Row], ident: Any) -> None:
         return
     stmt = update(table).where(table.id == ident).values(id=table.id)
     await session.exec(stmt.execution_options(synchronize_session=False))  # type: ignore[call-overload]
+
+
+async def insert_new(
+    session: AsyncSession, model: type[SQLModel], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` in one statement: the rows that collide
+    with a stored one on a unique key are skipped. Returns how many were inserted; the caller
+    commits."""
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(model).values([dict(row) for row in rows]).on_conflict_do_nothing()
+    result: Any = await session.exec(stmt)
+    return int(result.rowcount)

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -27,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.models import InboundUpdate, UpdateStatus
 from core.models.base import utcnow
+from core.platform.records import insert_new
 
 TELEGRAM = "telegram"
 STALE_AFTER = timedelta(minutes=1)
@@ -64,11 +64,9 @@ async def enqueue_update(
     row = InboundUpdate(
         channel=channel, update_id=update_id, payload=payload, chat_key=chat_key(payload)
     )
-    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(InboundUpdate).values(**row.model_dump(exclude={"id"}))
-    result = await session.exec(stmt.on_conflict_do_nothing())  # type: ignore[call-overload]
+    inserted = await insert_new(session, InboundUpdate, [row.model_dump(exclude={"id"})])
     await session.commit()
-    return bool(result.rowcount == 1)
+    return inserted == 1
 
 
 async def claim_update(

@@ -116,12 +116,8 @@ class ChromaCaseMemory:
         one turn, and every question and suggestion of the process waited behind it."""
 
         def read(part: list[str]) -> dict[str, str]:
-            got = self.collection.get(ids=part, include=["metadatas"])
-            metas = got["metadatas"] or []
-            return {
-                key: str((meta or {}).get("version", ""))
-                for key, meta in zip(got["ids"], metas, strict=True)
-            }
+            found = self._metadatas(part)
+            return {key: str(meta.get("version", "")) for key, meta in found.items()}
 
         out: dict[str, str] = {}
         for start in range(0, len(keys), READ_CHUNK):
@@ -173,8 +169,7 @@ class ChromaCaseMemory:
             step = k + METADATA_SLACK
             for start in range(0, len(near), step):
                 part = near[start : start + step]
-                got = self.collection.get(ids=[key for key, _ in part], include=["metadatas"])
-                metas = dict(zip(got["ids"], got["metadatas"] or [], strict=True))
+                metas = self._metadatas([key for key, _ in part])
                 out += [
                     _recall(key, meta, score)
                     for key, score in part
@@ -185,6 +180,13 @@ class ChromaCaseMemory:
             return out[:k]
 
         return await self._run(search)
+
+    def _metadatas(self, keys: list[str]) -> dict[str, Any]:
+        """The stored metadata of those of ``keys`` the collection holds (blocking)."""
+        got = self.collection.get(ids=keys, include=["metadatas"])
+        return {
+            key: meta or {} for key, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
 
     def _pool(self, wanted: int) -> int:
         """How many neighbours a search can ask for: ``wanted``, or fewer while the collection
