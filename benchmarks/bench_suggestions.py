@@ -29,6 +29,9 @@ from core.config import Settings
 from core.desk.case_memory import Recollection, remember_cases
 from core.desk.suggestions import suggest
 from core.models import Case, Customer, Message, User
+from core.models.case import Owner
+from core.models.message import Author, Direction
+from core.models.users import Role
 
 TOPICS = {
     "missing_item": (
@@ -193,7 +196,7 @@ async def open_cases(url: str, q: int, seed: int = 11) -> list[int]:
             await s.flush()
             assert customer.id is not None
             case = Case(
-                customer_id=customer.id, origin_channel="telegram", owner="human", topic=None
+                customer_id=customer.id, origin_channel="telegram", owner=Owner.HUMAN, topic=None
             )
             s.add(case)
             await s.flush()
@@ -201,14 +204,14 @@ async def open_cases(url: str, q: int, seed: int = 11) -> list[int]:
             s.add(
                 Message(
                     case_id=case.id,
-                    direction="in",
+                    direction=Direction.INBOUND,
                     channel="telegram",
-                    author="customer",
+                    author=Author.CUSTOMER,
                     text=phrase(rng, topic),
                 )
             )
             ids.append(case.id)
-        s.add(User(name="bench", role="operator"))
+        s.add(User(name="bench", role=Role.OPERATOR))
         await s.commit()
     await engine.dispose()
     return ids

@@ -141,7 +141,7 @@ class TelegramOutbound(QueuedSender):
 
     async def _post(self, record: OutboundDelivery) -> Outcome:
         """One try: the parts not sent yet, in order; what Telegram answered, as an Outcome."""
-        parts = _split(record.text)
+        parts = split_text(record.text)
         buttons = [(b[0], b[1]) for b in record.buttons]
         sent_id = None
         for i in range(record.parts_sent, len(parts)):
@@ -180,7 +180,9 @@ def _chat(external_id: str) -> int | str:
     return int(external_id) if external_id.lstrip("-").isdigit() else external_id
 
 
-def _split(text: str) -> list[str]:
+def split_text(text: str) -> list[str]:
+    """The parts a text goes out in: at most 4096 characters each, cut at a line break where
+    one falls in the second half of a part."""
     if len(text) <= MAX_TEXT:
         return [text]
     parts: list[str] = []
