@@ -187,7 +187,8 @@ def serve(
     if workers > 1:
         _serve_workers(settings, workers, bind_host, bind_port)
     else:  # log_config None: our one-line logging (runtime.logs) is already set up
-        uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
+        api = create_app(settings, settle_heap=True)
+        uvicorn.run(api, host=bind_host, port=bind_port, log_config=None)
 
 
 def encoder_threads(configured: int, workers: int, cores: int) -> int:
@@ -308,7 +309,12 @@ def bot(
     settings = load()
     with errors_to_exit():
         require_token(settings)
-        run(settings, run_webhook_worker if webhook_worker else run_polling, knowledge=True)
+        run(
+            settings,
+            run_webhook_worker if webhook_worker else run_polling,
+            knowledge=True,
+            settle_heap=True,
+        )
 
 
 @app.command()
@@ -318,7 +324,7 @@ def worker() -> None:
 
     settings = load()
     with errors_to_exit():
-        asyncio.run(run_worker(settings))
+        asyncio.run(run_worker(settings, settle_heap=True))
 
 
 def main() -> None:

@@ -50,17 +50,24 @@ def create_app(
     retriever: Retriever | None = None,
     outbound: Mapping[str, OutboundChannel] | None = None,
     crm: CrmConnector | None = None,
+    settle_heap: bool = False,
 ) -> FastAPI:
     """Build the API. Pass ``retriever`` to share an already-open knowledge base.
 
     ``outbound`` maps a channel to its sender for operator replies; without one, replies are
     queued as pending deliveries for the bot worker. ``crm`` adds CRM orders and history.
+    ``settle_heap``: a server process freezes what its start-up built (``runtime.heap``).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(
-            settings, retriever=retriever, outbound=outbound, crm=crm, follow_cases=True
+            settings,
+            retriever=retriever,
+            outbound=outbound,
+            crm=crm,
+            follow_cases=True,
+            settle_heap=settle_heap,
         ) as rt:
             app.state.runtime = rt
             app.state.settings = settings
@@ -124,4 +131,4 @@ def app_from_environment() -> FastAPI:
 
     settings = load_settings()
     configure_logging(settings)
-    return create_app(settings)
+    return create_app(settings, settle_heap=True)

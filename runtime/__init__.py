@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import astuple
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -28,6 +29,7 @@ from core.learning.version import current_version, follow_knowledge
 from core.ports import Assistant, CaseMemory, CrmConnector, OutboundChannel, Retriever
 from core.reports.llm_usage import LlmCallLog
 from core.runtime import Runtime
+from runtime import heap
 from runtime.ratelimit import build_limiter
 
 if TYPE_CHECKING:
@@ -48,12 +50,14 @@ async def open_runtime(
     assistant: Assistant | None = None,
     memory: CaseMemory | None = None,
     follow_cases: bool = False,
+    settle_heap: bool = False,
 ) -> AsyncIterator[Runtime]:
     """Migrate (when ``settings.auto_migrate``), connect, open the knowledge base unless one is
     given or ``knowledge`` is false, and follow the knowledge version while the runtime is open.
     The language model is built when ``CXC_LLM_BASE_URL`` is set, unless one is given. The case
     memory opens on first use, in Chroma beside the knowledge base, unless one is given;
     ``follow_cases`` keeps it current every ``CXC_CASE_MEMORY_INTERVAL_S`` (the API does).
+    ``settle_heap`` freezes what start-up built (``runtime.heap``): a server process asks for it.
     """
     engine = db.create_engine(settings.resolved_database_url)
     sessions = db.session_factory(engine)
@@ -123,6 +127,9 @@ async def open_runtime(
                     stop=stop,
                 )
             )
+        if settle_heap:
+            settled = heap.settle()
+            log.info("start-up done: %d objects settled, %d tracked", *astuple(settled))
         yield rt
     finally:
         if llm is not None:

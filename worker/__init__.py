@@ -36,8 +36,11 @@ from runtime import open_runtime
 log = logging.getLogger(__name__)
 
 
-async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Run until ``stop`` is set (default: on SIGINT/SIGTERM).
+async def run_worker(
+    settings: Settings, *, stop: asyncio.Event | None = None, settle_heap: bool = False
+) -> None:
+    """Run until ``stop`` is set (default: on SIGINT/SIGTERM); ``settle_heap`` as the
+    process's entry point (``runtime.heap``).
 
     Raises ConfigError when no channel is configured, or for a malformed or rejected Telegram
     token (the CLI exits 2).
@@ -47,7 +50,10 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             "CXC_TELEGRAM_TOKEN is not set, nor CXC_SMTP_HOST, nor CXC_WEBCHAT_SECRET: the "
             "worker has no channel to send on (set any of them)"
         )
-    async with open_runtime(settings, knowledge=False) as rt, _channels(rt) as channels:
+    async with (
+        open_runtime(settings, knowledge=False, settle_heap=settle_heap) as rt,
+        _channels(rt) as channels,
+    ):
         stop = stop or stop_on_signals()
         senders = [asyncio.create_task(deliver_queued_forever(c, stop)) for c in channels.values()]
         if settings.crm_adapter and settings.crm_sync_interval_s > 0:
