@@ -187,7 +187,7 @@ def serve(
     if workers > 1:
         _serve_workers(settings, workers, bind_host, bind_port)
     else:  # log_config None: our one-line logging (runtime.logs) is already set up
-        api = create_app(settings, settle_heap=True)
+        api = create_app(settings, serving=True)
         uvicorn.run(api, host=bind_host, port=bind_port, log_config=None)
 
 
@@ -313,7 +313,7 @@ def bot(
             settings,
             run_webhook_worker if webhook_worker else run_polling,
             knowledge=True,
-            settle_heap=True,
+            serving=True,
         )
 
 
@@ -324,7 +324,7 @@ def worker() -> None:
 
     settings = load()
     with errors_to_exit():
-        asyncio.run(run_worker(settings, settle_heap=True))
+        asyncio.run(run_worker(settings, serving=True))
 
 
 def main() -> None:

@@ -81,14 +81,14 @@ def run(
     work: Callable[[Runtime], Awaitable[T]],
     *,
     knowledge: bool = False,
-    settle_heap: bool = False,
+    serving: bool = False,
 ) -> T:
     """Open the runtime (migrations, database, the knowledge base when asked), run ``work``;
     a long-running ``work`` (the bot) settles the heap after start-up (``runtime.heap``)."""
     from runtime import open_runtime
 
     async def run() -> T:
-        async with open_runtime(settings, knowledge=knowledge, settle_heap=settle_heap) as rt:
+        async with open_runtime(settings, knowledge=knowledge, serving=serving) as rt:
             return await work(rt)
 
     return asyncio.run(run())

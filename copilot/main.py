@@ -50,13 +50,14 @@ def create_app(
     retriever: Retriever | None = None,
     outbound: Mapping[str, OutboundChannel] | None = None,
     crm: CrmConnector | None = None,
-    settle_heap: bool = False,
+    serving: bool = False,
 ) -> FastAPI:
     """Build the API. Pass ``retriever`` to share an already-open knowledge base.
 
     ``outbound`` maps a channel to its sender for operator replies; without one, replies are
     queued as pending deliveries for the bot worker. ``crm`` adds CRM orders and history.
-    ``settle_heap``: a server process freezes what its start-up built (``runtime.heap``).
+    ``serving``: a server process loads its models before the first request and freezes what
+    its start-up built (``runtime.open_runtime``).
     """
 
     @asynccontextmanager
@@ -67,7 +68,7 @@ def create_app(
             outbound=outbound,
             crm=crm,
             follow_cases=True,
-            settle_heap=settle_heap,
+            serving=serving,
         ) as rt:
             app.state.runtime = rt
             app.state.settings = settings
@@ -131,4 +132,4 @@ def app_from_environment() -> FastAPI:
 
     settings = load_settings()
     configure_logging(settings)
-    return create_app(settings, settle_heap=True)
+    return create_app(settings, serving=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -69,6 +72,37 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+async def schema_behind(engine: AsyncEngine) -> str | None:
+    """Why the database's schema is not this version's (None: it is): a process started
+    before ``cxc db upgrade`` stopped on the first missing table, with a raw traceback."""
+    from alembic.runtime.migration import MigrationContext
+
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    heads = set(script.get_heads())
+    async with engine.connect() as conn:
+        current = await conn.run_sync(
+            lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+        )
+    if current == heads or (current and not all(map(_known(script), current))):
+        return None  # a newer version's schema: replicas of both run during a rolling upgrade
+    where = engine.url.render_as_string(hide_password=True)
+    at = ", ".join(sorted(current)) or "no schema"
+    return (
+        f"the database {where} is at {at}, this version needs {', '.join(sorted(heads))}: "
+        "run `cxc db upgrade` (or set CXC_AUTO_MIGRATE=true)"
+    )
+
+
+def _known(script: ScriptDirectory) -> Callable[[str], bool]:
+    def known(revision: str) -> bool:
+        try:
+            return script.get_revision(revision) is not None
+        except AlembicError:
+            return False
+
+    return known
 
 
 def upgrade(url: str, revision: str = "head") -> None:

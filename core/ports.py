@@ -256,6 +256,13 @@ class CaseMemory(Protocol):
 
     async def remember(self, memos: Sequence[CaseMemo]) -> None: ...
 
+    async def marks(self) -> dict[str, datetime]:
+        """How far a whole pass has read each source ("case", "crm") into this memory, by any
+        process; kept with the memory (one made anew holds none)."""
+        ...
+
+    async def keep_marks(self, marks: Mapping[str, datetime]) -> None: ...
+
     async def similar(self, text: str, *, k: int) -> list[CaseRecall]: ...
 
     async def history(

@@ -37,9 +37,9 @@ log = logging.getLogger(__name__)
 
 
 async def run_worker(
-    settings: Settings, *, stop: asyncio.Event | None = None, settle_heap: bool = False
+    settings: Settings, *, stop: asyncio.Event | None = None, serving: bool = False
 ) -> None:
-    """Run until ``stop`` is set (default: on SIGINT/SIGTERM); ``settle_heap`` as the
+    """Run until ``stop`` is set (default: on SIGINT/SIGTERM); ``serving`` as the
     process's entry point (``runtime.heap``).
 
     Raises ConfigError when no channel is configured, or for a malformed or rejected Telegram
@@ -51,7 +51,7 @@ async def run_worker(
             "worker has no channel to send on (set any of them)"
         )
     async with (
-        open_runtime(settings, knowledge=False, settle_heap=settle_heap) as rt,
+        open_runtime(settings, knowledge=False, serving=serving) as rt,
         _channels(rt) as channels,
     ):
         stop = stop or stop_on_signals()

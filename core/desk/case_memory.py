@@ -11,9 +11,10 @@ current here with the cases we resolve and those a CRM sync brings:
 A :class:`Recollection` is one process's memory and how far it has read each source. A pass
 re-reads the last ``LAG`` before that mark (a case can commit after a later one) and embeds only
 what the memory does not hold at its current version, so passes are idempotent and several
-processes may run them. The API runs one every ``CXC_CASE_MEMORY_INTERVAL_S`` (``follow``) and a
-bounded one on recent cases before each suggestion; ``cxc cases remember`` runs a whole one
-with a progress bar.
+processes may run them. A whole pass keeps its marks with the memory, so a process that starts
+resumes there instead of reading every case again. The API runs one every
+``CXC_CASE_MEMORY_INTERVAL_S`` (``follow``) and a bounded one on recent cases before each
+suggestion; ``cxc cases remember`` runs a whole one with a progress bar.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class Recollection:
         """Key -> version of the cases a pass found remembered, within the last ``LAG``: the
         next pass asks the memory only about the others."""
         self.lock = asyncio.Lock()
+        self.resumed = False
+        """Whether the marks kept with the memory were read (on the first pass)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,9 @@ async def remember_cases(
     if recent_only and recollection.lock.locked():
         return done
     async with recollection.lock:
+        if not recollection.resumed:
+            await _resume(recollection)
+        before = dict(recollection.marks)
         for source, rows_of, texts_of in (
             ("case", _resolved_rows, _case_texts),
             ("crm", _crm_rows, _crm_texts),
@@ -125,7 +131,20 @@ async def remember_cases(
             if rows and not capped and (mark is not None or not recent_only):
                 recollection.marks[source] = rows[-1].at
                 _confirm(recollection, rows, source)
+        if not recent_only and recollection.marks != before:
+            marks = {source: at for source, at in recollection.marks.items() if at is not None}
+            await recollection.memory.keep_marks(marks)
     return done
+
+
+async def _resume(recollection: Recollection) -> None:
+    """A process's first pass starts where the last whole pass over this memory ended, by
+    whichever process: from the beginning, it asked the memory about every case (50,000 cases
+    held the model thread for seconds, and every question of the process waited)."""
+    for source, at in (await recollection.memory.marks()).items():
+        if source in recollection.marks and recollection.marks[source] is None:
+            recollection.marks[source] = at
+    recollection.resumed = True
 
 
 def _since(mark: datetime | None, recent_only: bool) -> datetime | None:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 import numpy as np
@@ -42,6 +43,8 @@ SIMILAR_POOL = 120
 """Nearest cases searched for coded ones (any customer's, ours or a CRM's)."""
 METADATA_SLACK = 10
 """Neighbours beyond ``k`` whose metadata ``similar`` reads at a time."""
+MARK = "cxc_mark_"
+"""Prefix of the collection metadata keys holding how far whole passes have read each source."""
 T = TypeVar("T")
 
 
@@ -140,6 +143,27 @@ class ChromaCaseMemory:
                     embeddings=[vectors[m.text] for m in part],
                     metadatas=[_metadata(m) for m in part],
                 )
+
+        await self._run(write)
+
+    async def marks(self) -> dict[str, datetime]:
+        """The marks in the collection's metadata, as the last process to keep them left them."""
+
+        def read() -> dict[str, datetime]:
+            meta = self.client.get_collection(self.name, embedding_function=None).metadata
+            return {
+                key.removeprefix(MARK): datetime.fromisoformat(str(value))
+                for key, value in (meta or {}).items()
+                if key.startswith(MARK)
+            }
+
+        return await self._run(read)
+
+    async def keep_marks(self, marks: Mapping[str, datetime]) -> None:
+        def write() -> None:
+            meta = self.client.get_collection(self.name, embedding_function=None).metadata
+            kept = dict(meta or {}) | {MARK + key: at.isoformat() for key, at in marks.items()}
+            self.collection.modify(metadata=kept)
 
         await self._run(write)
 

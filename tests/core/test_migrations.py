@@ -20,6 +20,8 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import db
+from core.config import Settings
+from core.errors import ConfigError
 from core.models import (
     Case,
     CaseEvent,
@@ -30,6 +32,7 @@ from core.models import (
     ReplyKind,
 )
 from core.models.base import UTCDateTime
+from runtime import open_runtime
 
 
 async def test_every_model_table_exists(any_engine: AsyncEngine) -> None:
@@ -210,3 +213,31 @@ def test_message_columns_are_filled_from_meta_and_back(blank_url: str) -> None:
     assert restored == [meta for *_, meta in OLD_ROWS[:2]] + [{"event": "assigned"}] + [
         meta for *_, meta in OLD_ROWS[3:]
     ]
+
+
+def test_a_process_refuses_a_schema_older_than_its_own(blank_url: str, tmp_path: Path) -> None:
+    """Started before `cxc db upgrade` (CXC_AUTO_MIGRATE=false, as the compose file runs it),
+    a process stopped on the first missing table with a raw traceback."""
+    settings = Settings(env="test", data_dir=tmp_path / "data", database_url=blank_url,
+                        auto_migrate=False, _env_file=None)  # type: ignore[call-arg]  # fmt: skip
+
+    async def start() -> None:
+        async with open_runtime(settings, knowledge=False):
+            pass
+
+    with pytest.raises(ConfigError, match="is at no schema.*run `cxc db upgrade`"):
+        asyncio.run(start())
+    db.upgrade(blank_url, "0005")
+    with pytest.raises(ConfigError, match="is at 0005_.*needs 00"):
+        asyncio.run(start())
+    db.upgrade(blank_url)
+    asyncio.run(start())
+    asyncio.run(_stamp(blank_url, "9999_from_a_newer_version"))
+    asyncio.run(start())  # a rolling upgrade: the older replicas keep running on the new schema
+
+
+async def _stamp(url: str, revision: str) -> None:
+    engine = db.create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    await engine.dispose()

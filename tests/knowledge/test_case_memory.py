@@ -243,3 +243,49 @@ async def test_a_whole_pass_never_holds_the_model_thread_for_long(
     await asyncio.gather(reading, ask())
     memory.close()
     assert finished == ["question", "versions"]
+
+
+async def test_a_process_that_starts_resumes_where_the_last_whole_pass_ended(
+    session: AsyncSession, recollection: Recollection, settings: Settings
+) -> None:
+    """Each API process ran its first pass from the beginning: over 50,000 cases it asked the
+    memory about every one and its questions waited seconds behind it, at every restart."""
+    customer = await make_customer(session)
+    now = datetime.now(UTC)
+    for n in range(30):  # 25 resolved days ago, the last 5 within the re-read window
+        at = now - (timedelta(days=3, minutes=n) if n >= 5 else timedelta(seconds=n))
+        await make_case(session, customer_id=customer.id, status="resolved", resolved_at=at,
+                        resolution_code="late", topic=f"topic {n}")  # fmt: skip
+    assert (await remember_cases(session, recollection=recollection)).cases == 30
+    later = ChromaCaseMemory(settings)  # another process, over the same memory
+    asked: list[str] = []
+    versions = later.versions
+
+    async def counting(keys: Sequence[str]) -> dict[str, str]:
+        asked.extend(keys)
+        return await versions(keys)
+
+    later.versions = counting  # type: ignore[method-assign]
+    resumed = Recollection(later)
+    assert (await remember_cases(session, recollection=resumed)).cases == 0
+    assert len(asked) == 5
+    await make_case(session, customer_id=customer.id, status="resolved", resolved_at=now,
+                    resolution_code="late", topic="new")  # fmt: skip
+    assert (await remember_cases(session, recollection=resumed)).cases == 1
+    later.close()
+
+
+async def test_a_memory_made_anew_is_read_from_the_beginning(
+    session: AsyncSession, recollection: Recollection, settings: Settings
+) -> None:
+    customer = await make_customer(session)
+    old = datetime.now(UTC) - timedelta(days=30)
+    await make_case(session, customer_id=customer.id, status="resolved", resolved_at=old,
+                    resolution_code="late")  # fmt: skip
+    assert (await remember_cases(session, recollection=recollection)).cases == 1
+    assert set(await recollection.memory.marks()) == {"case"}
+    other = settings.model_copy(update={"chroma_collection": "elsewhere"})
+    fresh = ChromaCaseMemory(other)  # an empty memory: no marks, every case is read
+    assert await fresh.marks() == {}
+    assert (await remember_cases(session, recollection=Recollection(fresh))).cases == 1
+    fresh.close()
