@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path("./var")
     database_url: str | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    """Connections a process keeps open to PostgreSQL, and as many more it may open for a
+    burst. Below a process's concurrency (the bot's ``CXC_BOT_CONCURRENCY`` chats, an API
+    worker's requests) connections are opened and closed all the time."""
     auto_migrate: bool = True
 
     # Knowledge: vector store and embeddings

@@ -33,15 +33,18 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, OSError)  # asyncpg's refused or reset connection, a DNS failure
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     """An engine whose statements raise ``StorageFull`` (naming the directory) when the disk
-    under the database is full."""
+    under the database is full. A server keeps ``pool_size`` connections and may open as many
+    more for a burst (``CXC_DATABASE_POOL_SIZE``)."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_async_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+        )
     event.listen(engine.sync_engine, "handle_error", _storage_full(storage_of(url)))
     return engine
 

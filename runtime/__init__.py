@@ -61,7 +61,7 @@ async def open_runtime(
     ``serving`` (a long-running process's entry point): load the models and the case memory
     before the first request would, then freeze what start-up built (``runtime.heap``).
     """
-    engine = db.create_engine(settings.resolved_database_url)
+    engine = db.create_engine(settings.resolved_database_url, pool_size=settings.database_pool_size)
     sessions = db.session_factory(engine)
     redis = settings.redis_url
     limiters = (
