@@ -60,7 +60,7 @@ async def helped(
         log.info("stale 'helped' button from %s: %s", who.external_id, exc)
         await stale(query, session)
         return
-    await query.answer(t(await _language(session, query), "helped"))
+    await acknowledge(query, t(await _language(session, query), "helped"))
 
 
 async def pick(
@@ -73,13 +73,17 @@ async def pick(
     who = identity(query.from_user)
     try:
         reply = await conversation.pick(
-            session, who=who, message_id=callback_data.message_id, index=callback_data.index
+            session,
+            who=who,
+            message_id=callback_data.message_id,
+            index=callback_data.index,
+            event_ref=tap_ref(query),
         )
     except (NotAllowed, NotFound, InvalidInput) as exc:
         log.info("stale clarify button from %s: %s", who.external_id, exc)
         await stale(query, session)
         return
-    await query.answer()
+    await acknowledge(query)
     await deliver(outbound, _chat_id(query), reply)
 
 
@@ -92,9 +96,11 @@ async def escalate(
 ) -> None:
     """Talk to a person, or Still not fixed."""
     intent = Intent.HUMAN if isinstance(callback_data, HumanCallback) else Intent.REOPEN
-    inbound = Inbound(identity=identity(query.from_user), intent=intent, via="button")
+    inbound = Inbound(
+        identity=identity(query.from_user), intent=intent, via="button", event_ref=tap_ref(query)
+    )
     reply = await conversation.handle(session, inbound)
-    await query.answer()
+    await acknowledge(query)
     await deliver(outbound, _chat_id(query), reply)
 
 
@@ -109,7 +115,7 @@ async def language(
     await identities.set_language(
         session, customer_id=ident.customer.id, language=callback_data.code
     )
-    await query.answer()
+    await acknowledge(query)
     await outbound.send(str(_chat_id(query)), t(callback_data.code, "language_set"))
 
 
@@ -132,19 +138,35 @@ async def pulse(
             language=lang,
         )
     except InvalidTransition:  # expired, or not sent yet
-        await query.answer(t(lang, "pulse_closed"))
+        await acknowledge(query, t(lang, "pulse_closed"))
         return
     except (NotFound, InvalidInput) as exc:  # not this customer's pulse, an unknown question
         log.info("stale pulse button from %s: %s", who.external_id, exc)
         await stale(query, session)
         return
-    await query.answer()
+    await acknowledge(query)
     await _drop_buttons(query)
     chat = str(_chat_id(query))
     if prompt is None:
         await outbound.send(chat, pulse_texts.text(lang, "thanks"))
     else:
         await outbound.send(chat, prompt.text, buttons=prompt.buttons)
+
+
+def tap_ref(query: CallbackQuery) -> str:
+    """The tap as an event of the chat (a retried update is known by it)."""
+    return f"tap:{query.id}"
+
+
+async def acknowledge(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer the tap (Telegram stops the button's spinner, ``text`` shows as a notice). Best
+    effort: the tap's work is done and stored by now, and an answer Telegram did not take (an
+    outage, a query older than Telegram keeps) must not fail the update, whose retry would do
+    that work again."""
+    try:
+        await query.answer(text)
+    except TelegramAPIError as exc:
+        log.info("could not answer the button tap %s: %s", query.id, exc)
 
 
 async def _drop_buttons(query: CallbackQuery) -> None:
@@ -161,7 +183,7 @@ async def _drop_buttons(query: CallbackQuery) -> None:
 
 
 async def stale(query: CallbackQuery, session: AsyncSession) -> None:
-    await query.answer(t(await _language(session, query), "stale_button"))
+    await acknowledge(query, t(await _language(session, query), "stale_button"))
 
 
 async def _language(session: AsyncSession, query: CallbackQuery) -> str | None:

@@ -110,7 +110,13 @@ def inbound_of(message: Message, *, edited: bool) -> Inbound:
         attachments=attachments_of(message),
         edited=edited,
         channel_message_id=message.message_id,
+        event_ref=edit_ref(message) if edited else None,
     )
+
+
+def edit_ref(message: Message) -> str:
+    """An edit keeps its message's id; with the edit's time it is an event of its own."""
+    return f"{message.message_id}@{message.edit_date or 0}"  # edit_date: Unix time
 
 
 def attachments_of(message: Message) -> tuple[Attachment, ...]:

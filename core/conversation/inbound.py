@@ -67,10 +67,21 @@ class Inbound:
     """Answer this knowledge entry directly (a tapped clarify candidate)."""
     channel_message_id: int | None = None
     """The channel's id of the message (stored as ``<channel>_message_id``)."""
+    event_ref: str | None = None
+    """The channel's id of this event when it is not a new message: an edit (its message and
+    edit time), a tapped button (the callback query). With ``channel_message_id`` it is how the
+    same event, received again, is known (:attr:`ref`)."""
     via: str | None = None
     """How it came when not typed: ``button``, ``clarify_button``."""
     reply_to: int | None = None
     """The bot message whose button was tapped."""
+
+    @property
+    def ref(self) -> str | None:
+        """What identifies this event within its sender's chat: one copy is stored."""
+        if self.event_ref is not None:
+            return self.event_ref
+        return str(self.channel_message_id) if self.channel_message_id is not None else None
 
     @property
     def plain_text(self) -> bool:

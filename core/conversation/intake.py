@@ -26,8 +26,8 @@ async def receive(
     received and answered before)."""
     who = inbound.identity
     customer = (await identify(session, who)).customer
-    ref = inbound.channel_message_id
-    earlier = await received.earlier_copy(session, who=who, channel_message_id=ref)
+    ref = inbound.ref
+    earlier = await received.earlier_copy(session, who=who, ref=ref)
     if earlier is not None:  # the same update again, after a crash: one copy on the timeline
         case = await lifecycle.get_case(session, earlier.case_id)
         repeat = await received.answered_after(session, earlier)
@@ -44,7 +44,7 @@ async def receive(
         text=inbound.text,
         attachments=attachments_json(inbound),
         meta=inbound.meta(intent),
-        channel_message_id=str(ref) if ref is not None else None,
+        channel_message_id=ref,
     )
     if case.status == CaseStatus.PENDING:
         case = await lifecycle.resume(session, case_id=id_of(case))

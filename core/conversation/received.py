@@ -1,6 +1,7 @@
 """A customer message that arrives again: Telegram updates are processed at least once (a
 process killed after storing a message and before marking its update done hands the update to
-the next one), so the message is recognised by its channel's message id and kept once. A reply
+the next one), so the message is recognised by its channel's reference (the message id; an
+edit's or a button tap's own id, ``Inbound.ref``) and kept once. A reply
 that was handed to the sender is not given twice; a reply stored but never handed over (the
 process died in between) is marked failed on the timeline, and the message is answered again
 unless another reply to it went out."""
@@ -14,16 +15,15 @@ from core.conversation.inbound import Identity
 from core.models import Author, DeliveryStatus, Message
 
 
-async def earlier_copy(
-    session: AsyncSession, *, who: Identity, channel_message_id: int | None
-) -> Message | None:
-    """The stored copy of this message, if it was received before."""
-    if channel_message_id is None:
+async def earlier_copy(session: AsyncSession, *, who: Identity, ref: str | None) -> Message | None:
+    """The stored copy of this message, edit or button tap (``Inbound.ref``), if it was
+    received before."""
+    if ref is None:
         return None
     stmt = select(Message).where(
         Message.channel == who.channel,
         Message.author_ref == who.external_id,
-        Message.channel_message_id == str(channel_message_id),
+        Message.channel_message_id == ref,
         Message.author == Author.CUSTOMER,
     )
     return (await session.exec(stmt.limit(1))).first()

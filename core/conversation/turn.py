@@ -87,13 +87,20 @@ class Conversation:
         return reply
 
     async def pick(
-        self, session: AsyncSession, *, who: Identity, message_id: int, index: int
+        self,
+        session: AsyncSession,
+        *,
+        who: Identity,
+        message_id: int,
+        index: int,
+        event_ref: str | None = None,
     ) -> Reply:
-        """The customer tapped candidate ``index`` of the clarify message ``message_id``."""
+        """The customer tapped candidate ``index`` of the clarify message ``message_id``
+        (``event_ref``: the tap, as ``Inbound.event_ref``)."""
         chosen = await buttons.chosen_candidate(
             session, who=who, message_id=message_id, index=index
         )
-        return await self.handle(session, chosen)
+        return await self.handle(session, dataclasses.replace(chosen, event_ref=event_ref))
 
     async def _turn(self, session: AsyncSession, inbound: Inbound, intent: Intent) -> Reply:
         settings, render, text = self.settings, self.render, inbound.text

@@ -93,7 +93,8 @@ class Message(SQLModel, table=True):
     entry_id: str | None = Field(default=None, max_length=200)
     """Bot answers: the knowledge entry answered from."""
     channel_message_id: str | None = Field(default=None, max_length=64)
-    """Customer messages: the channel's own id of the message (a retried update stores once)."""
+    """Customer messages: the channel's own id of the message, an edit or a tapped button
+    (``Inbound.ref``: a retried update stores once)."""
     meta: MessageMeta = Field(default_factory=MessageMeta, sa_type=MessageMetaType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
