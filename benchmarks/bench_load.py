@@ -30,6 +30,7 @@ import csv
 import json
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,9 @@ from benchmarks.load import ask, stack, suggest, webhook
 ROOT = Path(__file__).resolve().parents[1]
 FAQ_DIR = ROOT.parent / "shared" / "eval" / "support_faq" / "food_delivery"
 LOADS = ("webhook", "ask", "suggestions")
+ASK_ENV = {"CXC_EMBEDDING_CACHE": "0"}
+"""/v1/ask cycles through a few hundred questions: a server that kept their vectors would
+answer from memory, not from the encoders it is compared with."""
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -62,6 +66,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--suggest-p99-ms", type=float, default=300)
     p.add_argument("--cases", type=int, default=50_000, help="resolved cases in the database")
     p.add_argument("--open-cases", type=int, default=500, help="cases asked for suggestions")
+    p.add_argument(
+        "--embedding-cache",
+        type=int,
+        default=None,
+        help="CXC_EMBEDDING_CACHE of the webhook and suggestions servers "
+        "(default: the product's; 16 keeps a request's own repeat only)",
+    )
     p.add_argument("--keep", type=Path, default=None, help="data directory to keep and reuse")
     p.add_argument("--database-url", default=None, help="default: SQLite in the data directory")
     args = p.parse_args(argv)
@@ -99,35 +110,46 @@ async def one_replica_set(
     args: argparse.Namespace, settings: stack.Settings, bot_api: DayBotApi,
     workers: int, setup: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
+    """Each load on a server of its own: /v1/ask keeps no query vectors (``ASK_ENV``), the
+    others run as configured (``--embedding-cache``)."""
     texts = read_texts(args.queries)
     out: dict[str, Any] = {}
-    async with stack.serve(settings, workers) as server:
-        if "webhook" in args.loads:
+    if "webhook" in args.loads:
+        async with stack.serve(_with(settings, args), workers) as server:
             got = await webhook.run(
                 settings, server, bot_api, texts=texts, rate=args.webhook_rate,
                 seconds=args.seconds, drain_timeout_s=args.drain_timeout,
                 bot_replicas=args.bot_replicas,
             )  # fmt: skip
-            got["met_target"] = _met(got, args.webhook_rate, args.webhook_p99_ms) and bool(
-                got["drain"]["all_answered_once"]
-            )
-            out["webhook"] = got
-        if "ask" in args.loads:
+        got["met_target"] = _met(got, args.webhook_rate, args.webhook_p99_ms) and bool(
+            got["drain"]["all_answered_once"]
+        )
+        out["webhook"] = got
+    if "ask" in args.loads:
+        asking = replace(settings, extra={**settings.extra, **ASK_ENV})
+        async with stack.serve(asking, workers) as server:
             got = await ask.run(
                 server, texts, encoders_per_s=setup["encoders"]["per_s"], seconds=args.seconds,
                 probe_seconds=args.probe_seconds, p99_ms=args.ask_p99_ms,
             )  # fmt: skip
-            got["met_target"] = (
-                bool(got["sustained"]) and got["ratio_to_encoders"] >= args.ask_ratio
-            )
-            out["ask"] = got
-        if "suggestions" in args.loads:
+        got["met_target"] = bool(got["sustained"]) and got["ratio_to_encoders"] >= args.ask_ratio
+        out["ask"] = got
+    if "suggestions" in args.loads:
+        async with stack.serve(_with(settings, args), workers) as server:
             got = await suggest.run(
                 server, setup["seed"], rate=args.suggest_rate, seconds=args.seconds
             )
-            got["met_target"] = _met(got, args.suggest_rate, args.suggest_p99_ms)
-            out["suggestions"] = got
+        got["met_target"] = _met(got, args.suggest_rate, args.suggest_p99_ms)
+        got["embedding_cache"] = args.embedding_cache
+        out["suggestions"] = got
     return out
+
+
+def _with(settings: stack.Settings, args: argparse.Namespace) -> stack.Settings:
+    if args.embedding_cache is None:
+        return settings
+    cache = {"CXC_EMBEDDING_CACHE": str(args.embedding_cache)}
+    return replace(settings, extra={**settings.extra, **cache})
 
 
 def _met(got: dict[str, Any], rate: float, p99_ms: float) -> bool:

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     embeddings_model: str = "text-embedding-3-small"
     embeddings_api_key: SecretStr | None = None
     embedding_threads: int = Field(default=0, ge=0)
+    embedding_cache: int = Field(default=2048, ge=0)
+    """Query vectors kept per process (local embeddings), so a text asked again (a case's
+    suggestions opened again) skips the encoders; 0 keeps none."""
     dense_search: Literal["memory", "chroma"] = "memory"
     """Where a query's nearest phrasings are found: exact search over the vectors the matcher
     loaded from Chroma ("memory", fastest), or a Chroma query per question ("chroma")."""

@@ -49,6 +49,7 @@ class PiiSpan:
 _CARD = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_MIN_PHONE_DIGITS = 5  # no phone number of any served region is shorter
 _MIN_KNOWN = 3  # shorter known values ("Li", "12") would mask ordinary words and numbers
 
 
@@ -72,6 +73,14 @@ def find_pii(text: str, *, region: str = "RU", known: Iterable[str] = ()) -> lis
             if not any(span.start < s.end and s.start < span.end for s in spans):
                 spans.append(span)
     return sorted(spans, key=lambda s: s.start)
+
+
+def find_contacts(text: str, *, region: str = "RU") -> list[PiiSpan]:
+    """The e-mail addresses and phone numbers in ``text`` (the part of :func:`find_pii` that
+    identifies someone whatever its format), in order; overlaps with other kinds are kept."""
+    emails = _matches(_EMAIL, text, PiiKind.EMAIL) if "@" in text else []
+    phones = _phones(text, region) if sum(c.isdigit() for c in text) >= _MIN_PHONE_DIGITS else []
+    return sorted(emails + phones, key=lambda s: s.start)
 
 
 def mask(text: str, *, region: str = "RU", known: Iterable[str] = ()) -> str:

@@ -38,7 +38,7 @@ def encoders_rate(data_dir: Path, texts: Sequence[str], *, seconds: float) -> di
     settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
     embeddings = build_embeddings(settings, "query")
     # embed_documents of the query role: the encoders' work for one query, without the few
-    # query vectors the process keeps (knowledge.store.embeddings.RECENT_QUERIES)
+    # query vectors the process keeps (knowledge.store.embeddings.QueryVectors)
     for text in texts[:20]:
         embeddings.embed_documents([text])
     done, start, times = 0, time.perf_counter(), []

@@ -43,7 +43,8 @@ async def load_case_context(
     assert customer.id is not None
     identities = await identities_of(session, customer_id=customer.id)
     stored = await stored_orders(session, customer_id=customer.id)
-    past = [case_record(c) for c in await stored_cases(session, customer_id=customer.id)]
+    crm_cases = await stored_cases(session, customer_id=customer.id)
+    past = [case_record(c) for c in crm_cases]
     history = await crm_history(crm, identities)
     return CaseContext(
         case=case,
@@ -53,4 +54,5 @@ async def load_case_context(
         orders=orders_of(customer, history.records, stored[::-1]),
         churn=await churn_risk(session, customer=customer),
         policy=await active_policy(session),
+        crm_cases=crm_cases,
     )

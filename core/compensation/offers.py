@@ -59,12 +59,16 @@ async def propose(
     issue_type: str | None = None,
     affected_amount: float | None = None,
     language: str | None = None,
+    customer_text: str | None = None,
 ) -> Proposal:
     """What the policy offers for the loaded case, from what the company already knows, its
-    reason worded in ``language`` (else the customer's, else the language of their words)."""
+    reason worded in ``language`` (else the customer's, else the language of their words).
+    ``customer_text``: all the customer wrote on the case, when the caller has read it."""
     policy, case = context.policy, context.case
     assert case.id is not None
-    text = await _customer_text(session, case_id=case.id)
+    text = customer_text
+    if text is None:
+        text = await _customer_text(session, case_id=case.id)
     issue = (
         issue_type
         or _topic_issue(policy.document, case.topic)

@@ -9,11 +9,12 @@ does with it: the case view, the suggestions, the compensation offer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
+from sqlalchemy import case as when
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,6 +62,8 @@ class CaseContext:
     """From the customer's attributes, then from the CRM (newest last)."""
     churn: ChurnRisk
     policy: CompensationPolicy
+    crm_cases: list[CrmCase] = field(default_factory=list)
+    """The customer's stored CRM cases (a sync or an import), newest first."""
 
     @property
     def customer_id(self) -> int:
@@ -144,24 +147,18 @@ def csat_history(customer: Customer) -> list[dict[str, Any]]:
 
 
 async def promise_counts(session: AsyncSession, *, customer_id: int) -> dict[str, int]:
+    """The customer's promises by status, and ``overdue``: open ones past their due time (one
+    query)."""
+    overdue = and_(col(Promise.status) == PromiseStatus.OPEN, col(Promise.due_at) < utcnow())
     stmt = (
-        select(Promise.status, func.count())
+        select(Promise.status, func.count(), func.count(when((overdue, 1))))
         .where(Promise.customer_id == customer_id)
         .group_by(Promise.status)
     )
-    counts = {str(s): 0 for s in PromiseStatus}
-    for status, n in (await session.exec(stmt)).all():
+    counts = {str(s): 0 for s in PromiseStatus} | {"overdue": 0}
+    for status, n, late in (await session.exec(stmt)).all():
         counts[status] = int(n)
-    overdue = (
-        select(func.count())
-        .select_from(Promise)
-        .where(
-            Promise.customer_id == customer_id,
-            Promise.status == PromiseStatus.OPEN,
-            col(Promise.due_at) < utcnow(),
-        )
-    )
-    counts["overdue"] = int((await session.exec(overdue)).one())
+        counts["overdue"] += int(late)
     return counts
 
 

@@ -14,9 +14,61 @@ import re
 from collections.abc import Iterable
 
 from core.customers.personal import PersonalValues
-from core.privacy import PiiKind, find_pii, mask
+from core.privacy import find_contacts, find_pii, mask
 
 log = logging.getLogger(__name__)
+
+
+class Guard:
+    """The personal values of other customers, prepared once for every text of one suggestion:
+    a text is searched once for any of them (one pattern), and value by value only when that
+    finds one; phones and e-mails are compared whatever their format."""
+
+    def __init__(
+        self, *, others: Iterable[PersonalValues], own: PersonalValues, region: str = "RU"
+    ) -> None:
+        shared = {v.casefold() for v in own.values}
+        self.values = sorted(
+            {
+                value
+                for other in others
+                if other.customer_id != own.customer_id
+                for value in other.values
+                if value.casefold() not in shared
+            }
+        )
+        """Theirs alone: values this customer shares with them (a first name) do not count."""
+        self.region = region
+        self._norms = {value: _norm(value) for value in self.values}
+        longest_first = sorted(self.values, key=len, reverse=True)
+        alternatives = "|".join(re.escape(v) for v in longest_first)
+        self._any = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def leaks(self, text: str) -> list[str]:
+        """The values ``text`` contains, as written or (phones, e-mails) in any format."""
+        if not self.values:
+            return []
+        found = set()
+        if self._any.search(text) is not None:
+            found = {value for value in self.values if _contains(text, value)}
+        contacts = {_norm(s.text) for s in find_contacts(text, region=self.region)}
+        found |= {value for value, norm in self._norms.items() if norm and norm in contacts}
+        return sorted(found)
+
+    def guard(self, text: str) -> str:
+        """``text`` if it holds none of the values, else with them masked."""
+        found = self.leaks(text)
+        if not found:
+            return text
+        log.warning(
+            "personal data of another customer masked in a suggestion (%d value(s))", len(found)
+        )
+        masked = mask(text, region=self.region, known=found)
+        contacts = {_norm(v) for v in found}
+        for span in reversed(find_pii(masked, region=self.region)):
+            if _norm(span.text) in contacts:
+                masked = masked[: span.start] + f"[{span.kind.value}]" + masked[span.end :]
+        return masked
 
 
 def leaks(
@@ -24,37 +76,14 @@ def leaks(
 ) -> list[str]:
     """The personal values of other customers that ``text`` contains (values this customer
     shares with them, such as a common first name, are not theirs alone and do not count)."""
-    found: list[str] = []
-    spans = [s for s in find_pii(text, region=region) if s.kind in (PiiKind.PHONE, PiiKind.EMAIL)]
-    contacts = {_norm(s.text) for s in spans}
-    for other in others:
-        if other.customer_id == own.customer_id:
-            continue
-        for value in other.values:
-            if value in own:
-                continue
-            if _contains(text, value) or (_norm(value) in contacts and _norm(value)):
-                found.append(value)
-    return sorted(set(found))
+    return Guard(others=others, own=own, region=region).leaks(text)
 
 
 def guard(
     text: str, *, others: Iterable[PersonalValues], own: PersonalValues, region: str = "RU"
 ) -> str:
     """``text`` if it holds no other customer's personal values, else with them masked."""
-    others = list(others)
-    found = leaks(text, others=others, own=own, region=region)
-    if not found:
-        return text
-    log.warning(
-        "personal data of another customer masked in a suggestion (%d value(s))", len(found)
-    )
-    masked = mask(text, region=region, known=found)
-    contacts = {_norm(v) for v in found}
-    for span in reversed(find_pii(masked, region=region)):
-        if _norm(span.text) in contacts:
-            masked = masked[: span.start] + f"[{span.kind.value}]" + masked[span.end :]
-    return masked
+    return Guard(others=others, own=own, region=region).guard(text)
 
 
 def _contains(text: str, value: str) -> bool:

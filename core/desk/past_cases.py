@@ -7,6 +7,7 @@ nobody else's case can be among them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,9 +75,14 @@ async def rank_past_cases(
 
 
 async def candidates(
-    session: AsyncSession, *, customer_id: int, exclude: int | None
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    exclude: int | None,
+    crm_cases: Sequence[CrmCase] | None = None,
 ) -> dict[str, Case | CrmCase]:
-    """The customer's resolved cases of ours and their CRM cases, newest first, by key."""
+    """The customer's resolved cases of ours and their CRM cases, newest first, by key
+    (``crm_cases``: the customer's CRM cases when the caller has loaded them already)."""
     ours = (
         select(Case)
         .where(
@@ -87,14 +93,18 @@ async def candidates(
         .order_by(col(Case.resolved_at).desc())
         .limit(CANDIDATES)
     )
-    theirs = (
-        select(CrmCase)
-        .where(CrmCase.customer_id == customer_id)
-        .order_by(col(CrmCase.id).desc())
-        .limit(CANDIDATES)
-    )
+    if crm_cases is None:
+        theirs = (
+            select(CrmCase)
+            .where(CrmCase.customer_id == customer_id)
+            .order_by(col(CrmCase.id).desc())
+            .limit(CANDIDATES)
+        )
+        crm_cases = list((await session.exec(theirs)).all())
+    else:
+        crm_cases = sorted(crm_cases, key=lambda c: c.id or 0, reverse=True)[:CANDIDATES]
     found: dict[str, Case | CrmCase] = {f"case:{c.id}": c for c in (await session.exec(ours))}
-    found |= {f"crm:{c.id}": c for c in (await session.exec(theirs))}
+    found |= {f"crm:{c.id}": c for c in crm_cases}
     return found
 
 

@@ -51,6 +51,8 @@ from core.ports import Assistant, CrmConnector, Retriever
 from core.privacy import Disclosure
 
 TOP = 3
+OPENING = 3
+"""The customer's first messages, which say what a case is about."""
 ACCEPT_KINDS = ("draft", "resolution", "compensation")
 
 
@@ -101,11 +103,14 @@ async def suggest(
     clock = _Clock()
     loaded = await load_case_context(session, case_id=case_id, crm=crm, user=user)
     case, customer = loaded.case, loaded.customer
-    text = await _opening_text(session, case_id)
+    said = await _customer_said(session, case_id)
+    text = "\n".join(said[:OPENING])
     await _remember_recent(session, memory)
     mine = {}
     if memory is not None:  # the customer's own past cases, ranked once the session is free
-        mine = await candidates(session, customer_id=loaded.customer_id, exclude=case_id)
+        mine = await candidates(
+            session, customer_id=loaded.customer_id, exclude=case_id, crm_cases=loaded.crm_cases
+        )
     context = await _context(session, loaded)
     history = await _history(session, case_id) if assistant is not None else []
     await _release(session)
@@ -118,7 +123,7 @@ async def suggest(
     similar = await similar_resolutions(session, hits, own_customer_id=loaded.customer_id)
     ranked = sorted(similar.resolutions + from_faq, key=lambda r: r.score, reverse=True)[:TOP]
     language = customer.language or faq_language or drafts.detect_language(text)
-    offer, note = await _offer(session, loaded, user, language)
+    offer, note = await _offer(session, loaded, user, language, "\n".join(said))
     await record_suggestions_shown(session, case_id=case_id, user_name=user.name)
     await _release(session)
     clock.lap("context")
@@ -186,14 +191,15 @@ async def _release(session: AsyncSession) -> None:
     await session.commit()
 
 
-async def _opening_text(session: AsyncSession, case_id: int) -> str:
+async def _customer_said(session: AsyncSession, case_id: int) -> list[str]:
+    """What the customer wrote on the case, oldest first: the first ``OPENING`` messages are
+    what it is about (the similar cases and the FAQ), all of them what the offer reads."""
     stmt = (
         select(Message.text)
         .where(Message.case_id == case_id, Message.author == Author.CUSTOMER)
         .order_by(col(Message.id))
-        .limit(3)
     )
-    return "\n".join((await session.exec(stmt)).all())
+    return list((await session.exec(stmt)).all())
 
 
 async def _faq_resolutions(
@@ -221,9 +227,7 @@ def _guarded(
     draft: str, ranked: list[Resolution], *, others: list[PersonalValues], own: PersonalValues
 ) -> tuple[str, list[Resolution]]:
     """The draft and resolutions with no personal value of the cited cases' customers."""
-
-    def check(text: str) -> str:
-        return leak_guard.guard(text, others=others, own=own)
+    check = leak_guard.Guard(others=others, own=own).guard
 
     resolutions = [
         dataclasses.replace(
@@ -260,10 +264,12 @@ async def _context(session: AsyncSession, loaded: CaseContext) -> CustomerContex
 
 
 async def _offer(
-    session: AsyncSession, loaded: CaseContext, user: User, language: str
+    session: AsyncSession, loaded: CaseContext, user: User, language: str, said: str
 ) -> tuple[Offer | None, str | None]:
     try:
-        proposal = await offers.propose(session, context=loaded, user=user, language=language)
+        proposal = await offers.propose(
+            session, context=loaded, user=user, language=language, customer_text=said
+        )
     except InvalidInput as exc:
         return None, str(exc)
     return proposal.offer, None

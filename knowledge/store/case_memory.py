@@ -173,7 +173,8 @@ class ChromaCaseMemory:
         record's metadata (135 ms at 100,000 cases, against 10 ms without a filter). The search
         returns distances only; the metadata is read for the nearest ``k + METADATA_SLACK``
         above the floor, then for the next as many until ``k`` are coded (reading it for the
-        whole pool took about four times the search's CPU)."""
+        whole pool took about four times the search's CPU); the nearest ``k + METADATA_SLACK`` are
+        searched with their metadata first, which is enough when most cases are coded."""
         if not text.strip() or k <= 0:
             return []
 
@@ -181,6 +182,9 @@ class ChromaCaseMemory:
             n = self._pool(max(k * 4, SIMILAR_POOL))
             if n == 0:
                 return []
+            nearest = self._nearest(text, min(n, k + METADATA_SLACK), k)
+            if nearest is not None:
+                return nearest
             found = self.collection.query(
                 query_embeddings=[self._vector(text)], n_results=n, include=["distances"]
             )
@@ -204,6 +208,25 @@ class ChromaCaseMemory:
             return out[:k]
 
         return await self._run(search)
+
+    def _nearest(self, text: str, n: int, k: int) -> list[CaseRecall] | None:
+        """The ``k`` coded cases among the nearest ``n``, read with their metadata in one
+        search (a quarter less than a search and a read); None when fewer are coded and above
+        the floor than ``k`` while the collection holds more than ``n`` (the wider search)."""
+        found = self.collection.query(
+            query_embeddings=[self._vector(text)],
+            n_results=n,
+            include=["distances", "metadatas"],
+        )
+        rows = zip(found["ids"][0], found["distances"][0], found["metadatas"][0], strict=True)
+        out = [
+            _recall(key, meta, _score(distance))
+            for key, distance, meta in rows
+            if _score(distance) > 0 and meta and meta.get("coded")
+        ]
+        if len(out) >= k or n >= self._held:
+            return out[:k]
+        return None
 
     def _metadatas(self, keys: list[str]) -> dict[str, Any]:
         """The stored metadata of those of ``keys`` the collection holds (blocking)."""

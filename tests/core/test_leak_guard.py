@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.customers.personal import PersonalValues, personal_values
-from core.desk.leak_guard import guard, leaks
+from core.desk.leak_guard import Guard, guard, leaks
 from core.models import ChannelIdentity, Compensation
 from tests.factories import make_case, make_customer
 
@@ -29,6 +29,22 @@ def test_values_this_customer_shares_are_not_a_leak() -> None:
     draft = "Здравствуйте, Ольга!\nМы разбираемся с вашим вопросом."
     assert leaks(draft, others=[OLGA], own=PETR) == []
     assert guard(draft, others=[OLGA], own=PETR) == draft
+
+
+def test_one_guard_finds_each_of_many_customers_values_once_prepared() -> None:
+    """A suggestion's texts are checked against every cited customer's values with one
+    prepared guard; values that begin alike are each found, and a text of none passes as is."""
+    others = [
+        PersonalValues(i, frozenset({f"Клиент{i}", f"+7912000{i:04d}", f"ORD-{i}", f"c{i}@x.ru"}))
+        for i in range(3, 60)
+    ]
+    check = Guard(others=[*others, OLGA], own=PETR)
+    assert check.leaks("Ваш заказ собран, курьер выехал.") == []
+    text = "Заказы ord-5 и ORD-59, пишите C5@X.RU, звоните +7 912 000-00-42, Ольга."
+    assert check.leaks(text) == ["+79120000042", "ORD-5", "ORD-59", "c5@x.ru"]
+    assert check.leaks(text) == leaks(text, others=[*others, OLGA], own=PETR)
+    safe = check.guard(text)
+    assert check.leaks(safe) == [] and "Ольга" in safe  # hers too, but his as well
 
 
 async def test_personal_values_come_from_the_record_identities_and_compensations(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +20,7 @@ from core.platform import auth
 from core.ports import CaseRecall
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
+STATEMENTS = 24
 
 
 async def _resolved(
@@ -210,3 +212,42 @@ async def test_no_connection_is_held_while_the_memory_embeds_and_searches(
     assert [p.ref for p in result.context.past_cases] == [past.id]
     assert {r.code for r in result.resolutions} == {"late", "late_promo"}
     assert any_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_suggestion_reads_the_database_in_a_bounded_number_of_statements(
+    any_engine: AsyncEngine, any_session: AsyncSession, settings: Settings
+) -> None:
+    """Every statement costs the API and the database CPU on each suggestion (the load test's
+    bar is 30 suggestions/s on 2 cores): what a request has loaded once is passed on, not read
+    again (the CRM cases, the customer's messages, the promise counts)."""
+    from knowledge.store.case_memory import ChromaCaseMemory
+
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
+            statements.append(statement)
+
+    memory = ChromaCaseMemory(settings)
+    try:
+        recollection = Recollection(memory)
+        past = await _resolved(any_session, "Курьер опоздал на два часа", "Извинились", "late")
+        await remember_cases(any_session, recollection=recollection)
+        user, _ = await auth.create_user(any_session, name="op", role="operator")
+        case = Case(customer_id=past.customer_id, origin_channel="telegram", owner="human")
+        any_session.add(case)
+        await any_session.flush()
+        any_session.add(Message(case_id=case.id, direction="in", channel="telegram",
+                                author="customer", text="Курьер снова опаздывает"))  # fmt: skip
+        await any_session.commit()
+        await suggest(any_session, case_id=case.id or 0, user=user, retriever=None,
+                      memory=recollection)  # fmt: skip
+        event.listen(any_engine.sync_engine, "before_cursor_execute", count)
+        try:
+            await suggest(any_session, case_id=case.id or 0, user=user, retriever=None,
+                          memory=recollection)  # fmt: skip
+        finally:
+            event.remove(any_engine.sync_engine, "before_cursor_execute", count)
+    finally:
+        memory.close()
+    assert len(statements) <= STATEMENTS, "\n".join(s.split("\n")[0] for s in statements)
