@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import String, and_, func, literal, or_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from core.config import Settings
 from core.models import Case, Customer, Promise, Pulse
 from core.models.base import utcnow
 
+Counted = Select[Any, int, int]
+"""A counted signal: (its name, customer id, count) per customer."""
 WINDOW_DAYS = 90
 REPEAT_WITHIN = timedelta(days=14)
 WEIGHTS = {"low_scores": 3, "broken_promises": 3, "repeat_contacts": 2, "reopens": 2}
@@ -54,15 +57,17 @@ async def churn_ranking(
     low_csat = settings.pulse_low_csat if settings else 2
     low_ces = settings.pulse_low_ces if settings else 3
     signals: dict[int, dict[str, int]] = defaultdict(dict)
-    for name, counts in (
-        ("low_scores", await _low_scores(session, since, low_csat, low_ces, customer_id)),
-        ("broken_promises", await _broken_promises(session, since, now, customer_id)),
-        ("repeat_contacts", await _repeat_contacts(session, since, customer_id)),
-        ("reopens", await _reopens(session, since, customer_id)),
-    ):
-        for cid, n in counts.items():
-            if n:
-                signals[cid][name] = n
+    counted = union_all(
+        _low_scores(since, low_csat, low_ces, customer_id),
+        _broken_promises(since, now, customer_id),
+        _reopens(since, customer_id),
+    )
+    for name, cid, n in (await session.exec(counted)).all():  # type: ignore[call-overload]
+        if n:
+            signals[int(cid)][str(name)] = int(n)
+    for cid, n in (await _repeat_contacts(session, since, customer_id)).items():
+        if n:
+            signals[cid]["repeat_contacts"] = n
     entries = [_entry(cid, s, low_csat, low_ces) for cid, s in signals.items()]
     entries.sort(key=lambda e: (-e.score, e.customer_id))
     entries = entries[:limit]
@@ -111,42 +116,30 @@ def _only(column: Any, customer_id: int | None) -> list[Any]:
     return [] if customer_id is None else [column == customer_id]
 
 
-async def _grouped(session: AsyncSession, stmt: Any) -> dict[int, int]:
-    return {int(cid): int(n or 0) for cid, n in (await session.exec(stmt)).all()}
-
-
-async def _low_scores(
-    session: AsyncSession, since: datetime, low_csat: int, low_ces: int, customer_id: int | None
-) -> dict[int, int]:
+def _low_scores(since: datetime, low_csat: int, low_ces: int, customer_id: int | None) -> Counted:
     low = or_(col(Pulse.csat) <= low_csat, col(Pulse.ces) <= low_ces, col(Pulse.nps) <= 6)
-    stmt = (
-        select(col(Pulse.customer_id), func.count())
+    return (
+        select(_signal("low_scores"), col(Pulse.customer_id), func.count())
         .where(low, col(Pulse.answered_at) >= since, *_only(col(Pulse.customer_id), customer_id))
         .group_by(col(Pulse.customer_id))
     )
-    return await _grouped(session, stmt)
 
 
-async def _broken_promises(
-    session: AsyncSession, since: datetime, now: datetime, customer_id: int | None
-) -> dict[int, int]:
+def _broken_promises(since: datetime, now: datetime, customer_id: int | None) -> Counted:
     bad = or_(
         and_(col(Promise.status) == "broken", col(Promise.due_at) >= since),
         and_(col(Promise.status) == "open", col(Promise.due_at) < now),
     )
-    stmt = (
-        select(col(Promise.customer_id), func.count())
+    return (
+        select(_signal("broken_promises"), col(Promise.customer_id), func.count())
         .where(bad, *_only(col(Promise.customer_id), customer_id))
         .group_by(col(Promise.customer_id))
     )
-    return await _grouped(session, stmt)
 
 
-async def _reopens(
-    session: AsyncSession, since: datetime, customer_id: int | None
-) -> dict[int, int]:
-    stmt = (
-        select(col(Case.customer_id), func.sum(col(Case.reopen_count)))
+def _reopens(since: datetime, customer_id: int | None) -> Counted:
+    return (
+        select(_signal("reopens"), col(Case.customer_id), func.sum(col(Case.reopen_count)))
         .where(
             col(Case.reopen_count) > 0,
             col(Case.opened_at) >= since,
@@ -154,7 +147,11 @@ async def _reopens(
         )
         .group_by(col(Case.customer_id))
     )
-    return await _grouped(session, stmt)
+
+
+def _signal(name: str) -> Any:
+    """The signal's name as the first column: the counted signals are read in one query."""
+    return literal(name, String).label("signal")
 
 
 async def _repeat_contacts(

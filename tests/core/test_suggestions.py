@@ -20,7 +20,7 @@ from core.platform import auth
 from core.ports import CaseRecall
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
-STATEMENTS = 24
+STATEMENTS = 22
 
 
 async def _resolved(
@@ -219,7 +219,8 @@ async def test_a_suggestion_reads_the_database_in_a_bounded_number_of_statements
 ) -> None:
     """Every statement costs the API and the database CPU on each suggestion (the load test's
     bar is 30 suggestions/s on 2 cores): what a request has loaded once is passed on, not read
-    again (the CRM cases, the customer's messages, the promise counts)."""
+    again (the CRM cases, the customer's messages), and what can be counted together is (the
+    promise counts, the churn signals)."""
     from knowledge.store.case_memory import ChromaCaseMemory
 
     statements: list[str] = []
