@@ -130,7 +130,7 @@ class QueryVectors:
     """The query vectors this process made last, by text, least recently used out first (about
     3.5 KB each). A case's suggestions embed its opening messages for the case memory and again
     for the FAQ, and again each time an operator opens the case: a lookup instead of the
-    encoders, about a third of a suggestion's CPU (docs/benchmarks.md, "Load"). Every
+    encoders (34 against 45 ms of CPU a suggestion under load, docs/benchmarks.md, "Load"). Every
     ``LocalEmbeddings`` shares it: a query is embedded alike whatever the instance's role."""
 
     def __init__(self, size: int = QUERY_CACHE) -> None:

@@ -28,6 +28,8 @@ def encoded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return real(e5, use, texts, is_query)
 
     monkeypatch.setattr(embeddings, "local_vectors", recording)
+    embeddings.query_vectors.resize(0)  # what other tests of this process embedded is gone
+    embeddings.query_vectors.resize(embeddings.QUERY_CACHE)
     yield calls
     embeddings.query_vectors.resize(embeddings.QUERY_CACHE)
 
